@@ -1,0 +1,48 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages expose their TypeScript sources under the `goneaway-source` export condition,
+// so unit and integration tests run without a build; the packaging test imports the built tarballs.
+const conditions = ['goneaway-source', 'node', 'import', 'module', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.unit.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts', 'examples/**/*.int.test.ts', 'bench/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'test/types/**'],
+          globalSetup: ['test/harness/src/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+          maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'types',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['packages/*/src/**/*.test-d.ts', 'test/types/**/*.test-d.ts'],
+            tsconfig: './tsconfig.typecheck.json',
+          },
+        },
+      },
+    ],
+  },
+});
