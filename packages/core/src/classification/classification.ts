@@ -1,0 +1,59 @@
+/**
+ * What a failed database call means for the caller: the stable vocabulary every goneaway package
+ * shares. `classify(err)` produces it; retries, evictions, typed errors and events are decided from it.
+ */
+export type ErrorKind =
+  | 'connection-lost'
+  | 'connect-failed'
+  | 'server-shutdown'
+  | 'idle-timeout'
+  | 'killed'
+  | 'read-only'
+  | 'packet-too-large'
+  | 'too-many-connections'
+  | 'host-blocked'
+  | 'auth-failed'
+  | 'deadlock'
+  | 'lock-wait-timeout'
+  | 'statement-timeout'
+  | 'interrupted'
+  | 'cluster-not-ready'
+  | 'not-connection-related';
+
+/** Could the statement have reached the server? */
+export type SentState = 'no' | 'maybe' | 'yes';
+
+/** Can the connection that produced the error be used again? */
+export type ConnectionState = 'usable' | 'dispose';
+
+/**
+ * What may be run again: `safe` (nothing ran), `if-idempotent` (it may have run: only a read may be
+ * repeated), `whole-transaction` (the transaction is gone and rolled back: run all of it again),
+ * `never`.
+ */
+export type RetryAdvice = 'safe' | 'if-idempotent' | 'whole-transaction' | 'never';
+
+export interface Classification {
+  readonly kind: ErrorKind;
+  readonly sent: SentState;
+  readonly connection: ConnectionState;
+  readonly retry: RetryAdvice;
+  /** The driver's string code (`PROTOCOL_CONNECTION_LOST`, `ER_LOCK_DEADLOCK`, `ECONNRESET`), if any. */
+  readonly code: string | undefined;
+  /** The MySQL/MariaDB server or client error number, if any. */
+  readonly errno: number | undefined;
+  /** One sentence of remediation. */
+  readonly hint: string;
+}
+
+/** The fields goneaway reads from a driver error. Every field is optional: errors are untrusted input. */
+export interface DriverErrorShape {
+  readonly code?: unknown;
+  readonly errno?: unknown;
+  readonly fatal?: unknown;
+  readonly sqlState?: unknown;
+  readonly message?: unknown;
+  readonly syscall?: unknown;
+  readonly cause?: unknown;
+  readonly originalError?: unknown;
+}

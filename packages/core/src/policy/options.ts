@@ -1,0 +1,65 @@
+/**
+ * The options every goneaway package accepts (plain TypeScript types: zod stays private).
+ * Defaults are right for a typical web service; `parsePolicy(options)` validates and freezes them.
+ */
+export interface GoneAwayOptions {
+  /** Run a read again after its connection died mid-flight (it may have run; reads are idempotent). Default `true`. */
+  retryReads?: boolean;
+  /**
+   * Writes: `'when-not-sent'` (default) runs a write again only when the connection was found dead
+   * before the statement was sent; `'never'` never runs a write again.
+   */
+  retryWrites?: 'when-not-sent' | 'never';
+  /** How long a call may wait out an outage (reconnecting with backoff) before `DatabaseUnavailableError`. Default 5000. */
+  outageBudgetMs?: number;
+  backoff?: {
+    /** First delay ceiling; full jitter picks a delay in [0, ceiling). Default 25. */
+    initialDelayMs?: number;
+    /** Largest delay ceiling. Default 1000. */
+    maxDelayMs?: number;
+  };
+  validation?: {
+    /** A connection used within this window is handed out without a ping. Default 500. */
+    bypassWindowMs?: number;
+    /** A validation ping that takes longer fails and the connection is replaced. Default 1000. */
+    pingTimeoutMs?: number;
+  };
+  /** Retire connections idle this long: `'auto'` (default) derives it below the server's `wait_timeout`; a number (ms); `false` disables. */
+  idleLimitMs?: 'auto' | number | false;
+  /** Retire connections this old: `'auto'` (default) derives it below `wait_timeout`; a number (ms); `false` disables. */
+  maxLifetimeMs?: 'auto' | number | false;
+  /** Reject a statement whose packet exceeds the server's `max_allowed_packet` before sending it. Default `true`. */
+  packetGuard?: boolean;
+  /** Client-side statement timeout (ms); the connection of a timed-out statement is destroyed. Default `false` (off). */
+  statementTimeoutMs?: number | false;
+  /** How long the circuit stays open before one probe may try the server again. Default 1000. */
+  circuitBreaker?: {
+    probeIntervalMs?: number;
+  };
+  /** TCP keepalive probes start after this much idle time (ms); `false` leaves the OS default. Default 30000. */
+  keepAliveInitialDelayMs?: number | false;
+  /** Evict a connection whose write hit a read-only server (1290/1792/1836: after a failover). Default `true`. */
+  evictOnReadOnly?: boolean;
+  /** Connect timeout for new connections (ms). Default 10000. */
+  connectTimeoutMs?: number;
+  /** A name carried in every event of this instance (metrics labels). Default `'default'`. */
+  name?: string;
+}
+
+/** The parsed, frozen, fully defaulted policy. */
+export interface Policy {
+  readonly retryReads: boolean;
+  readonly retryWrites: 'when-not-sent' | 'never';
+  readonly outageBudgetMs: number;
+  readonly backoff: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly validation: { readonly bypassWindowMs: number; readonly pingTimeoutMs: number };
+  readonly idleLimitMs: 'auto' | number | false;
+  readonly maxLifetimeMs: 'auto' | number | false;
+  readonly packetGuard: boolean;
+  readonly statementTimeoutMs: number | false;
+  readonly circuitBreaker: { readonly probeIntervalMs: number };
+  readonly keepAliveInitialDelayMs: number | false;
+  readonly evictOnReadOnly: boolean;
+  readonly connectTimeoutMs: number;
+  readonly name: string;
+}
