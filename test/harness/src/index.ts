@@ -1,1 +1,34 @@
-export {};
+export { parseMysqlUrl } from './external-mariadb-server.js';
+export type {
+  ClientDataAction,
+  ClientDataHook,
+  FaultProxy,
+  FaultProxyOptions,
+  FaultProxyStats,
+  ProxiedConnection,
+  ProxiedConnectionState,
+} from './fault-proxy.js';
+export { startFaultProxy } from './fault-proxy.js';
+export type { MariaDBBinaries } from './find-mariadb-binaries.js';
+export { findMariaDBBinaries } from './find-mariadb-binaries.js';
+export type { HarnessErrorCode } from './harness-error.js';
+export {
+  HarnessError,
+  HarnessUnsupportedError,
+  isHarnessError,
+  MariaDBNotInstalledError,
+  MariaDBStartError,
+} from './harness-error.js';
+export type {
+  ConnectionInfo,
+  MariaDBServer,
+  RestartOptions,
+  StartMariaDBOptions,
+  StartTimings,
+} from './mariadb-server.js';
+export type { ProvidedMariaDB } from './provided-mariadb.js';
+export { canControlServers, noControlReason } from './server-control.js';
+export type { ServerOptions, ServerOptionValue } from './server-options.js';
+export { DEFAULT_SERVER_OPTIONS } from './server-options.js';
+export { sharedServer } from './shared-server.js';
+export { startMariaDB } from './start-mariadb.js';
