@@ -57,3 +57,26 @@ export interface DriverErrorShape {
   readonly cause?: unknown;
   readonly originalError?: unknown;
 }
+
+// A Record literal must name every kind exactly once: adding a kind without listing it fails to compile.
+const KIND_PRESENCE: Readonly<Record<ErrorKind, true>> = {
+  'connection-lost': true,
+  'connect-failed': true,
+  'server-shutdown': true,
+  'idle-timeout': true,
+  killed: true,
+  'read-only': true,
+  'packet-too-large': true,
+  'too-many-connections': true,
+  'host-blocked': true,
+  'auth-failed': true,
+  deadlock: true,
+  'lock-wait-timeout': true,
+  'statement-timeout': true,
+  interrupted: true,
+  'cluster-not-ready': true,
+  'not-connection-related': true,
+};
+
+/** Every ErrorKind, for counters, docs and exhaustive tests. */
+export const ERROR_KINDS: readonly ErrorKind[] = Object.freeze(Object.keys(KIND_PRESENCE) as ErrorKind[]);

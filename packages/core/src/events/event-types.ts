@@ -89,3 +89,43 @@ export type GoneAwayEvent =
 
 export type GoneAwayEventType = GoneAwayEvent['type'];
 export type GoneAwayListener = (event: GoneAwayEvent) => void;
+
+// Record literals must name every member exactly once: a new event type or reason fails to compile here.
+const EVENT_TYPE_PRESENCE: Readonly<Record<GoneAwayEventType, true>> = {
+  evicted: true,
+  retry: true,
+  reconnected: true,
+  'circuit-open': true,
+  'circuit-closed': true,
+  'packet-rejected': true,
+  'limits-discovered': true,
+  'limit-capped': true,
+  'commit-resolved': true,
+};
+const EVICTION_REASON_PRESENCE: Readonly<Record<EvictionReason, true>> = {
+  'idle-limit': true,
+  lifetime: true,
+  'ping-failed': true,
+  'ping-timeout': true,
+  error: true,
+  revalidate: true,
+  'read-only': true,
+  'statement-timeout': true,
+  disposed: true,
+};
+
+/** Every event type, for counters and exhaustive tests. */
+export const GONEAWAY_EVENT_TYPES: readonly GoneAwayEventType[] = Object.freeze(
+  Object.keys(EVENT_TYPE_PRESENCE) as GoneAwayEventType[],
+);
+/** Every eviction reason, for counters and exhaustive tests. */
+export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze(
+  Object.keys(EVICTION_REASON_PRESENCE) as EvictionReason[],
+);
+
+/** An event as an emitter passes it to `EventHub.emit`: the hub adds `source` and `time`. */
+export type GoneAwayEventInput = GoneAwayEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, 'source' | 'time'>
+    : never
+  : never;
