@@ -1,0 +1,146 @@
+import type { Policy } from '../policy/options.js';
+import { invoke, raceAbort, sleep } from './abortable.js';
+import { BackoffSchedule } from './backoff-schedule.js';
+
+export interface ReconnectGateStats {
+  /** Connect functions actually called. */
+  readonly attempts: number;
+  /** Callers that waited for another caller's attempt instead of making their own. */
+  readonly sharedWaits: number;
+  readonly failures: number;
+  readonly state: 'up' | 'down';
+}
+
+export interface GateConnectOptions {
+  /** Bounds the wait for a slot or for a shared attempt (not the caller's own connect). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ReconnectGateOptions {
+  /** Monotonic milliseconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Single-flight connecting while the server is down.
+ *
+ * Up (the last connect succeeded): every `connect` runs at once and in parallel, so a healthy pool
+ * opens N connections together. A failure marks the server down.
+ *
+ * Down: at most one connect attempt is in flight, and attempts are spaced by the backoff schedule
+ * (exponential, full jitter, capped at backoff.maxDelayMs). A caller that arrives while an attempt is
+ * in flight shares it: if it fails, every sharer gets that failure; if it succeeds, its caller keeps
+ * the connection, the server is up again, and each sharer connects on its own, in parallel. A caller
+ * that arrives between attempts waits for the next slot (at most maxDelayMs), bounded by its signal.
+ *
+ * The gate never retries by itself: the caller's retry loop (RetryEngine, or tarn re-creating for
+ * the pending acquires) calls again, and the gate decides whether that call connects, waits or shares.
+ * This is what keeps a restart that takes 2 s at about ten connect attempts, however many queries
+ * wait. It holds no timer of its own: waiting callers hold theirs, and abort/destroy clears them.
+ */
+export class ReconnectGate {
+  readonly #schedule: BackoffSchedule;
+  readonly #now: () => number;
+  readonly #destroyed = new AbortController();
+  #down = false;
+  #nextAttemptAt = 0;
+  #inFlight: Promise<Outcome<unknown>> | undefined;
+  #attempts = 0;
+  #sharedWaits = 0;
+  #failures = 0;
+
+  constructor(policy: Pick<Policy, 'backoff'>, options: ReconnectGateOptions = {}) {
+    this.#schedule = new BackoffSchedule(policy.backoff);
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** True while the last connect attempt failed. */
+  get isDown(): boolean {
+    return this.#down;
+  }
+
+  stats(): ReconnectGateStats {
+    return {
+      attempts: this.#attempts,
+      sharedWaits: this.#sharedWaits,
+      failures: this.#failures,
+      state: this.#down ? 'down' : 'up',
+    };
+  }
+
+  /** Rejects every waiting caller at once and every later one; clears their timers. */
+  destroy(): void {
+    this.#destroyed.abort(new DOMException('The goneaway reconnect gate was destroyed', 'AbortError'));
+  }
+
+  async connect<T>(connectFn: () => Promise<T>, options: GateConnectOptions = {}): Promise<T> {
+    const signals = [options.signal, this.#destroyed.signal];
+    for (;;) {
+      for (const signal of signals) signal?.throwIfAborted();
+      if (!this.#down) return this.#connectDirectly(connectFn);
+      const inFlight = this.#inFlight;
+      if (inFlight !== undefined) {
+        this.#sharedWaits++;
+        const outcome = await raceAbort(inFlight, options.signal ?? this.#destroyed.signal);
+        if (!outcome.ok) throw outcome.error;
+        continue; // Up again: connect on our own (the attempt's connection belongs to its caller).
+      }
+      const waitMs = this.#nextAttemptAt - this.#now();
+      if (waitMs > 0) {
+        await sleep(waitMs, signals);
+        continue; // Someone else may have started the attempt in the meantime.
+      }
+      return this.#lead(connectFn);
+    }
+  }
+
+  async #connectDirectly<T>(connectFn: () => Promise<T>): Promise<T> {
+    this.#attempts++;
+    try {
+      const value = await invoke(connectFn);
+      this.#markUp();
+      return value;
+    } catch (error) {
+      this.#failures++;
+      if (!this.#down) {
+        this.#down = true;
+        this.#schedule.reset();
+        this.#nextAttemptAt = this.#now() + this.#schedule.next();
+      }
+      throw error;
+    }
+  }
+
+  async #lead<T>(connectFn: () => Promise<T>): Promise<T> {
+    this.#attempts++;
+    // Started on the next microtask, so #inFlight is set before connectFn can settle, and the
+    // state is updated before any sharer resumes.
+    const attempt = Promise.resolve()
+      .then(connectFn)
+      .then(
+        (value): Outcome<T> => {
+          this.#inFlight = undefined;
+          this.#markUp();
+          return { ok: true, value };
+        },
+        (error: unknown): Outcome<T> => {
+          this.#inFlight = undefined;
+          this.#failures++;
+          this.#nextAttemptAt = this.#now() + this.#schedule.next();
+          return { ok: false, error };
+        },
+      );
+    this.#inFlight = attempt;
+    const outcome = await attempt;
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  #markUp(): void {
+    this.#down = false;
+    this.#nextAttemptAt = 0;
+    this.#schedule.reset();
+  }
+}

@@ -1,0 +1,276 @@
+import type { Classification } from '../classification/classification.js';
+import { classify } from '../classification/classify.js';
+import { ConnectionLostError } from '../errors/connection-lost-error.js';
+import { DatabaseUnavailableError } from '../errors/database-unavailable-error.js';
+import { isGoneAwayError } from '../errors/goneaway-error.js';
+import type { Policy } from '../policy/options.js';
+import { describeSql } from '../redaction/describe-sql.js';
+import { invoke, linkedController, raceAbort, sleep } from './abortable.js';
+import { BackoffSchedule } from './backoff-schedule.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { type EventSink, emitSafely } from './event-sink.js';
+import { decideRetry, type StatementSafety } from './retry-decision.js';
+
+/** What each attempt is told. */
+export interface AttemptContext {
+  /** 1 for the first attempt of this call. */
+  readonly attempt: number;
+  /** Aborts when the caller's signal aborts or the engine is destroyed: pass it to waits (e.g. the gate). */
+  readonly signal: AbortSignal;
+  /** True when the circuit is open and this single attempt is its probe. */
+  readonly probe: boolean;
+}
+
+export interface ExecuteOptions {
+  /** What the statement does; without it, a call is treated as a write. `sql` is only used for its shape. */
+  readonly statement?: { readonly safety: StatementSafety; readonly sql?: string };
+  /** Inside a transaction nothing is retried and errors pass through untouched (the caller maps them). */
+  readonly inTransaction?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface RetryEngineStats {
+  /** execute() calls. */
+  readonly calls: number;
+  /** Attempts run, first attempts included. */
+  readonly attempts: number;
+  readonly retries: number;
+  /** Calls rejected at once because the circuit was open. */
+  readonly failedFast: number;
+  readonly probes: number;
+  readonly circuitOpened: number;
+  readonly circuit: 'closed' | 'open';
+}
+
+export interface RetryEngine {
+  /**
+   * Runs `attempt`, and again after a connection failure when the statement's safety allows it,
+   * with backoff inside the outage budget (measured from this call's first failure). Rejects with:
+   * the original error when it is not connection-related or may not be retried; ConnectionLostError
+   * when a write (or a read with retryReads off) may have run; DatabaseUnavailableError when the
+   * budget is spent (the circuit then opens) or the circuit is open; the signal's reason on abort.
+   */
+  execute<T>(attempt: (context: AttemptContext) => Promise<T>, options?: ExecuteOptions): Promise<T>;
+  readonly circuit: 'closed' | 'open';
+  stats(): RetryEngineStats;
+  /** Rejects every pending call at once (clearing its timers) and every later one. */
+  destroy(): void;
+}
+
+export interface RetryEngineOptions {
+  /** Monotonic milliseconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** One per goneaway instance (per pool): the circuit state is shared by all its calls. */
+export function createRetryEngine(
+  policy: Pick<Policy, 'retryReads' | 'retryWrites' | 'outageBudgetMs' | 'backoff' | 'circuitBreaker'>,
+  sink?: EventSink,
+  options: RetryEngineOptions = {},
+): RetryEngine {
+  return new DefaultRetryEngine(policy, sink, options.now ?? (() => performance.now()));
+}
+
+interface Outage {
+  readonly startedAt: number;
+  failures: number;
+}
+
+class DefaultRetryEngine implements RetryEngine {
+  readonly #policy: Parameters<typeof createRetryEngine>[0];
+  readonly #sink: EventSink | undefined;
+  readonly #now: () => number;
+  readonly #breaker: CircuitBreaker;
+  readonly #destroyed = new AbortController();
+  /** From the first connection failure any call saw until an attempt started after it succeeds. */
+  #outage: Outage | undefined;
+  #calls = 0;
+  #attempts = 0;
+  #retries = 0;
+  #failedFast = 0;
+  #probes = 0;
+  #circuitOpened = 0;
+
+  constructor(
+    policy: Parameters<typeof createRetryEngine>[0],
+    sink: EventSink | undefined,
+    now: () => number,
+  ) {
+    this.#policy = policy;
+    this.#sink = sink;
+    this.#now = now;
+    this.#breaker = new CircuitBreaker(policy.circuitBreaker.probeIntervalMs, now);
+  }
+
+  get circuit(): 'closed' | 'open' {
+    return this.#breaker.isOpen ? 'open' : 'closed';
+  }
+
+  stats(): RetryEngineStats {
+    return {
+      calls: this.#calls,
+      attempts: this.#attempts,
+      retries: this.#retries,
+      failedFast: this.#failedFast,
+      probes: this.#probes,
+      circuitOpened: this.#circuitOpened,
+      circuit: this.circuit,
+    };
+  }
+
+  destroy(): void {
+    this.#destroyed.abort(new DOMException('The goneaway retry engine was destroyed', 'AbortError'));
+  }
+
+  async execute<T>(
+    attempt: (context: AttemptContext) => Promise<T>,
+    options: ExecuteOptions = {},
+  ): Promise<T> {
+    this.#calls++;
+    const { controller, unlink } = linkedController([options.signal, this.#destroyed.signal]);
+    try {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      return await this.#run(attempt, options, controller.signal);
+    } finally {
+      unlink();
+    }
+  }
+
+  async #run<T>(
+    attempt: (context: AttemptContext) => Promise<T>,
+    options: ExecuteOptions,
+    signal: AbortSignal,
+  ): Promise<T> {
+    if (options.inTransaction === true) {
+      this.#attempts++;
+      return raceAbort(
+        invoke(() => attempt({ attempt: 1, signal, probe: false })),
+        signal,
+      );
+    }
+    const admission = this.#breaker.admit();
+    if (admission === 'reject') {
+      this.#failedFast++;
+      throw this.#breaker.failFast();
+    }
+    const probe = admission === 'probe';
+    if (probe) this.#probes++;
+    const budget = this.#policy.outageBudgetMs;
+    const schedule = new BackoffSchedule(this.#policy.backoff);
+    let firstFailureAt: number | undefined;
+
+    for (let attempts = 1; ; attempts++) {
+      if (attempts > 1 && this.#breaker.isOpen) {
+        // Another call spent its budget while this one waited: the server is known down.
+        this.#failedFast++;
+        throw this.#breaker.failFast();
+      }
+      this.#attempts++;
+      const startedAt = this.#now();
+      let result: T;
+      try {
+        result = await raceAbort(
+          invoke(() => attempt({ attempt: attempts, signal, probe })),
+          signal,
+        );
+      } catch (error) {
+        if (signal.aborted) {
+          if (probe) this.#breaker.releaseProbe();
+          throw signal.reason;
+        }
+        // Our own errors (a packet the guard refused, an inner engine's verdict) are final.
+        if (isGoneAwayError(error)) {
+          if (probe) this.#breaker.probeFailed(error, classify(error));
+          throw error;
+        }
+        const classification = classify(error);
+        const decision = decideRetry(classification, options.statement, false, this.#policy);
+        if (decision === 'rethrow') {
+          // The server answered (or the failure is not about reaching it): a probe has its answer.
+          if (probe) this.#closeCircuit();
+          throw error;
+        }
+        this.#noteFailure();
+        if (probe) {
+          this.#breaker.probeFailed(error, classification);
+          if (decision === 'retry') throw this.#breaker.failFast();
+        }
+        if (decision === 'connection-lost') {
+          throw new ConnectionLostError({ cause: error, classification, ...sqlOf(options) });
+        }
+        const failedAt = this.#now();
+        firstFailureAt ??= failedAt;
+        const elapsedMs = failedAt - firstFailureAt;
+        // At least one retry even with a zero budget: a pooled connection found dead is not an outage.
+        if (attempts >= 2 && elapsedMs >= budget)
+          throw this.#spent(attempts, elapsedMs, error, classification);
+        const delayMs = Math.max(0, Math.min(schedule.next(), budget - elapsedMs));
+        this.#retries++;
+        this.#emitRetry(attempts, delayMs, elapsedMs, classification, options);
+        await sleep(delayMs, [signal]);
+        continue;
+      }
+      if (probe) this.#closeCircuit();
+      this.#noteSuccess(startedAt);
+      return result;
+    }
+  }
+
+  #spent(attempts: number, elapsedMs: number, error: unknown, classification: Classification): Error {
+    if (this.#breaker.open(attempts, elapsedMs, error, classification)) {
+      this.#circuitOpened++;
+      emitSafely(this.#sink, {
+        type: 'circuit-open',
+        attempts,
+        elapsedMs: Math.round(elapsedMs),
+        classification,
+      });
+    }
+    return new DatabaseUnavailableError({ attempts, elapsedMs, cause: error, classification });
+  }
+
+  #closeCircuit(): void {
+    const openMs = this.#breaker.close();
+    if (openMs !== undefined) emitSafely(this.#sink, { type: 'circuit-closed', openMs: Math.round(openMs) });
+  }
+
+  #noteFailure(): void {
+    this.#outage ??= { startedAt: this.#now(), failures: 0 };
+    this.#outage.failures++;
+  }
+
+  #noteSuccess(attemptStartedAt: number): void {
+    const outage = this.#outage;
+    // A call that began before the outage and finishes after it proves nothing about reconnecting.
+    if (outage === undefined || attemptStartedAt < outage.startedAt) return;
+    this.#outage = undefined;
+    emitSafely(this.#sink, {
+      type: 'reconnected',
+      attempts: outage.failures + 1,
+      outageMs: Math.round(this.#now() - outage.startedAt),
+    });
+  }
+
+  #emitRetry(
+    attempt: number,
+    delayMs: number,
+    elapsedMs: number,
+    classification: Classification,
+    options: ExecuteOptions,
+  ): void {
+    const sql = options.statement?.sql;
+    emitSafely(this.#sink, {
+      type: 'retry',
+      attempt,
+      delayMs,
+      elapsedMs: Math.round(elapsedMs),
+      classification,
+      statement: sql === undefined ? undefined : describeSql(sql),
+    });
+  }
+}
+
+function sqlOf(options: ExecuteOptions): { statement?: string } {
+  const sql = options.statement?.sql;
+  return sql === undefined ? {} : { statement: sql };
+}
