@@ -62,7 +62,9 @@ async function locate(): Promise<MariaDBBinaries> {
   const installDb = await findExecutable(['mariadb-install-db', 'mysql_install_db'], dirs);
   const missing = [...(mariadbd ? [] : ['mariadbd']), ...(installDb ? [] : ['mariadb-install-db'])];
   if (!mariadbd || !installDb) throw new MariaDBNotInstalledError(missing, FALLBACK_DIRS);
-  const setpriv = process.platform === 'linux' ? await findExecutable(['setpriv'], dirs) : undefined;
+  // GONEAWAY_NO_PDEATHSIG=1 leaves only the exit/signal handlers (as on other platforms), to test them alone.
+  const wantSetpriv = process.platform === 'linux' && !process.env.GONEAWAY_NO_PDEATHSIG;
+  const setpriv = wantSetpriv ? await findExecutable(['setpriv'], dirs) : undefined;
   const { stdout } = await execFileAsync(mariadbd, ['--version']);
   const version = stdout.trim();
   if (!/mariadb/i.test(version)) {
