@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { createPool, type Pool } from 'mysql2/promise';
 import type { ConnectionInfo } from './mariadb-server.js';
 
 const ER_NO_SUCH_THREAD = 1094;
@@ -50,7 +50,7 @@ export class AdminClient {
   }
 
   async processIds(user: string): Promise<number[]> {
-    const rows = await this.query<{ id: number } & RowDataPacket>(
+    const rows = await this.query<{ id: number }>(
       'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID() ORDER BY ID',
       [user],
     );
