@@ -105,6 +105,17 @@ describe('fault proxy on a raw TCP exchange', () => {
     expect(proxy.stats).toEqual({ accepted: 0, active: 0, bytesToServer: 0, bytesToClient: 0, refused: 0 });
   });
 
+  it('forwards a large transfer intact, under backpressure', async () => {
+    proxy = await startFaultProxy(echo.port);
+    const payload = randomBytes(16 * 1024 * 1024);
+    const client = await connectRaw(proxy.port);
+    const echoed = readBytes(client, payload.length);
+    client.write(payload);
+    expect((await echoed).equals(payload)).toBe(true);
+    expect(proxy.stats).toMatchObject({ bytesToServer: payload.length, bytesToClient: payload.length });
+    client.destroy();
+  });
+
   it('resetAll() makes the client see ECONNRESET', async () => {
     proxy = await startFaultProxy(echo.port);
     const client = await connectRaw(proxy.port);

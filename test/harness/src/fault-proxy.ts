@@ -108,6 +108,7 @@ class DelayedPipe {
   readonly #onForwarded: (bytes: number) => void;
   #queue: QueuedChunk[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #waitingForDrain = false;
 
   constructor(source: Socket, destination: Socket, onForwarded: (bytes: number) => void) {
     this.#source = source;
@@ -160,9 +161,13 @@ class DelayedPipe {
     }
     this.#onForwarded(chunk.length);
     const flushed = destination.write(chunk, afterWrite ? () => afterWrite() : undefined);
-    if (!flushed) {
+    if (!flushed && !this.#waitingForDrain) {
+      this.#waitingForDrain = true;
       this.#source.pause();
-      destination.once('drain', () => this.#source.resume());
+      destination.once('drain', () => {
+        this.#waitingForDrain = false;
+        this.#source.resume();
+      });
     }
   }
 }
