@@ -2,8 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../packages/core/src/errors/database-unavailable-error.js';
+import type { GoneAwayEventInput } from '../../packages/core/src/events/event-types.js';
 import { parsePolicy } from '../../packages/core/src/policy/parse-policy.js';
-import type { GoneAwayEventDraft } from '../../packages/core/src/retry/event-sink.js';
 import { ReconnectGate } from '../../packages/core/src/retry/reconnect-gate.js';
 import { type AttemptContext, createRetryEngine } from '../../packages/core/src/retry/retry-engine.js';
 import {
@@ -18,7 +18,7 @@ const policy = parsePolicy(); // outage budget 5 s, backoff 25 ms → 1 s, one p
 interface Lane {
   readonly engine: ReturnType<typeof createRetryEngine>;
   readonly gate: ReconnectGate | undefined;
-  readonly events: GoneAwayEventDraft[];
+  readonly events: GoneAwayEventInput[];
   /** Connect functions actually called (what the server would see as connection attempts). */
   connects: number;
   /** A read as a pool would run it: get a connection (through the gate if any), SELECT, release. */
@@ -26,7 +26,7 @@ interface Lane {
 }
 
 function lane(server: MariaDBServer, withGate: boolean): Lane {
-  const events: GoneAwayEventDraft[] = [];
+  const events: GoneAwayEventInput[] = [];
   const engine = createRetryEngine(policy, { emit: (event) => events.push(event) });
   const gate = withGate ? new ReconnectGate(policy) : undefined;
   const state: Lane = {
@@ -57,7 +57,7 @@ function lane(server: MariaDBServer, withGate: boolean): Lane {
   return state;
 }
 
-function count(events: GoneAwayEventDraft[], type: GoneAwayEventDraft['type']): number {
+function count(events: GoneAwayEventInput[], type: GoneAwayEventInput['type']): number {
   return events.filter((event) => event.type === type).length;
 }
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConnectionLost } from '../../packages/core/src/errors/connection-lost-error.js';
+import type { GoneAwayEventInput } from '../../packages/core/src/events/event-types.js';
 import { parsePolicy } from '../../packages/core/src/policy/parse-policy.js';
-import type { GoneAwayEventDraft } from '../../packages/core/src/retry/event-sink.js';
 import { createRetryEngine } from '../../packages/core/src/retry/retry-engine.js';
 import {
   type ClientDataAction,
@@ -44,7 +44,7 @@ describe('a statement whose socket is reset mid-flight', () => {
   }
 
   async function run(sql: string, safety: 'read' | 'write') {
-    const events: GoneAwayEventDraft[] = [];
+    const events: GoneAwayEventInput[] = [];
     const engine = createRetryEngine(parsePolicy(), { emit: (event) => events.push(event) });
     let attempts = 0;
     const outcome = await engine

@@ -1,19 +1,12 @@
-import type { GoneAwayEvent } from '../events/event-types.js';
+import type { GoneAwayEventInput } from '../events/event-types.js';
 
-/** An event before the hub stamps it with `source` (the instance name) and `time`. */
-export type GoneAwayEventDraft = GoneAwayEvent extends infer E
-  ? E extends GoneAwayEvent
-    ? Omit<E, 'source' | 'time'>
-    : never
-  : never;
-
-/** Where retry machinery reports what it did; the event hub satisfies it. */
+/** Where retry machinery reports what it did; the event hub (createEventHub) satisfies it. */
 export interface EventSink {
-  emit(event: GoneAwayEventDraft): void;
+  emit(event: GoneAwayEventInput): void;
 }
 
 /** A listener's mistake must never change the outcome of a database call. */
-export function emitSafely(sink: EventSink | undefined, event: GoneAwayEventDraft): void {
+export function emitSafely(sink: EventSink | undefined, event: GoneAwayEventInput): void {
   if (sink === undefined) return;
   try {
     sink.emit(event);

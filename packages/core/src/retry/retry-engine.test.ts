@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isConnectionLost } from '../errors/connection-lost-error.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable-error.js';
 import { PacketTooLargeError } from '../errors/packet-too-large-error.js';
+import type { GoneAwayEventInput } from '../events/event-types.js';
 import { parsePolicy } from '../policy/parse-policy.js';
-import type { GoneAwayEventDraft } from './event-sink.js';
 import { type AttemptContext, createRetryEngine } from './retry-engine.js';
 
 const lost = () =>
@@ -20,7 +20,7 @@ const refused = () =>
 const duplicate = () => Object.assign(new Error('Duplicate entry'), { code: 'ER_DUP_ENTRY', errno: 1062 });
 
 function setup(options: Parameters<typeof parsePolicy>[0] = {}) {
-  const events: GoneAwayEventDraft[] = [];
+  const events: GoneAwayEventInput[] = [];
   const engine = createRetryEngine(
     parsePolicy(options),
     { emit: (event) => events.push(event) },
