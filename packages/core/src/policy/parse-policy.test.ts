@@ -69,6 +69,12 @@ describe('parsePolicy', () => {
     expect(Object.isFrozen(input.backoff)).toBe(false);
   });
 
+  it('accepts its own output again (a Policy is valid options)', () => {
+    const policy = parsePolicy({ retryWrites: 'never', idleLimitMs: 1000 });
+    expect(parsePolicy(policy)).toEqual(policy);
+    expect(parsePolicy(DEFAULT_POLICY)).toEqual(DEFAULT_POLICY);
+  });
+
   it('names the option path, what it expects and what it got', () => {
     const error = configError({ validation: { pingTimeoutMs: -5 } });
     expect(error.code).toBe('GONEAWAY_CONFIG');

@@ -291,3 +291,27 @@ describe('RetryEngine.execute', () => {
     expect((await settle(engine.execute(attempt.fn, { statement: { safety: 'read' } }))).value).toBe('ok');
   });
 });
+
+describe('RetryEngine circuit', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+
+  it('closes when a call that began before it opened succeeds afterwards', async () => {
+    const { engine, types } = setup({ outageBudgetMs: 100 });
+    let finishSlowRead: (rows: string) => void = () => undefined;
+    const slow = engine.execute(
+      () =>
+        new Promise<string>((resolve) => {
+          finishSlowRead = resolve;
+        }),
+      { statement: { safety: 'read' } },
+    );
+    await settle(engine.execute(async () => Promise.reject(refused()), { statement: { safety: 'read' } }));
+    expect(engine.circuit).toBe('open');
+    finishSlowRead('rows');
+    expect(await slow).toBe('rows');
+    expect(engine.circuit).toBe('closed');
+    expect(types()).toContain('circuit-closed');
+  });
+});

@@ -210,7 +210,8 @@ class DefaultRetryEngine implements RetryEngine {
         await sleep(delayMs, [signal]);
         continue;
       }
-      if (probe) this.#closeCircuit();
+      // Any success proves the server answers again, a probe's or a call's that began before the circuit opened.
+      this.#closeCircuit();
       this.#noteSuccess(startedAt);
       return result;
     }
