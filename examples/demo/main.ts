@@ -1,0 +1,94 @@
+// `npm run demo [-- options]`: every "gone away" cause, run against bare knex + mysql2 and against
+// knex + goneaway with default options, side by side. The scenarios are real: private MariaDB servers
+// are KILLed, restarted and reconfigured, and a TCP fault proxy drops packets; nothing is canned.
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import pc from 'picocolors';
+import { runWithProgress } from './progress.js';
+import { renderMarkdown } from './render-markdown.js';
+import { renderSummary } from './render-summary.js';
+import { renderTable } from './render-table.js';
+import { selectScenarios } from './run-demo.js';
+import { SCENARIOS } from './scenarios/index.js';
+
+interface CliOptions {
+  url?: string;
+  only?: string[];
+  json?: string;
+  markdown?: string;
+}
+
+const scenarioList = SCENARIOS.map(
+  (scenario, index) => `  ${String(index + 1).padStart(2)}  ${scenario.id.padEnd(18)} ${scenario.title}`,
+).join('\n');
+
+const program = new Command()
+  .name('npm run demo --')
+  .description(
+    'Runs each "MySQL server has gone away" cause twice, with bare knex + mysql2 and with knex + goneaway,\n' +
+      'against private MariaDB servers, and prints the results side by side.',
+  )
+  .addOption(
+    new Option(
+      '--url <url>',
+      'use a server you own (mysql://user:password@host:port/db); scenarios that would kill, restart or reconfigure it are skipped',
+    ).env('MYSQL_URL'),
+  )
+  .option('--only <scenarios>', 'comma-separated scenario numbers or ids (see below)', (value: string) =>
+    value.split(','),
+  )
+  .option('--json <file>', 'also write the results as JSON')
+  .option('--markdown <file>', 'also write the results as a Markdown table (for the README)')
+  .addHelpText(
+    'after',
+    `\nScenarios:\n${scenarioList}\n\nExit code: 0 when every goneaway row meets its expectation, 1 otherwise, 2 for bad arguments.`,
+  )
+  .exitOverride()
+  .showHelpAfterError();
+
+async function main(): Promise<number> {
+  try {
+    program.parse();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const options = program.opts<CliOptions>();
+  let scenarios: ReturnType<typeof selectScenarios>;
+  try {
+    scenarios = selectScenarios(options.only);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const startedAt = new Date();
+  const startedMs = performance.now();
+  const demoOptions = { url: options.url, only: options.only };
+  const { session, results } = await runWithProgress(demoOptions, scenarios);
+  await session.close();
+  const report = session.report(results, startedAt, startedMs);
+
+  process.stdout.write(`\n${renderTable(report.scenarios)}\n\n${renderSummary(report)}\n`);
+  if (options.json) {
+    await writeFile(resolve(options.json), `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(pc.dim(`\nResults written to ${options.json}\n`));
+  }
+  if (options.markdown) {
+    await writeFile(resolve(options.markdown), renderMarkdown(report));
+    process.stdout.write(
+      pc.dim(`${options.json ? '' : '\n'}Markdown table written to ${options.markdown}\n`),
+    );
+  }
+  return report.passed ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `${pc.red('demo failed:')} ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

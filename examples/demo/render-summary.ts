@@ -1,0 +1,43 @@
+import type { DemoReport } from './run-demo.js';
+import { formatMs } from './timing.js';
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The one-paragraph summary printed under the table and written into the Markdown report. */
+export function renderSummary(report: DemoReport): string {
+  const { totals } = report;
+  const where =
+    report.server.mode === 'private'
+      ? `two private MariaDB ${report.server.version} servers`
+      : `the server given with --url (MariaDB/MySQL ${report.server.version})`;
+  const parts = [
+    `${plural(totals.ran, 'scenario')} ran in ${formatMs(report.durationMs)} against ${where} on ${plural(report.machine.cpus, 'CPU')} (Node ${report.machine.node}).`,
+    `Bare knex + mysql2 let ${plural(totals.bareErrors, 'error')} reach the application and printed ${plural(totals.bareNoise, 'line')} of noise;`,
+    `knex + goneaway let ${totals.goneawayErrors} through and printed ${totals.goneawayNoise}.`,
+    `goneaway was better in ${totals.better}, the same in ${totals.same} and worse in ${totals.worse}.`,
+  ];
+  if (!report.goneawayAvailable) {
+    parts.push('The goneaway side did not run: @goneaway/knex does not export goneAway() yet.');
+  } else if (totals.goneawayFailed === 0) {
+    parts.push('Every goneaway row met its expectation.');
+  } else {
+    const failed = report.scenarios
+      .filter((s) => s.skipped === undefined && !s.goneaway?.met)
+      .map((s) => s.number);
+    parts.push(
+      `${plural(totals.goneawayFailed, 'goneaway row')} did NOT meet its expectation (#${failed.join(', #')}).`,
+    );
+  }
+  if (totals.bareDidNotFail > 0) {
+    const quiet = report.scenarios
+      .filter((s) => s.skipped === undefined && !s.bare?.met)
+      .map((s) => s.number);
+    parts.push(
+      `Bare knex did not show its usual failure in ${plural(totals.bareDidNotFail, 'scenario')} this run (#${quiet.join(', #')}).`,
+    );
+  }
+  if (totals.skipped > 0) parts.push(`${plural(totals.skipped, 'scenario')} skipped (see the table).`);
+  return parts.join(' ');
+}

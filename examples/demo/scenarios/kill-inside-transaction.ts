@@ -1,0 +1,59 @@
+import { describeError } from '../describe-error.js';
+import type { Scenario } from '../scenario.js';
+import { appConfig, countRows, killWhenRunning } from './app-config.js';
+
+const TAG = 'kill-trx';
+const NEXT_TAG = 'kill-trx-next';
+
+export const killInsideTransaction: Scenario = {
+  id: 'kill-trx',
+  title: 'KILL inside a transaction',
+  cause: 'the connection is KILLed between two statements of a transaction; the server rolls it back',
+  needs: ['kill'],
+  timeoutMs: 12_000,
+  expect: {
+    bare: {
+      text: 'the transaction rejects with an error that does not say the transaction was lost',
+      check: (f) => f.errors.count > 0 && f.errors.first?.code !== 'GONEAWAY_TRANSACTION_LOST',
+    },
+    goneaway: {
+      text: 'rejects with GONEAWAY_TRANSACTION_LOST; 0 rows; the next transaction works',
+      check: (f) =>
+        f.errors.count === 1 &&
+        f.errors.first?.code === 'GONEAWAY_TRANSACTION_LOST' &&
+        f.metrics.rows === 0 &&
+        f.metrics.nextTransaction === true,
+    },
+  },
+  compare(bare, goneaway) {
+    if (goneaway.errors.first?.code === 'GONEAWAY_TRANSACTION_LOST' && bare.errors.count > 0) {
+      return {
+        verdict: 'better',
+        why: 'a typed error that says the transaction was rolled back: safe to rerun',
+      };
+    }
+    return undefined;
+  },
+  async run(side, lane) {
+    const db = side.makeKnex(appConfig(lane.connection));
+    await db.raw('SELECT 1');
+    const transaction = side.call(() =>
+      db.transaction(async (trx) => {
+        await trx(lane.table).insert({ tag: TAG, v: 1 });
+        await trx.select(trx.raw('SLEEP(2) AS slept'));
+        await trx(lane.table).insert({ tag: TAG, v: 2 });
+      }),
+    );
+    const killed = await killWhenRunning(lane, '%SLEEP(2)%', 300);
+    const result = await transaction;
+    const rows = await countRows(lane, TAG);
+    const next = await side.call(() =>
+      db.transaction((trx) => trx(lane.table).insert({ tag: NEXT_TAG, v: 1 })),
+    );
+    const what = result.ok ? 'transaction reported ok' : `rejected (${describeError(result.error).code})`;
+    return {
+      saw: `${what}; ${rows} rows; next transaction ${next.ok ? 'ok' : 'failed'}`,
+      metrics: { killed, rows, nextTransaction: next.ok },
+    };
+  },
+};
