@@ -13,7 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const packages = [
   { dir: 'packages/core', name: '@goneaway/core', probe: ['classify', 'parsePolicy', 'isGoneAwayError'] },
-  { dir: 'packages/knex-plugin', name: '@goneaway/knex', probe: ['goneAway', 'withTransactionRetry', 'stats'] },
+  {
+    dir: 'packages/knex-plugin',
+    name: '@goneaway/knex',
+    probe: ['goneAway', 'withTransactionRetry', 'stats'],
+  },
 ];
 /** Runtime dependencies the tarballs need, linked from the workspace install (no registry access). */
 const thirdParty = ['zod', 'cockatiel', 'knex', 'mysql2'];
@@ -70,10 +74,18 @@ describe('packed tarballs', () => {
       const project = join(work, 'project');
       const esm = run(
         process.execPath,
-        ['--input-type=module', '-e', `import * as m from '${pkg.name}'; console.log(JSON.stringify(Object.keys(m).sort()))`],
+        [
+          '--input-type=module',
+          '-e',
+          `import * as m from '${pkg.name}'; console.log(JSON.stringify(Object.keys(m).sort()))`,
+        ],
         project,
       );
-      const cjs = run(process.execPath, ['-e', `console.log(JSON.stringify(Object.keys(require('${pkg.name}')).sort()))`], project);
+      const cjs = run(
+        process.execPath,
+        ['-e', `console.log(JSON.stringify(Object.keys(require('${pkg.name}')).sort()))`],
+        project,
+      );
       const esmKeys = JSON.parse(esm) as string[];
       expect(esmKeys).toEqual(JSON.parse(cjs));
       for (const name of pkg.probe) expect(esmKeys).toContain(name);
@@ -84,7 +96,11 @@ describe('packed tarballs', () => {
       const tarball = tarballs.get(pkg.name)!;
       const publint = run(join(root, 'node_modules/.bin/publint'), ['run', '--strict', tarball], root);
       expect(publint).not.toMatch(/error|warning/i);
-      const attw = run(join(root, 'node_modules/.bin/attw'), [tarball, '--format', 'json', '--profile', 'node16'], root);
+      const attw = run(
+        join(root, 'node_modules/.bin/attw'),
+        [tarball, '--format', 'json', '--profile', 'node16'],
+        root,
+      );
       const report = JSON.parse(attw) as { analysis: { problems: unknown[] } };
       expect(report.analysis.problems).toEqual([]);
     });

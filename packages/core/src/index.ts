@@ -1,1 +1,106 @@
-export {};
+// @goneaway/core: driver-agnostic classification and reconnect policy. Named exports only.
+
+// Classification
+export type {
+  Classification,
+  ConnectionState,
+  DriverErrorShape,
+  ErrorKind,
+  RetryAdvice,
+  SentState,
+} from './classification/classification.js';
+export { ERROR_KINDS } from './classification/classification.js';
+export { classify } from './classification/classify.js';
+export { ERROR_TABLE, type ErrorTableRow, KIND_HINTS } from './classification/error-table.js';
+
+// Errors and guards
+export { CommitOutcomeUnknownError, isCommitOutcomeUnknown } from './errors/commit-outcome-unknown-error.js';
+export { ConnectionLostError, isConnectionLost } from './errors/connection-lost-error.js';
+export { DatabaseUnavailableError, isDatabaseUnavailable } from './errors/database-unavailable-error.js';
+export { GONEAWAY_CODES, type GoneAwayCode, isGoneAwayCode } from './errors/goneaway-codes.js';
+export {
+  type ConfigIssue,
+  GoneAwayConfigError,
+  isGoneAwayConfigError,
+} from './errors/goneaway-config-error.js';
+export { GoneAwayError, type GoneAwayErrorJson, isGoneAwayError } from './errors/goneaway-error.js';
+export { isPacketTooLarge, PacketTooLargeError } from './errors/packet-too-large-error.js';
+export { isTransactionLost, TransactionLostError } from './errors/transaction-lost-error.js';
+
+// Events and metrics
+export { createEventHub, type EventHub, type GoneAwayStats } from './events/event-hub.js';
+export type {
+  CircuitClosedEvent,
+  CircuitOpenEvent,
+  CommitResolvedEvent,
+  EvictedEvent,
+  EvictionReason,
+  GoneAwayEvent,
+  GoneAwayEventInput,
+  GoneAwayEventType,
+  GoneAwayListener,
+  LimitCappedEvent,
+  LimitsDiscoveredEvent,
+  PacketRejectedEvent,
+  ReconnectedEvent,
+  RetryEvent,
+} from './events/event-types.js';
+export { EVICTION_REASONS, GONEAWAY_EVENT_TYPES } from './events/event-types.js';
+export { GONEAWAY_CHANNEL, subscribe } from './events/goneaway-channel.js';
+
+// Server limits
+export {
+  type DerivedConnectionLimits,
+  deriveConnectionLimits,
+  idleCeilingMs,
+  type LimitCap,
+} from './limits/derive-connection-limits.js';
+export { readServerLimits, SERVER_LIMITS_SQL } from './limits/read-server-limits.js';
+export type {
+  ConnectionLimits,
+  QueryableConnection,
+  ServerFlavor,
+  ServerLimits,
+} from './limits/server-limits.js';
+
+// Packet guard
+export { assertPacketFits, packetFits } from './packet/assert-packet-fits.js';
+export { COM_QUERY_HEADER_BYTES, commandPacketBytes } from './packet/command-packet-bytes.js';
+export { utf8ByteLength } from './packet/utf8-byte-length.js';
+
+// Policy
+export type { GoneAwayOptions, Policy } from './policy/options.js';
+export { DEFAULT_POLICY, parsePolicy } from './policy/parse-policy.js';
+
+// Redaction
+export { describeSql } from './redaction/describe-sql.js';
+
+// Retry
+export type { EventSink } from './retry/event-sink.js';
+export {
+  type GateConnectOptions,
+  ReconnectGate,
+  type ReconnectGateStats,
+} from './retry/reconnect-gate.js';
+export type { StatementSafety } from './retry/retry-decision.js';
+export {
+  type AttemptContext,
+  createRetryEngine,
+  type ExecuteOptions,
+  type RetryEngine,
+  type RetryEngineStats,
+} from './retry/retry-engine.js';
+
+// Statement safety
+export { isReadOnlyStatement } from './statements/is-read-only-statement.js';
+
+// Transactions
+export {
+  type CommitResolution,
+  type CommitResolutionContext,
+  isDeadlock,
+  runTransactionWithRetry,
+  type TransactionRetryInfo,
+  type TransactionRetryOptions,
+  type TransactionRetryReason,
+} from './transactions/run-transaction-with-retry.js';

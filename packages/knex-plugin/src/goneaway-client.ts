@@ -1,0 +1,202 @@
+import {
+  assertPacketFits,
+  type Classification,
+  CommitOutcomeUnknownError,
+  classify,
+  describeSql,
+  type GoneAwayError,
+  TransactionLostError,
+} from '@goneaway/core';
+import type {
+  KnexClientClass,
+  KnexInternals,
+  KnexQueryObject,
+  KnexRunner,
+  Mysql2Connection,
+} from './knex-internals.js';
+import { formattedQueryBytes, queryBytesCeiling } from './measure-query-bytes.js';
+import type { KnexPluginInstance } from './plugin-instance.js';
+import { statementSafety } from './statement-safety.js';
+
+/** The connection is gone (the server closed it, it was killed, the socket died): not a read-only refusal. */
+function connectionIsGone(classification: Classification): boolean {
+  return classification.connection === 'dispose' && classification.kind !== 'read-only';
+}
+
+const COMMIT = /^\s*COMMIT\b/i;
+
+/**
+ * The retry engine asks what the statement was only after a failure; the runner learns it only when
+ * the query is compiled. Getters defer the work to that moment, keeping it off the happy path.
+ */
+function lazyStatement(runner: { lastQuery: KnexQueryObject | undefined }): {
+  safety: 'read' | 'write';
+  sql?: string;
+} {
+  return {
+    get safety() {
+      // Nothing compiled yet means the failure came before any statement was sent (an acquire).
+      return runner.lastQuery ? statementSafety(runner.lastQuery) : 'write';
+    },
+    get sql() {
+      return runner.lastQuery?.sql;
+    },
+  };
+}
+const CLIENT_INSTANCE = Symbol.for('goneaway.knex.instance');
+
+export function instanceOfClient(client: unknown): KnexPluginInstance | undefined {
+  const ctor = (client as { constructor?: Record<symbol, unknown> } | undefined)?.constructor;
+  return ctor?.[CLIENT_INSTANCE] as KnexPluginInstance | undefined;
+}
+
+/**
+ * A subclass of knex's mysql2 client, made per goneAway() call so that it and the transaction clients
+ * knex derives from its prototype (execution/transaction.js, makeTxClient) share one plugin instance.
+ */
+export function createGoneAwayClient(
+  Base: unknown,
+  internals: KnexInternals,
+  instance: KnexPluginInstance,
+): KnexClientClass {
+  const BaseClient = Base as KnexClientClass;
+  const { policy } = instance;
+
+  // A plain function, not a private method: knex's transaction clients are Object.create()d from the
+  // prototype (execution/transaction.js, makeTxClient), so they fail private-member brand checks.
+  function onQueryError(
+    transacting: boolean,
+    connection: Mysql2Connection,
+    obj: KnexQueryObject,
+    error: unknown,
+  ): unknown {
+    const classification = classify(error);
+    const state = instance.states.get(connection);
+    if (classification.connection === 'dispose') {
+      if (state) state.unusable ??= classification;
+      if (classification.kind === 'statement-timeout') {
+        // mysql2 leaves a timed-out connection in the pool (PROTOCOL_SEQUENCE_TIMEOUT is not fatal)
+        // with the statement still running: destroy it so it is never handed out again.
+        connection.stream.destroy();
+      }
+      if (connectionIsGone(classification)) instance.revalidateBefore = performance.now();
+    }
+    if (!transacting || !connectionIsGone(classification)) return error;
+    const statement = describeSql(obj.sql);
+    const lost: GoneAwayError =
+      COMMIT.test(obj.sql) && classification.sent !== 'no'
+        ? new CommitOutcomeUnknownError({ cause: error, classification })
+        : new TransactionLostError({ cause: error, classification, statement });
+    if (state) state.transactionLost = lost;
+    return lost;
+  }
+
+  class GoneAwayRunner extends internals.Runner {
+    lastQuery: KnexQueryObject | undefined;
+
+    override query(obj: KnexQueryObject): Promise<unknown> {
+      this.lastQuery = obj;
+      return super.query(obj);
+    }
+
+    override async run(): Promise<unknown> {
+      const builder = this.builder;
+      const pinned = builder._connection !== undefined && builder._connection !== null;
+      // Inside a transaction, on a pinned connection or for a schema batch (queryArray), a statement
+      // is never run again: the connection's session state belongs to the caller.
+      if (pinned || this.client.transacting || Array.isArray(builder._sequence)) return super.run();
+      try {
+        const result = await instance.retry.execute(
+          () => {
+            this.connection = undefined;
+            return this.ensureConnection(internals.ensureConnectionCallback);
+          },
+          { statement: lazyStatement(this) },
+        );
+        builder.emit('end');
+        return result;
+      } catch (error) {
+        if (builder._events?.error) builder.emit('error', error);
+        throw error;
+      }
+    }
+  }
+
+  class GoneAwayClient extends BaseClient {
+    static readonly [CLIENT_INSTANCE] = instance;
+
+    constructor(config: Record<string, unknown>) {
+      super(config);
+      // Wrapping knex's logger (not config.log) keeps knex's default output, or the user's log.warn,
+      // for everything except the lines about errors goneaway has already handled.
+      const logger = this.logger;
+      const warn = logger.warn.bind(logger);
+      logger.warn = (message: unknown) => {
+        if (!instance.warnings.consume(message)) warn(message);
+      };
+    }
+
+    override runner(builder: unknown): KnexRunner {
+      return new GoneAwayRunner(this, builder);
+    }
+
+    override async acquireRawConnection(): Promise<Mysql2Connection> {
+      try {
+        return await instance.gate.connect(() => super.acquireRawConnection());
+      } catch (error) {
+        instance.onConnectFailed(error);
+        throw error;
+      }
+    }
+
+    override destroyRawConnection(connection: Mysql2Connection): Promise<void> {
+      instance.onDestroyed(connection);
+      return super.destroyRawConnection(connection);
+    }
+
+    override destroy(callback?: unknown): Promise<void> {
+      instance.reaper.close();
+      return super.destroy(callback);
+    }
+
+    override releaseConnection(connection: Mysql2Connection): Promise<void> {
+      instance.onReleased(connection);
+      return super.releaseConnection(connection);
+    }
+
+    override _query(connection: Mysql2Connection, obj: KnexQueryObject): Promise<KnexQueryObject> {
+      const state = instance.states.get(connection);
+      if (state?.transactionLost && this.transacting) {
+        // The transaction is already gone: do not touch the dead connection again.
+        return Promise.reject(state.transactionLost);
+      }
+      if (policy.packetGuard && state && typeof obj.sql === 'string') {
+        const max = state.serverLimits.maxAllowedPacket;
+        // COM_QUERY: one command byte, then the formatted SQL.
+        if (queryBytesCeiling(obj.sql, obj.bindings) + 1 >= max) {
+          const bytes =
+            formattedQueryBytes(obj.sql, obj.bindings, (sql, values) => connection.format(sql, values)) + 1;
+          try {
+            assertPacketFits(bytes, state.serverLimits, describeSql(obj.sql));
+          } catch (error) {
+            instance.hub.emit({
+              type: 'packet-rejected',
+              packetBytes: bytes,
+              maxAllowedPacket: max,
+              statement: describeSql(obj.sql),
+            });
+            return Promise.reject(error);
+          }
+        }
+      }
+      if (policy.statementTimeoutMs !== false && obj.options?.timeout === undefined) {
+        obj.options = { ...obj.options, timeout: policy.statementTimeoutMs };
+      }
+      return super._query(connection, obj).catch((error: unknown) => {
+        throw onQueryError(this.transacting === true, connection, obj, error);
+      });
+    }
+  }
+
+  return GoneAwayClient as unknown as KnexClientClass;
+}

@@ -1,0 +1,63 @@
+/**
+ * Retires idle pooled connections shortly before the server would close them. knex's pool checks a
+ * connection only when it is acquired, so the connections kept at `pool.min` would otherwise sit
+ * there until the server's wait_timeout closes them (and knex prints "Connection Error"). One timer
+ * for the whole pool, armed for the earliest deadline, keeps the hot path to two Map operations.
+ */
+export class IdleReaper<T extends object> {
+  /** Idle connections by deadline (monotonic ms); insertion order is release order. */
+  readonly #deadlines = new Map<T, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #armedFor = Number.POSITIVE_INFINITY;
+  #closed = false;
+
+  constructor(private readonly retire: (item: T) => void) {}
+
+  /** The connection went back to the pool and should be retired at `deadline` if still idle then. */
+  idle(item: T, deadline: number): void {
+    if (this.#closed || !Number.isFinite(deadline)) return;
+    this.#deadlines.delete(item);
+    this.#deadlines.set(item, deadline);
+    if (deadline < this.#armedFor) this.#arm(deadline);
+  }
+
+  /** The connection was handed out or destroyed. */
+  busy(item: T): void {
+    this.#deadlines.delete(item);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#deadlines.clear();
+    this.#disarm();
+  }
+
+  #arm(deadline: number): void {
+    this.#disarm();
+    this.#armedFor = deadline;
+    this.#timer = setTimeout(() => this.#sweep(), Math.max(0, deadline - performance.now()));
+    this.#timer.unref();
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+  }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [item, deadline] of this.#deadlines) {
+      if (deadline <= now) {
+        this.#deadlines.delete(item);
+        this.retire(item);
+      } else if (deadline < next) {
+        next = deadline;
+      }
+    }
+    if (!this.#closed && Number.isFinite(next)) this.#arm(next);
+  }
+}

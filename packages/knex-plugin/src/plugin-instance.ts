@@ -1,0 +1,188 @@
+import {
+  type Classification,
+  classify,
+  createEventHub,
+  createRetryEngine,
+  deriveConnectionLimits,
+  type EventHub,
+  type EvictionReason,
+  type LimitCap,
+  type Policy,
+  ReconnectGate,
+  type RetryEngine,
+  readServerLimits,
+} from '@goneaway/core';
+import { ConnectionState } from './connection-state.js';
+import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
+import { IdleReaper } from './idle-reaper.js';
+import type { Mysql2Connection } from './knex-internals.js';
+import { pingWithTimeout } from './ping-with-timeout.js';
+
+/** Kinds after which a connection failure is worth handing to knex's logger anyway. */
+const CONNECT_KINDS_TO_SILENCE = new Set<Classification['kind']>([
+  'connect-failed',
+  'connection-lost',
+  'server-shutdown',
+  'too-many-connections',
+  'killed',
+  'idle-timeout',
+  'cluster-not-ready',
+]);
+
+/**
+ * Everything one `goneAway(config)` call owns: the parsed policy, its event hub, the retry engine,
+ * the single-flight reconnect gate and what is known about each pooled connection. The knex client
+ * class, its transaction clients (knex builds them with Object.create on the same prototype) and the
+ * pool hooks all close over one instance, so they share it without module-level state.
+ */
+export class KnexPluginInstance {
+  readonly states = new WeakMap<object, ConnectionState>();
+  readonly warnings = new HandledWarnings();
+  readonly hub: EventHub;
+  readonly retry: RetryEngine;
+  readonly gate: ReconnectGate;
+  readonly reaper = new IdleReaper<Mysql2Connection>((connection) => this.#retire(connection));
+  /** Validation pings run (the bypass window should keep this at 0 while the pool is busy). */
+  validationPings = 0;
+  /** Connections validated before this instant (monotonic) are pinged before being handed out again. */
+  revalidateBefore = Number.NEGATIVE_INFINITY;
+  #lastLimitsKey: string | undefined;
+
+  constructor(readonly policy: Policy) {
+    this.hub = createEventHub(policy.name);
+    this.retry = createRetryEngine(policy, this.hub);
+    this.gate = new ReconnectGate(policy);
+  }
+
+  /** afterCreate: keepalive, the server's limits (one round trip) and an error listener. */
+  async onConnectionCreated(connection: Mysql2Connection): Promise<void> {
+    const { policy } = this;
+    if (policy.keepAliveInitialDelayMs !== false) {
+      connection.stream.setKeepAlive?.(true, policy.keepAliveInitialDelayMs);
+    }
+    const serverLimits = await readServerLimits({
+      query: (sql) => queryWithTimeout(connection, sql, policy.connectTimeoutMs),
+    });
+    const derived = deriveConnectionLimits(serverLimits, policy);
+    const state = new ConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
+    this.states.set(connection, state);
+    this.#reportLimits(state, derived.capped);
+
+    // knex's own listener (mysql/index.js, acquireRawConnection) marks the connection disposed and
+    // logs "Connection Error" when it is next acquired; this one records why and drops that line.
+    connection.on('error', (error) => {
+      const classification = classify(error);
+      state.unusable ??= classification;
+      this.warnings.expect(disposedWarning(error));
+      this.revalidateBefore = performance.now();
+      this.evict(state, 'error', classification);
+    });
+  }
+
+  /** pool.validate: runs only on acquire (tarn), before the user's validate. */
+  async validate(connection: Mysql2Connection): Promise<boolean> {
+    this.reaper.busy(connection);
+    const state = this.states.get(connection);
+    if (state === undefined) return true;
+    if (state.retired) {
+      this.evict(state, state.retired);
+      return false;
+    }
+    if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
+      this.evict(state, state.unusable?.kind === 'read-only' ? 'read-only' : 'error', state.unusable);
+      return false;
+    }
+    if (state.ageMs() > state.limits.maxLifetimeMs) {
+      this.evict(state, 'lifetime');
+      return false;
+    }
+    const idleMs = state.idleMs();
+    if (idleMs > state.limits.idleLimitMs) {
+      this.evict(state, 'idle-limit');
+      return false;
+    }
+    const recentlyUsed = idleMs < this.policy.validation.bypassWindowMs;
+    if (recentlyUsed && state.validatedAt >= this.revalidateBefore) return true;
+
+    this.validationPings++;
+    const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
+    if (outcome.ok) {
+      state.validatedAt = performance.now();
+      return true;
+    }
+    // One dead connection says the others that sat in the pool with it may be dead too.
+    this.revalidateBefore = performance.now();
+    state.unusable ??= outcome.timedOut ? undefined : classify(outcome.error);
+    this.evict(state, outcome.timedOut ? 'ping-timeout' : 'ping-failed', state.unusable);
+    return false;
+  }
+
+  onReleased(connection: Mysql2Connection): void {
+    const state = this.states.get(connection);
+    if (state === undefined) return;
+    state.markUsed();
+    if (state.unusable || state.retired) return;
+    const deadline = Math.min(
+      state.lastUsedAt + state.limits.idleLimitMs,
+      state.createdAt + state.limits.maxLifetimeMs,
+    );
+    this.reaper.idle(connection, deadline);
+  }
+
+  onDestroyed(connection: Mysql2Connection): void {
+    this.reaper.busy(connection);
+  }
+
+  /** An idle connection reached its idle or lifetime limit: close it politely (COM_QUIT) before the server does. */
+  #retire(connection: Mysql2Connection): void {
+    const state = this.states.get(connection);
+    if (state === undefined || state.unusable) return;
+    state.retired = state.ageMs() >= state.limits.maxLifetimeMs ? 'lifetime' : 'idle-limit';
+    this.evict(state, state.retired);
+    connection.end(() => {
+      // A connection that cannot say goodbye is gone anyway; the pool drops it on its next acquire.
+    });
+  }
+
+  /** A connect failed: goneaway retries it or surfaces a typed error, so knex's warning is noise. */
+  onConnectFailed(error: unknown): void {
+    if (CONNECT_KINDS_TO_SILENCE.has(classify(error).kind)) this.warnings.expect(acquireWarning(error));
+  }
+
+  evict(state: ConnectionState, reason: EvictionReason, classification?: Classification): void {
+    if (state.evictionReported) return;
+    state.evictionReported = true;
+    this.hub.emit({
+      type: 'evicted',
+      reason,
+      connectionId: state.connectionId,
+      ageMs: Math.round(state.ageMs()),
+      idleMs: Math.round(state.idleMs()),
+      classification,
+    });
+  }
+
+  #reportLimits(state: ConnectionState, capped: readonly LimitCap[]): void {
+    const { serverLimits } = state;
+    const key = `${serverLimits.waitTimeoutSeconds}/${serverLimits.maxAllowedPacket}/${serverLimits.readOnly}/${serverLimits.version}`;
+    if (key === this.#lastLimitsKey) return;
+    this.#lastLimitsKey = key;
+    this.hub.emit({ type: 'limits-discovered', limits: serverLimits, derived: state.limits });
+    for (const cap of capped) {
+      this.hub.emit({ type: 'limit-capped', ...cap, waitTimeoutSeconds: serverLimits.waitTimeoutSeconds });
+    }
+  }
+}
+
+function queryWithTimeout(
+  connection: Mysql2Connection,
+  sql: string,
+  timeoutMs: number,
+): Promise<ReadonlyArray<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    connection.query({ sql, timeout: timeoutMs }, [], (error, rows) => {
+      if (error) reject(error);
+      else resolve(rows as ReadonlyArray<Record<string, unknown>>);
+    });
+  });
+}
