@@ -45,7 +45,9 @@ function lane(server: MariaDBServer, withGate: boolean): Lane {
     return createConnection({ ...server.connection, connectTimeout: 2000 });
   };
   async function attempt(context: AttemptContext) {
-    const connection = await (gate ? gate.connect(open, { signal: context.signal }) : open());
+    const connection = await (gate
+      ? gate.connect(open, { signal: context.signal, deadline: context.deadline })
+      : open());
     connection.on('error', () => undefined);
     try {
       const [rows] = await connection.query('SELECT 1 AS one');

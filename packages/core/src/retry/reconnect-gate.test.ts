@@ -111,6 +111,24 @@ describe('ReconnectGate', () => {
     expect(gate.isDown).toBe(false);
   });
 
+  it('a caller whose deadline comes before the next slot fails at once with the last connect error', async () => {
+    const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
+    const first = refused();
+    await gate.connect(async () => Promise.reject(first)).catch(() => undefined);
+    let called = false;
+    const connect = async () => {
+      called = true;
+      return 'c';
+    };
+    // The slot is at 50 ms.
+    await expect(gate.connect(connect, { deadline: 49 })).rejects.toBe(first);
+    expect(called).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    const inTime = gate.connect(connect, { deadline: 50 });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await inTime).toBe('c');
+  });
+
   it('a waiting caller that aborts leaves at once and takes its timer with it', async () => {
     const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
     await gate.connect(async () => Promise.reject(refused())).catch(() => undefined);

@@ -14,6 +14,12 @@ export interface ReconnectGateStats {
 export interface GateConnectOptions {
   /** Bounds the wait for a slot or for a shared attempt (not the caller's own connect). */
   readonly signal?: AbortSignal;
+  /**
+   * When the caller stops waiting (the gate's clock, performance.now() by default; AttemptContext's
+   * `deadline`): if the next slot comes later, the call fails at once with the last connect error
+   * instead of sleeping past the caller's outage budget.
+   */
+  readonly deadline?: number | undefined;
 }
 
 export interface ReconnectGateOptions {
@@ -47,6 +53,8 @@ export class ReconnectGate {
   #down = false;
   #nextAttemptAt = 0;
   #inFlight: Promise<Outcome<unknown>> | undefined;
+  /** The error of the last failed connect: what a caller gets when it cannot wait for the next slot. */
+  #lastError: unknown;
   #attempts = 0;
   #sharedWaits = 0;
   #failures = 0;
@@ -88,6 +96,7 @@ export class ReconnectGate {
         continue; // Up again: connect on our own (the attempt's connection belongs to its caller).
       }
       const waitMs = this.#nextAttemptAt - this.#now();
+      if (options.deadline !== undefined && this.#nextAttemptAt > options.deadline) throw this.#lastError;
       if (waitMs > 0) {
         await sleep(waitMs, signals);
         continue; // Someone else may have started the attempt in the meantime.
@@ -104,6 +113,7 @@ export class ReconnectGate {
       return value;
     } catch (error) {
       this.#failures++;
+      this.#lastError = error;
       if (!this.#down) {
         this.#down = true;
         this.#schedule.reset();
@@ -128,6 +138,7 @@ export class ReconnectGate {
         (error: unknown): Outcome<T> => {
           this.#inFlight = undefined;
           this.#failures++;
+          this.#lastError = error;
           this.#nextAttemptAt = this.#now() + this.#schedule.next();
           return { ok: false, error };
         },
@@ -140,6 +151,7 @@ export class ReconnectGate {
 
   #markUp(): void {
     this.#down = false;
+    this.#lastError = undefined;
     this.#nextAttemptAt = 0;
     this.#schedule.reset();
   }

@@ -68,6 +68,8 @@ describe('RetryEngine.execute', () => {
     );
     expect(value).toBe('rows');
     expect(attempt.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    // The budget runs from the first failure (at the fake clock's start): later attempts carry its end.
+    expect(attempt.calls.map((c) => c.deadline)).toEqual([undefined, 1_005_000, 1_005_000]);
     expect(types()).toEqual(['retry', 'retry', 'reconnected']);
     expect(events[0]).toMatchObject({ type: 'retry', attempt: 1, statement: 'select * from t where s = ?' });
     expect(events[2]).toMatchObject({ type: 'reconnected', attempts: 3 });

@@ -19,6 +19,12 @@ export interface AttemptContext {
   readonly signal: AbortSignal;
   /** True when the circuit is open and this single attempt is its probe. */
   readonly probe: boolean;
+  /**
+   * When the outage budget of this call ends (the engine's clock, performance.now() by default), once
+   * an attempt has failed: pass it to ReconnectGate.connect so a wait for the next connect slot does
+   * not outlast the budget. Undefined on the first attempt.
+   */
+  readonly deadline: number | undefined;
 }
 
 export interface ExecuteOptions {
@@ -144,7 +150,7 @@ class DefaultRetryEngine implements RetryEngine {
     if (options.inTransaction === true) {
       this.#attempts++;
       return raceAbort(
-        invoke(() => attempt({ attempt: 1, signal, probe: false })),
+        invoke(() => attempt({ attempt: 1, signal, probe: false, deadline: undefined })),
         signal,
       );
     }
@@ -167,10 +173,11 @@ class DefaultRetryEngine implements RetryEngine {
       }
       this.#attempts++;
       const startedAt = this.#now();
+      const deadline = firstFailureAt === undefined ? undefined : firstFailureAt + budget;
       let result: T;
       try {
         result = await raceAbort(
-          invoke(() => attempt({ attempt: attempts, signal, probe })),
+          invoke(() => attempt({ attempt: attempts, signal, probe, deadline })),
           signal,
         );
       } catch (error) {
