@@ -270,7 +270,7 @@ class DefaultRetryEngine implements RetryEngine {
     emitSafely(this.#sink, {
       type: 'retry',
       attempt,
-      delayMs,
+      delayMs: Math.round(delayMs),
       elapsedMs: Math.round(elapsedMs),
       classification,
       statement: sql === undefined ? undefined : describeSql(sql),
