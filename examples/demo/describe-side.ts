@@ -1,4 +1,4 @@
-import type { PluginActivity } from './goneaway-wrapper.js';
+import type { PluginActivity } from './goneaway-side.js';
 import type { ScenarioResult, SideResult } from './scenario.js';
 import { formatMs } from './timing.js';
 

@@ -1,7 +1,7 @@
 import { cpus, platform, release } from 'node:os';
 import type { DemoLane } from './demo-lane.js';
 import { startPrivateLane, startUrlLane } from './demo-lane.js';
-import { type GoneAwayPlugin, loadGoneAwayPlugin } from './goneaway-wrapper.js';
+import { withGoneAway } from './goneaway-side.js';
 import { runScenario } from './run-scenario.js';
 import {
   type DemoTuning,
@@ -49,7 +49,6 @@ export interface DemoReport {
     readonly cpu: string;
   };
   readonly server: { readonly mode: 'private' | 'url'; readonly version: string };
-  readonly goneawayAvailable: boolean;
   readonly scenarios: readonly ScenarioResult[];
   readonly totals: DemoTotals;
   /** Every goneaway row that ran met its expectation. */
@@ -78,8 +77,7 @@ export function scenarioNumber(scenario: Scenario): number {
 export class DemoSession {
   private constructor(
     readonly lanes: Readonly<Record<'bare' | 'goneaway', DemoLane>>,
-    readonly wrappers: Readonly<Record<'bare' | 'goneaway', ConfigWrapper | undefined>>,
-    readonly plugin: GoneAwayPlugin,
+    readonly wrappers: Readonly<Record<'bare' | 'goneaway', ConfigWrapper>>,
     readonly mode: 'private' | 'url',
     readonly serverVersion: string,
   ) {}
@@ -98,11 +96,9 @@ export class DemoSession {
     }
     const [bare, goneaway] = lanes as [DemoLane, DemoLane];
     const [row] = await bare.admin('SELECT VERSION() AS version');
-    const plugin = await loadGoneAwayPlugin();
     return new DemoSession(
       { bare, goneaway },
-      { bare: (config) => config, goneaway: plugin.wrap },
-      plugin,
+      { bare: (config) => config, goneaway: withGoneAway },
       url ? 'url' : 'private',
       String(row?.version ?? 'unknown'),
     );
@@ -112,7 +108,6 @@ export class DemoSession {
     return runScenario(scenario, scenarioNumber(scenario), {
       lanes: this.lanes,
       wrappers: this.wrappers,
-      plugin: this.plugin,
       onSideDone,
     });
   }
@@ -133,7 +128,6 @@ export class DemoSession {
         cpu: cpuList[0]?.model.trim() ?? 'unknown',
       },
       server: { mode: this.mode, version: this.serverVersion },
-      goneawayAvailable: this.wrappers.goneaway !== undefined,
       scenarios: results,
       totals: totalsOf(results),
       passed: results.every((result) => result.skipped !== undefined || result.goneaway?.met === true),

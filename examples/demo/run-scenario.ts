@@ -1,15 +1,13 @@
 import { decideVerdict } from './decide-verdict.js';
 import type { DemoLane } from './demo-lane.js';
-import type { GoneAwayPlugin, PluginActivity } from './goneaway-wrapper.js';
+import { type PluginActivity, pluginActivity } from './goneaway-side.js';
 import type { Scenario, ScenarioResult, SideFacts, SideName, SideOutcome, SideResult } from './scenario.js';
 import { type ConfigWrapper, createSide, destroyAll, SideRecorder } from './sides.js';
 import { capped, since } from './timing.js';
 
 export interface ScenarioRunContext {
   readonly lanes: Readonly<Record<SideName, DemoLane>>;
-  /** Undefined for goneaway while the plugin does not export `goneAway`. */
-  readonly wrappers: Readonly<Record<SideName, ConfigWrapper | undefined>>;
-  readonly plugin?: GoneAwayPlugin | undefined;
+  readonly wrappers: Readonly<Record<SideName, ConfigWrapper>>;
   /** Called as each side finishes, for the live progress display. */
   readonly onSideDone?: (result: SideResult) => void;
 }
@@ -31,8 +29,7 @@ async function runSide(
   scenario: Scenario,
   name: SideName,
   lane: DemoLane,
-  wrap: ConfigWrapper | undefined,
-  plugin: GoneAwayPlugin | undefined,
+  wrap: ConfigWrapper,
 ): Promise<SideResult> {
   const expectation = scenario.expect[name];
   const recorder = new SideRecorder();
@@ -41,36 +38,32 @@ async function runSide(
   let outcome: SideOutcome | undefined;
   let crashed: string | undefined;
   let timedOut = false;
-  if (wrap === undefined) {
-    crashed = plugin?.unavailable ?? 'no knex factory for this side';
-  } else {
-    const side = createSide(name, wrap, recorder, abort.signal);
-    const running = scenario.run(side, lane).then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
-    const settled = await capped(running, scenario.timeoutMs);
-    if (!settled.settled) {
-      timedOut = true;
-      abort.abort();
-      lane.proxy?.resetAll();
-    } else if (settled.ok) {
-      const ran = settled.value;
-      if ('value' in ran) {
-        outcome = ran.value;
-      } else {
-        crashed =
-          ran.error instanceof Error
-            ? `${ran.error.name}: ${ran.error.message.slice(0, 200)}`
-            : String(ran.error);
-      }
+  const side = createSide(name, wrap, recorder, abort.signal);
+  const running = scenario.run(side, lane).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  const settled = await capped(running, scenario.timeoutMs);
+  if (!settled.settled) {
+    timedOut = true;
+    abort.abort();
+    lane.proxy?.resetAll();
+  } else if (settled.ok) {
+    const ran = settled.value;
+    if ('value' in ran) {
+      outcome = ran.value;
+    } else {
+      crashed =
+        ran.error instanceof Error
+          ? `${ran.error.name}: ${ran.error.message.slice(0, 200)}`
+          : String(ran.error);
     }
   }
   const durationMs = since(started);
   let activity: PluginActivity | undefined;
-  if (name === 'goneaway' && plugin?.activity && recorder.instances.length > 0) {
+  if (name === 'goneaway' && recorder.instances.length > 0) {
     try {
-      activity = plugin.activity(recorder.instances);
+      activity = pluginActivity(recorder.instances);
     } catch {
       // Counters are a bonus for the report; their absence must not fail the row.
     }
@@ -116,13 +109,7 @@ export async function runScenario(
   }
   const started = performance.now();
   const sides = (['bare', 'goneaway'] as const).map(async (name) => {
-    const result = await runSide(
-      scenario,
-      name,
-      context.lanes[name],
-      context.wrappers[name],
-      name === 'goneaway' ? context.plugin : undefined,
-    );
+    const result = await runSide(scenario, name, context.lanes[name], context.wrappers[name]);
     context.onSideDone?.(result);
     return result;
   });

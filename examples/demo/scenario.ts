@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { DemoLane } from './demo-lane.js';
 import type { ErrorSummary } from './describe-error.js';
-import type { PluginActivity } from './goneaway-wrapper.js';
+import type { PluginActivity } from './goneaway-side.js';
 
 export type SideName = 'bare' | 'goneaway';
 

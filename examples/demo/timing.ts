@@ -41,3 +41,8 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** A message length: characters while short, then the size it takes. */
+export function formatLength(chars: number): string {
+  return chars < 1024 ? `${chars} chars` : formatBytes(chars);
+}

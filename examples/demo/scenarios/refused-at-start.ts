@@ -1,4 +1,3 @@
-import { describeError } from '../describe-error.js';
 import type { Scenario } from '../scenario.js';
 import { formatMs, sleep } from '../timing.js';
 import { appConfig } from './app-config.js';
@@ -31,9 +30,7 @@ export const refusedAtStart: Scenario = {
     try {
       const db = side.makeKnex(appConfig(lane.directConnection));
       const result = await side.call(() => db.raw('SELECT 1'));
-      const what = result.ok
-        ? `ok after ${formatMs(result.ms)}`
-        : `failed after ${formatMs(result.ms)} (${describeError(result.error).code})`;
+      const what = result.ok ? `ok after ${formatMs(result.ms)}` : `failed after ${formatMs(result.ms)}`;
       await starting;
       const up = upAfterMs === undefined ? '' : `; server up after ${formatMs(upAfterMs)}`;
       return {
