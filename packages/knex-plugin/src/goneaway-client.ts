@@ -5,6 +5,7 @@ import {
   classify,
   describeSql,
   type GoneAwayError,
+  type ServerLimits,
   TransactionLostError,
 } from '@goneaway/core';
 import type {
@@ -91,6 +92,27 @@ export function createGoneAwayClient(
     return lost;
   }
 
+  /** The exact packet size is computed only when a cheap ceiling says it might not fit. */
+  function guardPacket(connection: Mysql2Connection, obj: KnexQueryObject, limits: ServerLimits): unknown {
+    const max = limits.maxAllowedPacket;
+    // COM_QUERY: one command byte, then the formatted SQL.
+    if (queryBytesCeiling(obj.sql, obj.bindings) + 1 < max) return undefined;
+    const bytes =
+      formattedQueryBytes(obj.sql, obj.bindings, (sql, values) => connection.format(sql, values)) + 1;
+    try {
+      assertPacketFits(bytes, limits, obj.sql);
+      return undefined;
+    } catch (error) {
+      instance.hub.emit({
+        type: 'packet-rejected',
+        packetBytes: bytes,
+        maxAllowedPacket: max,
+        statement: describeSql(obj.sql),
+      });
+      return error;
+    }
+  }
+
   class GoneAwayRunner extends internals.Runner {
     lastQuery: KnexQueryObject | undefined;
 
@@ -164,36 +186,31 @@ export function createGoneAwayClient(
       return super.releaseConnection(connection);
     }
 
-    override _query(connection: Mysql2Connection, obj: KnexQueryObject): Promise<KnexQueryObject> {
+    /**
+     * Client.query (client.js) wraps executeQuery, which prepends the formatted SQL, values
+     * included, to the message of any error thrown below it (execution/internal/query-executioner.js).
+     * goneaway's own errors are therefore made here, above it, so their messages stay free of values.
+     */
+    override query(
+      connection: Mysql2Connection,
+      queryParam: KnexQueryObject | string,
+    ): Promise<KnexQueryObject> {
+      const obj: KnexQueryObject = typeof queryParam === 'string' ? { sql: queryParam } : queryParam;
       const state = instance.states.get(connection);
       if (state?.transactionLost && this.transacting) {
         // The transaction is already gone: do not touch the dead connection again.
         return Promise.reject(state.transactionLost);
       }
       if (policy.packetGuard && state && typeof obj.sql === 'string') {
-        const max = state.serverLimits.maxAllowedPacket;
-        // COM_QUERY: one command byte, then the formatted SQL.
-        if (queryBytesCeiling(obj.sql, obj.bindings) + 1 >= max) {
-          const bytes =
-            formattedQueryBytes(obj.sql, obj.bindings, (sql, values) => connection.format(sql, values)) + 1;
-          try {
-            assertPacketFits(bytes, state.serverLimits, describeSql(obj.sql));
-          } catch (error) {
-            instance.hub.emit({
-              type: 'packet-rejected',
-              packetBytes: bytes,
-              maxAllowedPacket: max,
-              statement: describeSql(obj.sql),
-            });
-            return Promise.reject(error);
-          }
-        }
+        const rejection = guardPacket(connection, obj, state.serverLimits);
+        if (rejection) return Promise.reject(rejection);
       }
       if (policy.statementTimeoutMs !== false && obj.options?.timeout === undefined) {
         obj.options = { ...obj.options, timeout: policy.statementTimeoutMs };
       }
-      return super._query(connection, obj).catch((error: unknown) => {
-        throw onQueryError(this.transacting === true, connection, obj, error);
+      const transacting = this.transacting === true;
+      return super.query(connection, obj).catch((error: unknown) => {
+        throw onQueryError(transacting, connection, obj, error);
       });
     }
   }

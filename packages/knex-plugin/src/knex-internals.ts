@@ -25,7 +25,7 @@ export interface KnexClient {
   acquireRawConnection(): Promise<Mysql2Connection>;
   acquireConnection(): Promise<Mysql2Connection>;
   releaseConnection(connection: Mysql2Connection): Promise<void>;
-  _query(connection: Mysql2Connection, obj: KnexQueryObject): Promise<KnexQueryObject>;
+  query(connection: Mysql2Connection, obj: KnexQueryObject | string): Promise<KnexQueryObject>;
   validateConnection(connection: Mysql2Connection): boolean;
   destroyRawConnection(connection: Mysql2Connection): Promise<void>;
   destroy(callback?: unknown): Promise<void>;
