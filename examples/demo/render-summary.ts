@@ -5,6 +5,13 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+/** " (GONEAWAY_CONNECTION_LOST in #5, …)": which errors still reached the application with goneaway, and where. */
+function goneawayCodes(report: DemoReport): string {
+  const rows = report.scenarios.filter((s) => (s.goneaway?.errors.count ?? 0) > 0);
+  if (rows.length === 0) return '';
+  return ` (${rows.map((s) => `${s.goneaway?.errors.first?.code ?? '?'} in #${s.number}`).join(', ')})`;
+}
+
 /** The one-paragraph summary printed under the table and written into the Markdown report. */
 export function renderSummary(report: DemoReport): string {
   const { totals } = report;
@@ -15,7 +22,7 @@ export function renderSummary(report: DemoReport): string {
   const parts = [
     `${plural(totals.ran, 'scenario')} ran in ${formatMs(report.durationMs)} against ${where} on ${plural(report.machine.cpus, 'CPU')} (Node ${report.machine.node}).`,
     `Bare knex + mysql2 let ${plural(totals.bareErrors, 'error')} reach the application and printed ${plural(totals.bareNoise, 'line')} of noise;`,
-    `knex + goneaway let ${totals.goneawayErrors} through and printed ${totals.goneawayNoise}.`,
+    `knex + goneaway let ${totals.goneawayErrors} through${goneawayCodes(report)} and printed ${totals.goneawayNoise}.`,
     `goneaway was better in ${totals.better}, the same in ${totals.same} and worse in ${totals.worse}.`,
   ];
   if (totals.goneawayFailed === 0) {

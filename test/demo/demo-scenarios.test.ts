@@ -8,7 +8,7 @@ import { FULL_TUNING, type ScenarioResult } from '../../examples/demo/scenario.j
 import { SCENARIOS } from '../../examples/demo/scenarios/index.js';
 
 /** Fewer boundary tries, a shorter restart and hang cap: the same failures, in less time. */
-const REDUCED_TUNING = { ...FULL_TUNING, boundaryTries: 16, restartWorkMs: 3000, hangCapMs: 3000 };
+const REDUCED_TUNING = { ...FULL_TUNING, boundaryTries: 24, restartWorkMs: 3000, hangCapMs: 3000 };
 
 function scenario(report: DemoReport, id: string): ScenarioResult {
   const found = report.scenarios.find((result) => result.id === id);
