@@ -17,7 +17,9 @@ function errorFor(row: ErrorTableRow): Record<string, unknown> {
         ? { code: row.key, syscall: 'connect', message: `connect ${String(row.key)} 127.0.0.1:1` }
         : { code: row.key, syscall: 'read', message: `read ${String(row.key)}` };
     case 'message':
-      return { message: row.key, fatal: true };
+      return row.messagePattern === undefined
+        ? { message: row.key, fatal: true }
+        : { name: 'KnexTimeoutError', message: `${String(row.key)} of 300ms exceeded when running query.` };
     case 'sql-state':
       return { sqlState: row.key, message };
     case 'fallback':

@@ -149,7 +149,11 @@ function matchRow(facts: ErrorFacts): ErrorTableRow | undefined {
   return (
     (facts.errno === undefined ? undefined : firstFitting(BY_NUMBER.get(facts.errno), facts)) ??
     (facts.code === undefined ? undefined : firstFitting(BY_CODE.get(facts.code), facts)) ??
-    MESSAGE_ROWS.find((row) => typeof row.key === 'string' && messageIs(facts.message, row.key))
+    MESSAGE_ROWS.find((row) =>
+      row.messagePattern === undefined
+        ? messageIs(facts.message, String(row.key))
+        : facts.message !== undefined && row.messagePattern.test(facts.messageWindow),
+    )
   );
 }
 

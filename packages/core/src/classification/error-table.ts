@@ -6,7 +6,7 @@ import type { ConnectionState, ErrorKind, RetryAdvice, SentState } from './class
  */
 export const KIND_HINTS: Readonly<Record<ErrorKind, string>> = Object.freeze({
   'connection-lost':
-    'The connection dropped mid-statement; goneaway evicts it and retries reads, so make writes idempotent to have them retried too.',
+    'The connection to the server was lost; goneaway evicts it and retries reads, so make writes idempotent to have them retried too.',
   'connect-failed':
     'Check that the server is running and reachable at the configured host and port; goneaway retries the connect within the outage budget.',
   'server-shutdown':
@@ -110,6 +110,9 @@ const message = (text: string, ...args: RowArgs) => row('message', text, undefin
 const sqlState = (state: string, ...args: RowArgs) => row('sql-state', state, undefined, ...args);
 
 const connectPhase: RowExtras = { phase: 'connect' };
+const notSent: RowExtras = {
+  hint: 'The connection was already closed, so the statement was never sent; goneaway runs it on a new connection.',
+};
 
 /**
  * Every error goneaway recognises, one row each. Rows for the same key are tried in order; the first
@@ -177,7 +180,7 @@ export const ERROR_TABLE: readonly ErrorTableRow[] = Object.freeze([
   client(2005, 'CR_UNKNOWN_HOST', 'connect-failed', 'no', 'dispose', 'safe'),
   client(2006, 'CR_SERVER_GONE_ERROR', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
   client(2013, 'CR_SERVER_LOST', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
-  client(2014, 'CR_COMMANDS_OUT_OF_SYNC', 'connection-lost', 'no', 'dispose', 'safe'),
+  client(2014, 'CR_COMMANDS_OUT_OF_SYNC', 'connection-lost', 'no', 'dispose', 'safe', notSent),
   client(2026, 'CR_SSL_CONNECTION_ERROR', 'connect-failed', 'no', 'dispose', 'safe'),
   client(2045, 'CR_SHARED_MEMORY_CONNECT_ABANDONED_ERROR', 'connect-failed', 'no', 'dispose', 'safe'),
   client(2055, 'CR_SERVER_LOST_EXTENDED', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
@@ -185,9 +188,9 @@ export const ERROR_TABLE: readonly ErrorTableRow[] = Object.freeze([
   // mysql2 (and mysqljs) codes without an error number.
   driver('PROTOCOL_CONNECTION_LOST', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
   driver('PROTOCOL_SEQUENCE_TIMEOUT', 'statement-timeout', 'maybe', 'dispose', 'never'),
-  driver('PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'connection-lost', 'no', 'dispose', 'safe'),
-  driver('PROTOCOL_ENQUEUE_AFTER_QUIT', 'connection-lost', 'no', 'dispose', 'safe'),
-  driver('PROTOCOL_ENQUEUE_HANDSHAKE_TWICE', 'connection-lost', 'no', 'dispose', 'safe'),
+  driver('PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'connection-lost', 'no', 'dispose', 'safe', notSent),
+  driver('PROTOCOL_ENQUEUE_AFTER_QUIT', 'connection-lost', 'no', 'dispose', 'safe', notSent),
+  driver('PROTOCOL_ENQUEUE_HANDSHAKE_TWICE', 'connection-lost', 'no', 'dispose', 'safe', notSent),
   driver('HANDSHAKE_SSL_ERROR', 'connect-failed', 'no', 'dispose', 'safe'),
   driver('HANDSHAKE_NO_SSL_SUPPORT', 'connect-failed', 'no', 'dispose', 'never', {
     hint: 'The client requires TLS but the server does not offer it: enable TLS on the server or change the ssl option.',
@@ -216,8 +219,13 @@ export const ERROR_TABLE: readonly ErrorTableRow[] = Object.freeze([
     'no',
     'dispose',
     'safe',
+    notSent,
   ),
-  message("Can't write in closed state", 'connection-lost', 'no', 'dispose', 'safe'),
+  message("Can't write in closed state", 'connection-lost', 'no', 'dispose', 'safe', notSent),
+  // knex's `.timeout(ms)` (KnexTimeoutError, no code): the statement may still run; knex drops the connection.
+  message('Defined query timeout', 'statement-timeout', 'maybe', 'dispose', 'never', {
+    messagePattern: /^Defined query timeout of \d+ms exceeded/,
+  }),
 
   // Last resort for errors that only carry a SQLSTATE.
   sqlState('08S01', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),

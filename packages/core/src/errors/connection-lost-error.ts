@@ -1,5 +1,6 @@
 import type { Classification } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
+import { isReadOnlyStatement } from '../statements/is-read-only-statement.js';
 import { GONEAWAY_CODES } from './goneaway-codes.js';
 import { GoneAwayError, hasGoneAwayCode } from './goneaway-error.js';
 import { statementPhrase, statementShape } from './statement-phrase.js';
@@ -14,6 +15,7 @@ export interface ConnectionLostErrorOptions {
 
 const HINT_MAYBE_RAN = 'Make the write idempotent or check its effect before running it again.';
 const HINT_NOT_SENT = 'Run it again once the database is reachable.';
+const HINT_READ = 'It only reads, so it is safe to run again.';
 
 /**
  * A statement's connection died and goneaway did not run it again: a write that may or may not have
@@ -29,7 +31,8 @@ export class ConnectionLostError extends GoneAwayError {
     const statement = statementShape(options.statement);
     const phrase = statementPhrase(statement);
     const notSent = classification?.sent === 'no';
-    const hint = notSent ? HINT_NOT_SENT : HINT_MAYBE_RAN;
+    const reads = typeof options.statement === 'string' && isReadOnlyStatement(options.statement);
+    const hint = notSent ? HINT_NOT_SENT : reads ? HINT_READ : HINT_MAYBE_RAN;
     const message = notSent
       ? `Connection lost before ${phrase} reached the server; it did not run and was not retried. ${hint}`
       : `Connection lost while running ${phrase}; it may or may not have run, so it was not retried. ${hint}`;

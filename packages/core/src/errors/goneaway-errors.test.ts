@@ -242,3 +242,15 @@ describe('messages', () => {
     expect(json.classification).toEqual(classify(driverError()));
   });
 });
+
+describe('ConnectionLostError for a read', () => {
+  it('says a read is safe to run again instead of asking for idempotent writes', () => {
+    const error = new ConnectionLostError({
+      statement: 'select * from `t` where `id` = 7',
+      cause: driverError(),
+    });
+    expect(error.message).toBe(
+      'Connection lost while running a SELECT (`select * from `t` where `id` = ?`); it may or may not have run, so it was not retried. It only reads, so it is safe to run again.',
+    );
+  });
+});
