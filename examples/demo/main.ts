@@ -3,6 +3,7 @@
 // are KILLed, restarted and reconfigured, and a TCP fault proxy drops packets; nothing is canned.
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseMysqlUrl } from '@goneaway/test-harness';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { runWithProgress } from './progress.js';
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
   let scenarios: ReturnType<typeof selectScenarios>;
   try {
     scenarios = selectScenarios(options.only);
+    if (options.url) parseMysqlUrl(options.url, '--url');
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
