@@ -38,7 +38,11 @@ export interface Classification {
   readonly sent: SentState;
   readonly connection: ConnectionState;
   readonly retry: RetryAdvice;
-  /** The driver's string code (`PROTOCOL_CONNECTION_LOST`, `ER_LOCK_DEADLOCK`, `ECONNRESET`), if any. */
+  /**
+   * The driver's string code (`PROTOCOL_CONNECTION_LOST`, `ER_LOCK_DEADLOCK`, `ECONNRESET`), or, when the
+   * driver gave none, the symbolic name of the error number (MariaDB's 1969 reaches mysql2 without a
+   * code; MySQL's 4031 arrives with a numeric one): `ER_STATEMENT_TIMEOUT`, `ER_CLIENT_INTERACTION_TIMEOUT`.
+   */
   readonly code: string | undefined;
   /** The MySQL/MariaDB server or client error number, if any. */
   readonly errno: number | undefined;
@@ -56,6 +60,13 @@ export interface DriverErrorShape {
   readonly syscall?: unknown;
   readonly cause?: unknown;
   readonly originalError?: unknown;
+  /** The server's own message (mysql2), unlike `message`, which knex prefixes with the SQL and its values. */
+  readonly sqlMessage?: unknown;
+  /** mysql2's spelling on its connect and query timeouts. */
+  readonly errorno?: unknown;
+  readonly nativeError?: unknown;
+  /** AggregateError (Node's connect to several addresses). */
+  readonly errors?: unknown;
 }
 
 // A Record literal must name every kind exactly once: adding a kind without listing it fails to compile.
