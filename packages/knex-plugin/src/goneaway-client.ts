@@ -74,7 +74,10 @@ export function createGoneAwayClient(
     const classification = classify(error);
     const state = instance.states.get(connection);
     if (classification.connection === 'dispose') {
-      if (state) state.unusable ??= classification;
+      // A read-only refusal leaves a working connection: evicting it (to reach the new primary
+      // after a failover) is the evictOnReadOnly option's call.
+      if (state && (classification.kind !== 'read-only' || policy.evictOnReadOnly))
+        state.unusable ??= classification;
       if (classification.kind === 'statement-timeout') {
         // mysql2 leaves a timed-out connection in the pool (PROTOCOL_SEQUENCE_TIMEOUT is not fatal)
         // with the statement still running: destroy it so it is never handed out again.
