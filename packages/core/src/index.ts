@@ -11,21 +11,52 @@ export type {
 } from './classification/classification.js';
 export { ERROR_KINDS } from './classification/classification.js';
 export { classify } from './classification/classify.js';
-export { ERROR_TABLE, type ErrorTableRow, KIND_HINTS } from './classification/error-table.js';
+export {
+  ERROR_TABLE,
+  type ErrorPhase,
+  type ErrorSource,
+  type ErrorTableRow,
+  KIND_HINTS,
+} from './classification/error-table.js';
 
 // Errors and guards
-export { CommitOutcomeUnknownError, isCommitOutcomeUnknown } from './errors/commit-outcome-unknown-error.js';
-export { ConnectionLostError, isConnectionLost } from './errors/connection-lost-error.js';
-export { DatabaseUnavailableError, isDatabaseUnavailable } from './errors/database-unavailable-error.js';
+export {
+  CommitOutcomeUnknownError,
+  type CommitOutcomeUnknownErrorOptions,
+  isCommitOutcomeUnknown,
+} from './errors/commit-outcome-unknown-error.js';
+export {
+  ConnectionLostError,
+  type ConnectionLostErrorOptions,
+  isConnectionLost,
+} from './errors/connection-lost-error.js';
+export {
+  DatabaseUnavailableError,
+  type DatabaseUnavailableErrorOptions,
+  isDatabaseUnavailable,
+} from './errors/database-unavailable-error.js';
 export { GONEAWAY_CODES, type GoneAwayCode, isGoneAwayCode } from './errors/goneaway-codes.js';
 export {
   type ConfigIssue,
   GoneAwayConfigError,
   isGoneAwayConfigError,
 } from './errors/goneaway-config-error.js';
-export { GoneAwayError, type GoneAwayErrorJson, isGoneAwayError } from './errors/goneaway-error.js';
-export { isPacketTooLarge, PacketTooLargeError } from './errors/packet-too-large-error.js';
-export { isTransactionLost, TransactionLostError } from './errors/transaction-lost-error.js';
+export {
+  GoneAwayError,
+  type GoneAwayErrorJson,
+  type GoneAwayErrorOptions,
+  isGoneAwayError,
+} from './errors/goneaway-error.js';
+export {
+  isPacketTooLarge,
+  PacketTooLargeError,
+  type PacketTooLargeErrorOptions,
+} from './errors/packet-too-large-error.js';
+export {
+  isTransactionLost,
+  TransactionLostError,
+  type TransactionLostErrorOptions,
+} from './errors/transaction-lost-error.js';
 
 // Events and metrics
 export { createEventHub, type EventHub, type GoneAwayStats } from './events/event-hub.js';
@@ -55,7 +86,7 @@ export {
   idleCeilingMs,
   type LimitCap,
 } from './limits/derive-connection-limits.js';
-export { readServerLimits, SERVER_LIMITS_SQL } from './limits/read-server-limits.js';
+export { flavorOf, readServerLimits, SERVER_LIMITS_SQL } from './limits/read-server-limits.js';
 export type {
   ConnectionLimits,
   QueryableConnection,
@@ -73,13 +104,15 @@ export type { GoneAwayOptions, Policy } from './policy/options.js';
 export { DEFAULT_POLICY, parsePolicy } from './policy/parse-policy.js';
 
 // Redaction
-export { describeSql } from './redaction/describe-sql.js';
+export { describeError, type SafeErrorSummary } from './redaction/describe-error.js';
+export { DEFAULT_SQL_SHAPE_LENGTH, describeSql } from './redaction/describe-sql.js';
 
 // Retry
 export type { EventSink } from './retry/event-sink.js';
 export {
   type GateConnectOptions,
   ReconnectGate,
+  type ReconnectGateOptions,
   type ReconnectGateStats,
 } from './retry/reconnect-gate.js';
 export type { StatementSafety } from './retry/retry-decision.js';
@@ -88,6 +121,7 @@ export {
   createRetryEngine,
   type ExecuteOptions,
   type RetryEngine,
+  type RetryEngineOptions,
   type RetryEngineStats,
 } from './retry/retry-engine.js';
 

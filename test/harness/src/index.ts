@@ -26,6 +26,7 @@ export type {
   StartMariaDBOptions,
   StartTimings,
 } from './mariadb-server.js';
+export { type MysqlEmulator, type MysqlEmulatorBehaviour, startMysqlEmulator } from './mysql-emulator.js';
 export { isProcessAlive } from './process-alive.js';
 export type { ProvidedMariaDB } from './provided-mariadb.js';
 export { canControlServers, noControlReason } from './server-control.js';
