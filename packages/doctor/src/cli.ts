@@ -26,7 +26,7 @@ function positiveInteger(value: string): number {
 }
 
 function write(stream: NodeJS.WriteStream, text: string): void {
-  stream.write(redactUrlPasswords(text));
+  stream.write(text);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -37,15 +37,20 @@ async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({
       writeOut: (text) => write(process.stdout, text),
       writeErr: (text) => write(process.stderr, text),
+      // Commander quotes what was typed ("argument '…' is invalid"): a URL typed in the wrong place
+      // must not come back with its password. Help texts pass unchanged.
+      outputError: (text, writeErr) => writeErr(redactUrlPasswords(text)),
     })
     .exitOverride()
     .showHelpAfterError();
 
   const doctor = program
     .command('doctor')
+    .summary('check a MySQL/MariaDB server and your pool settings for the causes of "gone away"')
     .description(
-      'Connects once to a MySQL/MariaDB server and checks its settings against your pool: wait_timeout,\n' +
-        'max_allowed_packet, max_connections, read_only, timeouts and TCP keepalive, each with a severity and a fix.',
+      'Connects once to a MySQL/MariaDB server and checks its settings against your pool: wait_timeout, ' +
+        'max_allowed_packet, max_connections, read_only, net and statement timeouts, TCP keepalive; ' +
+        'each finding with a severity (ok, info, warn, severe) and a fix.',
     )
     .argument('<mysql-url>', 'mysql://user:password@host:port/database (mariadb:// too; ?ssl=true for TLS)')
     .option(
@@ -116,7 +121,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    write(process.stderr, `goneaway: unexpected failure: ${message}\n`);
+    write(process.stderr, `goneaway: unexpected failure: ${redactUrlPasswords(message)}\n`);
     process.exitCode = 1;
   },
 );

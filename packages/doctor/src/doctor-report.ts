@@ -92,8 +92,10 @@ export interface ServerSummary {
 /** Why the doctor could not connect: `classify(err)` of the driver error, never the password. */
 export interface ConnectFailure {
   readonly kind: ErrorKind;
-  readonly code: string | undefined;
-  readonly errno: number | undefined;
+  /** The driver's code (`ECONNREFUSED`, `ER_ACCESS_DENIED_ERROR`), null when it had none. */
+  readonly code: string | null;
+  /** The server or client error number, null when there was none. */
+  readonly errno: number | null;
   readonly hint: string;
   /** The driver's message with the password removed, e.g. `connect ECONNREFUSED 127.0.0.1:1`. */
   readonly message: string;

@@ -95,7 +95,7 @@ function unreachable(
   return {
     ...base,
     connected: false,
-    failure: { kind, code, errno, hint, message: scrubSecret(raw, password) },
+    failure: { kind, code: code ?? null, errno: errno ?? null, hint, message: scrubSecret(raw, password) },
     exitCode: 2,
   };
 }

@@ -89,8 +89,8 @@ export function renderReport(report: ConnectedReport, options: RenderOptions): s
 export function renderUnreachable(report: UnreachableReport, options: RenderOptions): string {
   const c = pc.createColors(options.color);
   const { failure } = report;
-  const ids = [failure.code, failure.errno === undefined ? undefined : `errno ${failure.errno}`]
-    .filter((part) => part !== undefined)
+  const ids = [failure.code, failure.errno === null ? null : `errno ${failure.errno}`]
+    .filter((part) => part !== null)
     .join(', ');
   return [
     `${c.bold(c.red('goneaway doctor: cannot connect'))} to ${report.target}`,
