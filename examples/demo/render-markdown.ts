@@ -2,9 +2,14 @@ import { describeSide, LEGEND, verdictText } from './describe-side.js';
 import { renderSummary } from './render-summary.js';
 import type { DemoReport } from './run-demo.js';
 
-/** Markdown table cells: pipes would end the cell, newlines the row. */
+/** Markdown table cells: pipes would end the cell, newlines the row, backticks (SQL shapes) start code. */
 function escapeCell(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('\n', ' ');
+  return text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replaceAll('`', '\\`')
+    .replaceAll('<', '&lt;')
+    .replaceAll('\n', ' ');
 }
 
 /** The same results as the terminal table, for the README and CI summaries. */
