@@ -65,7 +65,8 @@ function findMariadbd() {
 function ensureDependencies() {
   step(`installing dependencies (${pnpmSpec}, frozen lockfile)`);
   const status = pnpm(['install', '--frozen-lockfile', '--prefer-offline', '--reporter=append-only']);
-  if (status !== 0) fail('`pnpm install --frozen-lockfile` failed: is pnpm-lock.yaml in sync with package.json?');
+  if (status !== 0)
+    fail('`pnpm install --frozen-lockfile` failed: is pnpm-lock.yaml in sync with package.json?');
 }
 
 function ensureMariadb() {
@@ -82,12 +83,19 @@ function ensureMariadb() {
         '  or point the tests at a server you own:   MYSQL_URL=mysql://user:pass@host:port/db npm test',
     );
   }
-  step('mariadbd not found: installing mariadb-server with apt-get (the tests start their own private server)');
+  step(
+    'mariadbd not found: installing mariadb-server with apt-get (the tests start their own private server)',
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   runOrFail('apt-get update', 'apt-get', ['update'], { env });
-  runOrFail('apt-get install mariadb-server', 'apt-get', ['install', '-y', '--no-install-recommends', 'mariadb-server'], {
-    env,
-  });
+  runOrFail(
+    'apt-get install mariadb-server',
+    'apt-get',
+    ['install', '-y', '--no-install-recommends', 'mariadb-server'],
+    {
+      env,
+    },
+  );
   if (!findMariadbd()) fail('mariadb-server was installed but mariadbd is still not on PATH or in /usr/sbin');
 }
 
