@@ -1,0 +1,17 @@
+import type { AnyBenchmark } from '../benchmark.js';
+import { halfOpen } from './half-open.js';
+import { idleRace } from './idle-race.js';
+import { overhead } from './overhead.js';
+import { packetGuard } from './packet-guard.js';
+import { restart } from './restart.js';
+import { scale } from './scale.js';
+
+/** Every benchmark, in the order. */
+export const BENCHMARKS: readonly AnyBenchmark[] = [
+  overhead as AnyBenchmark,
+  restart as AnyBenchmark,
+  idleRace as AnyBenchmark,
+  halfOpen as AnyBenchmark,
+  packetGuard as AnyBenchmark,
+  scale as AnyBenchmark,
+];

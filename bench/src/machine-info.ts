@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  readonly cores: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+  readonly freeMemoryBytes: number;
+  /** 1, 5 and 15 minute load averages when the benchmark started: a loaded machine widens the noise floor. */
+  readonly loadAverage: readonly number[];
+  readonly os: string;
+  readonly node: string;
+  readonly mariadb: string;
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+const require = createRequire(import.meta.url);
+
+function packageVersion(name: string): string {
+  try {
+    const path = require.resolve(`${name}/package.json`);
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machineInfo(mariadbVersion: string): MachineInfo {
+  const cpuList = cpus();
+  return {
+    cores: cpuList.length,
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    memoryBytes: totalmem(),
+    freeMemoryBytes: freemem(),
+    loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    mariadb: mariadbVersion,
+    versions: {
+      knex: packageVersion('knex'),
+      mysql2: packageVersion('mysql2'),
+      '@goneaway/knex': packageVersion('@goneaway/knex'),
+    },
+  };
+}

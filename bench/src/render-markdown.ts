@@ -1,0 +1,80 @@
+import type { AnyBenchmark, BenchResult, Cell, TableSpec } from './benchmark.js';
+import { checkMark } from './benchmark.js';
+import type { MachineInfo } from './machine-info.js';
+
+export interface LoadedResult {
+  readonly benchmark: AnyBenchmark;
+  readonly result: BenchResult;
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', '<br>');
+}
+
+function cellText(cell: Cell): string {
+  return escapeCell(typeof cell === 'string' ? cell : cell.text);
+}
+
+export function markdownTable(spec: Pick<TableSpec, 'head' | 'rows'>): string {
+  const head = `| ${spec.head.map((title) => escapeCell(title)).join(' | ')} |`;
+  const rule = `|${spec.head.map(() => ' --- ').join('|')}|`;
+  const rows = spec.rows.map((row) => `| ${row.map(cellText).join(' | ')} |`);
+  return [head, rule, ...rows].join('\n');
+}
+
+export function describeMachine(machine: MachineInfo): string {
+  const gib = (machine.memoryBytes / 1024 ** 3).toFixed(0);
+  const versions = Object.entries(machine.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  return `${machine.cores} cores (${machine.cpuModel}), ${gib} GiB RAM, ${machine.os}; Node ${machine.node}, MariaDB ${machine.mariadb}; ${versions}`;
+}
+
+/**
+ * The README's "Performance" section from the results JSON: where and when it ran, then per
+ * benchmark its table, its targets (goal beside the measured value, ✓/✗) and its notes, and at the
+ * end the list of targets not met.
+ */
+export function renderMarkdown(results: readonly LoadedResult[]): string {
+  if (results.length === 0) return 'No benchmark results found.\n';
+  const first = results[0]!.result;
+  const dates = results.map(({ result }) => result.date).sort();
+  const presets = [...new Set(results.map(({ result }) => result.preset))];
+  const loads = results.map(({ result }) => result.machine.loadAverage[0] ?? 0);
+  const lines: string[] = [
+    `Measured ${dates[0]!.slice(0, 10)} (${dates[0]!.slice(11, 16)}–${dates.at(-1)!.slice(11, 16)} UTC) with \`npm run bench\` (${presets.join(', ')} preset) on ${describeMachine(first.machine)}. Load average at the start of each benchmark ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (the machine was shared). Bare knex + mysql2 and knex + goneaway (default options) ran in the same process, interleaved. Raw samples: \`bench/results/*.json\`.`,
+    '',
+  ];
+  const missed: string[] = [];
+  for (const { benchmark, result } of results) {
+    const spec = benchmark.table(result);
+    lines.push(`#### ${result.title}`, '', markdownTable(spec), '');
+    if (result.checks.length > 0) {
+      lines.push(
+        markdownTable({
+          head: ['target', 'goal', 'measured', ''],
+          rows: result.checks.map((check) => [
+            check.label,
+            check.target,
+            check.measured,
+            checkMark(check.met),
+          ]),
+        }),
+        '',
+      );
+    }
+    for (const note of spec.notes ?? []) lines.push(`> ${note}`, '>');
+    if ((spec.notes ?? []).length > 0) lines.pop();
+    lines.push('');
+    for (const check of result.checks) {
+      if (check.met === false)
+        missed.push(
+          `${result.title.split(':')[0]}: ${check.label}: ${check.measured} (goal ${check.target})`,
+        );
+    }
+  }
+  if (missed.length > 0) {
+    lines.push('**Targets not met in this run:**', '', ...missed.map((item) => `- ${escapeCell(item)}`), '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
