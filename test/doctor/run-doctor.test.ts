@@ -1,6 +1,7 @@
 // runDoctor() against private MariaDB servers, each configured to trigger one kind of finding, plus a
 // refused port and a wrong password. The expectations come from the servers' own answers.
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { classify } from '@goneaway/core';
 import { canControlServers, type MariaDBServer, noControlReason, startMariaDB } from '@goneaway/test-harness';
 import { type Connection, createConnection } from 'mysql2/promise';
@@ -41,6 +42,31 @@ async function globalNumber(server: MariaDBServer, sql: string): Promise<number>
   const [row] = await server.query<{ v: unknown }>(sql);
   return Number(row?.v);
 }
+
+describe('runDoctor without a server', () => {
+  it('a listener that never sends the handshake: exit 2 (connect-failed) after the default 5 s timeout, no hang', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    try {
+      const started = performance.now();
+      const report = await runDoctor({ url: `mysql://app:Silent-s3cret@127.0.0.1:${address.port}/db` });
+      const elapsed = performance.now() - started;
+      if (report.connected) throw new Error('connected to a silent listener');
+      expect(report.failure).toMatchObject({ kind: 'connect-failed', code: 'ETIMEDOUT' });
+      expect(report.exitCode).toBe(2);
+      // The default connect timeout, bounded generously above for a loaded machine.
+      expect(elapsed).toBeGreaterThanOrEqual(4_900);
+      expect(elapsed).toBeLessThan(30_000);
+      expect(JSON.stringify(report)).not.toContain('Silent-s3cret');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
 
 describe.skipIf(!canControlServers)('runDoctor on private MariaDB servers', () => {
   if (!canControlServers) console.info(`skipped: ${noControlReason}`);
