@@ -11,6 +11,7 @@ export type {
 } from './classification/classification.js';
 export { ERROR_KINDS } from './classification/classification.js';
 export { classify } from './classification/classify.js';
+export { CONNECT_PHASE, markConnectPhase } from './classification/connect-phase.js';
 export {
   ERROR_TABLE,
   type ErrorPhase,
@@ -111,6 +112,7 @@ export { DEFAULT_SQL_SHAPE_LENGTH, describeSql } from './redaction/describe-sql.
 export type { EventSink } from './retry/event-sink.js';
 export {
   type GateConnectOptions,
+  RECONNECT_PROBE_CEILING_MS,
   ReconnectGate,
   type ReconnectGateOptions,
   type ReconnectGateStats,

@@ -5,6 +5,7 @@ import {
   classify,
   describeSql,
   type GoneAwayError,
+  markConnectPhase,
   type ServerLimits,
   TransactionLostError,
 } from '@goneaway/core';
@@ -136,7 +137,7 @@ export function createGoneAwayClient(
             this.connection = undefined;
             return this.ensureConnection(internals.ensureConnectionCallback);
           },
-          { statement: lazyStatement(this) },
+          { statement: lazyStatement(this), gatedConnects: true },
         );
         builder.emit('end');
         return result;
@@ -170,7 +171,8 @@ export function createGoneAwayClient(
         return await instance.gate.connect(() => super.acquireRawConnection());
       } catch (error) {
         instance.onConnectFailed(error);
-        throw error;
+        // Nothing of the application's was sent on a connection that never finished connecting.
+        throw markConnectPhase(error);
       }
     }
 

@@ -2,6 +2,8 @@
 export {
   type Classification,
   CommitOutcomeUnknownError,
+  type CommitResolution,
+  type CommitResolutionContext,
   ConnectionLostError,
   classify,
   DatabaseUnavailableError,
@@ -24,6 +26,8 @@ export {
   PacketTooLargeError,
   subscribe,
   TransactionLostError,
+  type TransactionRetryInfo,
+  type TransactionRetryOptions,
 } from '@goneaway/core';
 export { goneAway } from './go-away.js';
 export { type KnexGoneAwayStats, stats, subscribeTo } from './stats.js';

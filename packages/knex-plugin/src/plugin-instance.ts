@@ -7,6 +7,7 @@ import {
   type EventHub,
   type EvictionReason,
   type LimitCap,
+  markConnectPhase,
   type Policy,
   ReconnectGate,
   type RetryEngine,
@@ -62,6 +63,9 @@ export class KnexPluginInstance {
     }
     const serverLimits = await readServerLimits({
       query: (sql) => queryWithTimeout(connection, sql, policy.connectTimeoutMs),
+    }).catch((error: unknown) => {
+      // Still part of connecting: the application's statement has not been sent yet.
+      throw markConnectPhase(error);
     });
     const derived = deriveConnectionLimits(serverLimits, policy);
     const state = new ConnectionState(serverLimits.connectionId, serverLimits, derived.limits);

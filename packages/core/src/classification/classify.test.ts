@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_KINDS } from './classification.js';
 import { classify } from './classify.js';
+import { markConnectPhase } from './connect-phase.js';
 import { ERROR_TABLE, type ErrorTableRow, KIND_HINTS } from './error-table.js';
 
 /** An error shaped the way the row's source delivers it, with a message that fits the row. */
@@ -11,7 +12,10 @@ function errorFor(row: ErrorTableRow): Record<string, unknown> {
     case 'client':
       return { errno: row.key, message, sqlMessage: message, sqlState: 'HY000' };
     case 'driver':
-      return { code: row.key, message, fatal: true };
+      // mysql2's own codes carry no syscall: only the adapter knows it was connecting.
+      return row.phase === 'connect'
+        ? markConnectPhase({ code: row.key, message, fatal: true })
+        : { code: row.key, message, fatal: true };
     case 'socket':
       return row.phase === 'connect'
         ? { code: row.key, syscall: 'connect', message: `connect ${String(row.key)} 127.0.0.1:1` }
@@ -442,5 +446,25 @@ describe('classify never throws', () => {
   it('returns frozen results', () => {
     expect(Object.isFrozen(classify({ errno: 1213 }))).toBe(true);
     expect(Object.isFrozen(classify(undefined))).toBe(true);
+  });
+});
+
+describe('markConnectPhase', () => {
+  it('turns a socket lost during the handshake into a connect failure (nothing was sent)', () => {
+    const lost = { code: 'PROTOCOL_CONNECTION_LOST', fatal: true, message: 'Connection lost' };
+    expect(classify(lost)).toMatchObject({ kind: 'connection-lost', sent: 'maybe' });
+    expect(classify(markConnectPhase({ ...lost }))).toMatchObject({
+      kind: 'connect-failed',
+      sent: 'no',
+      retry: 'safe',
+    });
+    const reset = { code: 'ECONNRESET', syscall: 'read', fatal: true, message: 'read ECONNRESET' };
+    expect(classify(markConnectPhase(reset))).toMatchObject({ kind: 'connect-failed', sent: 'no' });
+  });
+
+  it('leaves primitives and frozen errors alone and still classifies them', () => {
+    expect(markConnectPhase('boom')).toBe('boom');
+    const frozen = Object.freeze({ code: 'ECONNRESET', syscall: 'read', message: 'read ECONNRESET' });
+    expect(classify(markConnectPhase(frozen)).kind).toBe('connection-lost');
   });
 });

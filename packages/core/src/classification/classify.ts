@@ -1,4 +1,5 @@
 import type { Classification, ErrorKind } from './classification.js';
+import { CONNECT_PHASE } from './connect-phase.js';
 import {
   ERROR_TABLE,
   type ErrorTableRow,
@@ -109,6 +110,7 @@ function readFacts(node: unknown): ErrorFacts {
         ? ''
         : boundedWindow(message);
   const connectPhase =
+    readProperty(node, CONNECT_PHASE) === true ||
     syscall === 'connect' ||
     syscall === 'getaddrinfo' ||
     (message !== undefined && CONNECT_MESSAGE.test(boundedWindow(message)));

@@ -186,6 +186,8 @@ export const ERROR_TABLE: readonly ErrorTableRow[] = Object.freeze([
   client(2055, 'CR_SERVER_LOST_EXTENDED', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
 
   // mysql2 (and mysqljs) codes without an error number.
+  // Lost during the handshake (a proxy in front of a restarting server accepts, then closes): nothing was sent.
+  driver('PROTOCOL_CONNECTION_LOST', 'connect-failed', 'no', 'dispose', 'safe', connectPhase),
   driver('PROTOCOL_CONNECTION_LOST', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
   driver('PROTOCOL_SEQUENCE_TIMEOUT', 'statement-timeout', 'maybe', 'dispose', 'never'),
   driver('PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'connection-lost', 'no', 'dispose', 'safe', notSent),

@@ -1,4 +1,4 @@
-import { ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel';
+import { ExponentialBackoff, fullJitterGenerator, type GeneratorFn, type IBackoff } from 'cockatiel';
 import type { Policy } from '../policy/options.js';
 
 /**
@@ -11,9 +11,10 @@ export class BackoffSchedule {
   readonly #factory: ExponentialBackoff<number>;
   #current: IBackoff<unknown> | undefined;
 
-  constructor(backoff: Policy['backoff']) {
+  /** `generator` defaults to full jitter; the reconnect gate uses half jitter (see reconnect-gate.ts). */
+  constructor(backoff: Policy['backoff'], generator: GeneratorFn<number> = fullJitterGenerator) {
     this.#factory = new ExponentialBackoff({
-      generator: fullJitterGenerator,
+      generator,
       initialDelay: backoff.initialDelayMs,
       maxDelay: backoff.maxDelayMs,
     });

@@ -46,11 +46,11 @@ describe('ReconnectGate', () => {
     expect(await first).toMatchObject({ code: 'ECONNREFUSED' });
     expect(gate.isDown).toBe(true);
 
-    // Ten callers arrive; the next slot is 50 ms after the failure (half of the 100 ms ceiling).
+    // Ten callers arrive; the next slot is 75 ms after the failure (half jitter, draw 0.5, 100 ms ceiling).
     const callers = Array.from({ length: 10 }, () =>
       gate.connect(server.connect).catch((error: unknown) => error),
     );
-    await vi.advanceTimersByTimeAsync(49);
+    await vi.advanceTimersByTimeAsync(74);
     expect(server.made()).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(server.made()).toBe(2);
@@ -67,7 +67,7 @@ describe('ReconnectGate', () => {
     await gate.connect(async () => Promise.reject(refused())).catch(() => undefined);
     const server = controllableConnect();
     const callers = [1, 2, 3].map(() => gate.connect(server.connect));
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(75);
     expect(server.made()).toBe(1);
     server.pending[0]!.resolve('leader');
     await vi.advanceTimersByTimeAsync(0);
@@ -79,7 +79,7 @@ describe('ReconnectGate', () => {
     expect(gate.stats()).toMatchObject({ attempts: 4, sharedWaits: 2, state: 'up' });
   });
 
-  it('stretches the spacing as failures continue and resets it once up', async () => {
+  it('stretches the spacing up to RECONNECT_PROBE_CEILING_MS as failures continue and resets it once up', async () => {
     const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
     const at: number[] = [];
     let up = false;
@@ -102,10 +102,10 @@ describe('ReconnectGate', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await run;
     const gaps = at.slice(1).map((time, i) => time - at[i]!);
-    // Ceilings 100, 200, 400, 800, 1000 halved by the draw: 50, 100, 200, 400, 500, 500…
-    expect(gaps.slice(0, 6)).toEqual([50, 100, 200, 400, 500, 500]);
-    // 3 s of a caller retrying every millisecond: 9 connects (0, 50, 150, 350, 750, 1250, … 2750 ms), not 3000.
-    expect(at.filter((time) => time <= 3000)).toHaveLength(9);
+    // Ceilings 100, then 200 (the probe ceiling, below backoff.maxDelayMs), at 3/4 by the draw: 75, 150, 150…
+    expect(gaps.slice(0, 6)).toEqual([75, 150, 150, 150, 150, 150]);
+    // 3 s of a caller retrying every millisecond: 21 connects (0, 75, 225, … 2925 ms), not 3000.
+    expect(at.filter((time) => time <= 3000)).toHaveLength(21);
     up = true;
     await gate.connect(connect);
     expect(gate.isDown).toBe(false);
@@ -120,12 +120,12 @@ describe('ReconnectGate', () => {
       called = true;
       return 'c';
     };
-    // The slot is at 50 ms.
-    await expect(gate.connect(connect, { deadline: 49 })).rejects.toBe(first);
+    // The slot is at 75 ms.
+    await expect(gate.connect(connect, { deadline: 74 })).rejects.toBe(first);
     expect(called).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
-    const inTime = gate.connect(connect, { deadline: 50 });
-    await vi.advanceTimersByTimeAsync(50);
+    const inTime = gate.connect(connect, { deadline: 75 });
+    await vi.advanceTimersByTimeAsync(75);
     expect(await inTime).toBe('c');
   });
 
@@ -147,7 +147,7 @@ describe('ReconnectGate', () => {
   it('a sharer that aborts leaves without waiting for the shared attempt', async () => {
     const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
     await gate.connect(async () => Promise.reject(refused())).catch(() => undefined);
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(75);
     const server = controllableConnect();
     const leader = gate.connect(server.connect).catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(0);

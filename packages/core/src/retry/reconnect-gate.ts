@@ -1,6 +1,22 @@
+import { halfJitterGenerator } from 'cockatiel';
 import type { Policy } from '../policy/options.js';
 import { invoke, raceAbort, sleep } from './abortable.js';
 import { BackoffSchedule } from './backoff-schedule.js';
+
+/**
+ * While the server is down, the gate's attempts are the only connects made, and every waiting query
+ * proceeds as soon as one succeeds: their spacing is how long the application waits after the server
+ * is back. A refused TCP connect costs next to nothing, so they are spaced more tightly than
+ * statement retries: exponential from backoff.initialDelayMs up to 200 ms, half jitter (each slot
+ * in [d/2, d)) so processes restarted together still spread out. A 2 s outage costs about 12
+ * attempts and the first query runs on average within about 75 ms of the server accepting again.
+ */
+export const RECONNECT_PROBE_CEILING_MS = 200;
+
+function reconnectBackoff(backoff: Policy['backoff']): Policy['backoff'] {
+  const maxDelayMs = Math.min(backoff.maxDelayMs, RECONNECT_PROBE_CEILING_MS);
+  return { initialDelayMs: Math.min(backoff.initialDelayMs, maxDelayMs), maxDelayMs };
+}
 
 export interface ReconnectGateStats {
   /** Connect functions actually called. */
@@ -35,11 +51,11 @@ type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
  * Up (the last connect succeeded): every `connect` runs at once and in parallel, so a healthy pool
  * opens N connections together. A failure marks the server down.
  *
- * Down: at most one connect attempt is in flight, and attempts are spaced by the backoff schedule
- * (exponential, full jitter, capped at backoff.maxDelayMs). A caller that arrives while an attempt is
+ * Down: at most one connect attempt is in flight, and attempts are spaced by the reconnect schedule
+ * (exponential, half jitter, capped at RECONNECT_PROBE_CEILING_MS). A caller that arrives while an attempt is
  * in flight shares it: if it fails, every sharer gets that failure; if it succeeds, its caller keeps
  * the connection, the server is up again, and each sharer connects on its own, in parallel. A caller
- * that arrives between attempts waits for the next slot (at most maxDelayMs), bounded by its signal.
+ * that arrives between attempts waits for the next slot (at most RECONNECT_PROBE_CEILING_MS), bounded by its signal.
  *
  * The gate never retries by itself: the caller's retry loop (RetryEngine, or tarn re-creating for
  * the pending acquires) calls again, and the gate decides whether that call connects, waits or shares.
@@ -60,7 +76,7 @@ export class ReconnectGate {
   #failures = 0;
 
   constructor(policy: Pick<Policy, 'backoff'>, options: ReconnectGateOptions = {}) {
-    this.#schedule = new BackoffSchedule(policy.backoff);
+    this.#schedule = new BackoffSchedule(reconnectBackoff(policy.backoff), halfJitterGenerator);
     this.#now = options.now ?? (() => performance.now());
   }
 

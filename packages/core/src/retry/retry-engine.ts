@@ -32,6 +32,12 @@ export interface ExecuteOptions {
   readonly statement?: { readonly safety: StatementSafety; readonly sql?: string };
   /** Inside a transaction nothing is retried and errors pass through untouched (the caller maps them). */
   readonly inTransaction?: boolean;
+  /**
+   * The attempt's connects go through a ReconnectGate, which spaces them itself and lets every waiter
+   * through the moment one succeeds: a failure that sent nothing is then retried without the engine's
+   * own delay (which would only add up to backoff.maxDelayMs of latency after the server is back).
+   */
+  readonly gatedConnects?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -211,7 +217,10 @@ class DefaultRetryEngine implements RetryEngine {
         // At least one retry even with a zero budget: a pooled connection found dead is not an outage.
         if (attempts >= 2 && elapsedMs >= budget)
           throw this.#spent(attempts, elapsedMs, error, classification);
-        const delayMs = Math.max(0, Math.min(schedule.next(), budget - elapsedMs));
+        const delayMs =
+          options.gatedConnects === true && classification.sent === 'no'
+            ? 0
+            : Math.max(0, Math.min(schedule.next(), budget - elapsedMs));
         this.#retries++;
         this.#emitRetry(attempts, delayMs, elapsedMs, classification, options);
         await sleep(delayMs, [signal]);
