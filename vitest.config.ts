@@ -14,6 +14,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['packages/*/src/**/*.test.ts', 'examples/**/*.unit.test.ts'],
         },
       },
@@ -21,6 +22,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          // Runs after the unit project, with its own worker limit (real servers on a 2-core machine).
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.test.ts', 'examples/**/*.int.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/types/**'],
           globalSetup: ['test/harness/src/global-setup.ts'],
@@ -34,6 +37,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'types',
+          sequence: { groupOrder: 2 },
           include: [],
           typecheck: {
             enabled: true,
