@@ -47,7 +47,10 @@ const TIMER_NOTE = `(at most ${MAX_TIMER_MS})`;
  * takes every default, an object may set `table`, `pruneAfterMs` and `resolveTimeoutMs`. Throws
  * GoneAwayConfigError naming the bad key, what it accepts and what it got.
  */
-export function parseCommitMarkerOptions(value: unknown, path = 'commitMarker'): CommitMarkerSettings | undefined {
+export function parseCommitMarkerOptions(
+  value: unknown,
+  path = 'commitMarker',
+): CommitMarkerSettings | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return settingsFrom({});
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -135,7 +138,8 @@ function settingsFrom(options: {
     table,
     quotedTable: quoteTableName(table),
     pruneAfterMs,
-    pruneIntervalMs: pruneAfterMs === false ? MAX_PRUNE_INTERVAL_MS : Math.min(pruneAfterMs, MAX_PRUNE_INTERVAL_MS),
+    pruneIntervalMs:
+      pruneAfterMs === false ? MAX_PRUNE_INTERVAL_MS : Math.min(pruneAfterMs, MAX_PRUNE_INTERVAL_MS),
     resolveTimeoutMs: options.resolveTimeoutMs,
   });
 }

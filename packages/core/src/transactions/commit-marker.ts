@@ -199,7 +199,8 @@ export class CommitMarker {
     while (!signal?.aborted) {
       try {
         const probe = await this.#probe(marker.id);
-        if (probe !== 'locked') return this.#resolved(probe === 'present' ? 'committed' : 'rolled-back', started);
+        if (probe !== 'locked')
+          return this.#resolved(probe === 'present' ? 'committed' : 'rolled-back', started);
         const now = performance.now();
         lockedSince ??= now;
         const command = await this.#sessionCommand(marker.connectionId);
@@ -296,7 +297,11 @@ export class CommitMarker {
     try {
       const { rows } = await this.#outside.query(sessionCommandSql(connectionId));
       const command = rows?.[0]?.command;
-      return rows === undefined || rows.length === 0 ? undefined : typeof command === 'string' ? command : null;
+      return rows === undefined || rows.length === 0
+        ? undefined
+        : typeof command === 'string'
+          ? command
+          : null;
     } catch (error) {
       if (isTransient(error)) throw error;
       return null;
@@ -381,6 +386,11 @@ function isTransient(error: unknown): boolean {
 }
 
 function positiveInteger(value: unknown): number | undefined {
-  const number = typeof value === 'number' ? value : typeof value === 'bigint' || typeof value === 'string' ? Number(value) : Number.NaN;
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'bigint' || typeof value === 'string'
+        ? Number(value)
+        : Number.NaN;
   return Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }
