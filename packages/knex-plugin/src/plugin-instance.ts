@@ -71,6 +71,10 @@ export class KnexPluginInstance {
     const state = new ConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
     this.states.set(connection, state);
     this.#reportLimits(state, derived.capped);
+    // tarn may finish creating a connection after the acquire that asked for it was served by
+    // another: it then sits in the pool without ever having been released, so it is watched from now.
+    // (tarn validates every connection before handing it out, which takes it off the reaper's list.)
+    this.#watchIdle(connection, state);
 
     // knex's own listener (mysql/index.js, acquireRawConnection) marks the connection disposed and
     // logs "Connection Error" when it is next acquired; this one records why and drops that line.
@@ -125,6 +129,10 @@ export class KnexPluginInstance {
     const state = this.states.get(connection);
     if (state === undefined) return;
     state.markUsed();
+    this.#watchIdle(connection, state);
+  }
+
+  #watchIdle(connection: Mysql2Connection, state: ConnectionState): void {
     if (state.unusable || state.retired) return;
     const deadline = Math.min(
       state.lastUsedAt + state.limits.idleLimitMs,
