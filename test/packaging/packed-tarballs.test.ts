@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,9 +18,14 @@ const packages = [
     name: '@goneaway/knex',
     probe: ['goneAway', 'withTransactionRetry', 'stats'],
   },
+  {
+    dir: 'packages/doctor',
+    name: '@goneaway/doctor',
+    probe: ['runDoctor', 'FINDING_IDS', 'isDoctorUsageError'],
+  },
 ];
 /** Runtime dependencies the tarballs need, linked from the workspace install (no registry access). */
-const thirdParty = ['zod', 'cockatiel', 'knex', 'mysql2'];
+const thirdParty = ['zod', 'cockatiel', 'knex', 'mysql2', 'commander', 'cli-table3', 'picocolors'];
 
 let work: string;
 const tarballs = new Map<string, string>();
@@ -31,8 +36,8 @@ function run(command: string, args: string[], cwd: string): string {
 
 function resolveInstalled(name: string): string {
   // pnpm keeps each package's real directory under node_modules/.pnpm; the root links the dev ones.
-  for (const base of [join(root, 'node_modules'), join(root, 'packages/core/node_modules')]) {
-    const candidate = join(base, name);
+  for (const base of ['node_modules', 'packages/core/node_modules', 'packages/doctor/node_modules']) {
+    const candidate = join(root, base, name);
     if (existsSync(candidate)) return candidate;
   }
   throw new Error(`${name} is not installed in the workspace`);
@@ -105,6 +110,23 @@ describe('packed tarballs', () => {
       expect(report.analysis.problems).toEqual([]);
     });
   }
+
+  it('the goneaway bin of the packed doctor runs: usage, and a refused port without echoing the password', () => {
+    const project = join(work, 'project');
+    const bin = join(project, 'node_modules/@goneaway/doctor/bin/goneaway.mjs');
+    expect(run(process.execPath, [bin, 'doctor', '--help'], project)).toContain('Usage: goneaway doctor');
+    const refused = spawnSync(
+      process.execPath,
+      [bin, 'doctor', 'mysql://someone:pw-secret-y@127.0.0.1:1/db'],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stdout + refused.stderr).toContain('connect-failed');
+    expect(refused.stdout + refused.stderr).not.toContain('pw-secret-y');
+  });
 
   it('the CJS and ESM builds share no state that would break `code`-based guards', () => {
     const project = join(work, 'project');
