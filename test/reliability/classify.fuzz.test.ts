@@ -56,8 +56,9 @@ function boom(): never {
 
 /** One node of a thrown value, made hostile in one of several ways. */
 function makeNode(fields: Record<string, unknown>, hostility: Hostility, throwingKeys: string[]): object {
-  const node: Record<string | symbol, unknown> =
-    hostility === 'error-instance' ? Object.assign(new Error('driver'), fields) : { ...fields };
+  const node = (
+    hostility === 'error-instance' ? Object.assign(new Error('driver'), fields) : { ...fields }
+  ) as Record<string | symbol, unknown>;
   if (hostility === 'throwing-getters') {
     for (const key of throwingKeys) Object.defineProperty(node, key, { get: boom, enumerable: true });
     Object.defineProperty(node, Symbol.toPrimitive, { get: boom });
