@@ -81,14 +81,14 @@ describe.skipIf(!canControlServers)('connections created while the server restar
   // propagates the create error: the raw ECONNREFUSED reaches the caller at once, and
   // withTransactionRetry does not run the transaction again (it is neither TRANSACTION_LOST nor a
   // deadlock). Expected: the outage budget applies (then DatabaseUnavailableError), as for a read.
-  it.fails('withTransactionRetry connecting directly waits out the restart and commits', async () => {
+  it('withTransactionRetry connecting directly waits out the restart and commits', async () => {
     const outcome = await duringRestart('direct', (db) =>
       withTransactionRetry(db, (trx) => trx('restart_ledger').insert({ note: 'direct' })),
     );
     expect(describeOutcome(outcome)).toBe('ok');
   });
 
-  it.fails('withTransactionRetry through a TCP proxy waits out the restart and commits', async () => {
+  it('withTransactionRetry through a TCP proxy waits out the restart and commits', async () => {
     const outcome = await duringRestart('proxy', (db) =>
       withTransactionRetry(db, (trx) => trx('restart_ledger').insert({ note: 'proxy' })),
     );

@@ -78,11 +78,48 @@ function withConnectionDefaults(
       ? ({ ...record, connectTimeout: connectTimeoutMs } as T)
       : settings;
   };
-  if (typeof connection === 'string')
+  if (typeof connection === 'string') {
+    assertMysqlUrl(connection);
     return complete(parseConnection(connection).connection) as ConnectionConfig;
+  }
   if (typeof connection === 'function') {
     const provider = connection as () => unknown;
     return (async () => complete(await provider())) as unknown as ConnectionConfig;
   }
   return complete(connection);
+}
+
+const MYSQL_PROTOCOLS = new Set(['mysql:', 'mysql2:', 'mariadb:']);
+
+/**
+ * knex's parser falls back to `{ filename: <the string> }` (its sqlite form) for anything `new URL`
+ * cannot read, and mysql2 then silently connects to localhost:3306 with its defaults: a typo in
+ * DATABASE_URL would reach whatever runs there. Refuse it here, without echoing the URL (it may
+ * hold a password).
+ */
+function assertMysqlUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const problem =
+    parsed === undefined
+      ? 'a string that is not a URL'
+      : !MYSQL_PROTOCOLS.has(parsed.protocol)
+        ? 'a URL whose scheme is not mysql:'
+        : parsed.hostname === ''
+          ? 'a URL without a host'
+          : undefined;
+  if (problem === undefined) return;
+  throw new GoneAwayConfigError({
+    issues: [
+      {
+        path: 'connection',
+        expected: 'a connection object, a function, or a URL like mysql://user:password@host:3306/database',
+        received: `${problem} (${url.length} characters, not shown: it may contain a password)`,
+      },
+    ],
+  });
 }

@@ -46,6 +46,8 @@ function lazyStatement(runner: { lastQuery: KnexQueryObject | undefined }): {
   };
 }
 const CLIENT_INSTANCE = Symbol.for('goneaway.knex.instance');
+/** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
+const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
 
 export function instanceOfClient(client: unknown): KnexPluginInstance | undefined {
   const ctor = (client as { constructor?: Record<symbol, unknown> } | undefined)?.constructor;
@@ -137,7 +139,8 @@ export function createGoneAwayClient(
             this.connection = undefined;
             return this.ensureConnection(internals.ensureConnectionCallback);
           },
-          { statement: lazyStatement(this), gatedConnects: true },
+          // The acquire inside is admitted by the breaker (and waits out outages) on its own.
+          { statement: lazyStatement(this), gatedConnects: true, admission: false },
         );
         builder.emit('end');
         return result;
@@ -164,6 +167,19 @@ export function createGoneAwayClient(
 
     override runner(builder: unknown): KnexRunner {
       return new GoneAwayRunner(this, builder);
+    }
+
+    /**
+     * Every acquire waits out an outage, not only the Runner's: knex's transactions take their
+     * connection straight from here (execution/transaction.js, acquireConnection), and tarn rejects
+     * a pending acquire with the connect error as soon as one create fails (propagateCreateError).
+     * A failed acquire sent nothing, so it is safe to try again for any statement.
+     */
+    override acquireConnection(): Promise<Mysql2Connection> {
+      return instance.retry.execute(() => super.acquireConnection(), {
+        statement: ACQUIRE_STATEMENT,
+        gatedConnects: true,
+      });
     }
 
     override async acquireRawConnection(): Promise<Mysql2Connection> {

@@ -38,6 +38,12 @@ export interface ExecuteOptions {
    * own delay (which would only add up to backoff.maxDelayMs of latency after the server is back).
    */
   readonly gatedConnects?: boolean;
+  /**
+   * `false` skips the circuit breaker's admission for this call: for an outer loop whose attempts
+   * acquire their connection through an inner execute() that is admitted itself (one admission per
+   * call: a probe must not be consumed twice). Default `true`.
+   */
+  readonly admission?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -160,7 +166,7 @@ class DefaultRetryEngine implements RetryEngine {
         signal,
       );
     }
-    const admission = this.#breaker.admit();
+    const admission = options.admission === false ? 'pass' : this.#breaker.admit();
     if (admission === 'reject') {
       this.#failedFast++;
       throw this.#breaker.failFast();
