@@ -3,6 +3,7 @@ import {
   BUSY_SESSION_GRACE_MS,
   IDLE_SESSION_GRACE_MS,
   KILL_REPEAT_MS,
+  provesSameServer,
   shouldKillMarkerSession,
 } from './commit-marker-kill-decision.js';
 
@@ -39,5 +40,16 @@ describe('shouldKillMarkerSession', () => {
     expect(
       shouldKillMarkerSession({ command: 'Sleep', lockedForMs: 10_000, sinceKillMs: KILL_REPEAT_MS }),
     ).toBe(true);
+  });
+});
+
+describe('provesSameServer', () => {
+  it('holds only when the server has been up at least since the marker was written', () => {
+    expect(provesSameServer(3600, 1500)).toBe(true);
+    expect(provesSameServer(2, 2000)).toBe(true);
+    // Restarted after the write (up 1 s, written 2.5 s ago), or unsure within the second Uptime rounds off.
+    expect(provesSameServer(1, 2500)).toBe(false);
+    expect(provesSameServer(0, 300)).toBe(false);
+    expect(provesSameServer(Number.NaN, 0)).toBe(false);
   });
 });

@@ -23,9 +23,8 @@ export const BUSY_SESSION_GRACE_MS = 2_000;
 export const KILL_REPEAT_MS = 1_000;
 
 /**
- * Whether to KILL the session holding the marker's lock now. Its id is safe to KILL at this point:
- * the lock proves the writing transaction is alive on this server, so the server has not restarted
- * since (ids restart after a restart and would name someone else's session).
+ * Whether the session holding the marker's lock should be KILLed now, by what it is doing. Whether
+ * its id may be KILLed at all is `provesSameServer`'s question.
  */
 export function shouldKillMarkerSession(observation: MarkerSessionObservation): boolean {
   const { command, lockedForMs, sinceKillMs } = observation;
@@ -33,4 +32,16 @@ export function shouldKillMarkerSession(observation: MarkerSessionObservation): 
   if (command === undefined || command === 'Killed') return false;
   if (command === 'Sleep') return lockedForMs >= IDLE_SESSION_GRACE_MS;
   return lockedForMs >= BUSY_SESSION_GRACE_MS;
+}
+
+/**
+ * Whether the server has certainly been up since the marker was written, so that the marker's
+ * session id still names that session. After a restart ids start again from 1: the id may name
+ * someone else's session, and a lock on the marker may be held by a transaction that crash recovery
+ * is rolling back, with no session at all. `uptimeSeconds` is the server's `Uptime` (whole seconds,
+ * rounded down); `sinceWriteMs` how long ago the client saw the marker insert succeed, plus that
+ * insert's round trip (the server ran it at most that long before).
+ */
+export function provesSameServer(uptimeSeconds: number, sinceWriteMs: number): boolean {
+  return Number.isFinite(uptimeSeconds) && uptimeSeconds * 1000 >= sinceWriteMs;
 }

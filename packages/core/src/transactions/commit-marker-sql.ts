@@ -76,6 +76,9 @@ export function sessionCommandSql(connectionId: number): string {
   return `SELECT COMMAND AS command FROM information_schema.PROCESSLIST WHERE ID = ${threadId(connectionId)}`;
 }
 
+/** `Uptime` in seconds; any user may read it (MariaDB and MySQL alike). */
+export const SERVER_UPTIME_SQL = "SHOW GLOBAL STATUS LIKE 'Uptime'";
+
 /** A user may KILL its own sessions without any privilege; 1094 means it is already gone. */
 export function killSessionSql(connectionId: number): string {
   return `KILL CONNECTION ${threadId(connectionId)}`;

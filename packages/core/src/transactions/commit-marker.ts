@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from '../errors/database-unavailable-error.js';
 import { GoneAwayConfigError } from '../errors/goneaway-config-error.js';
 import { sleep } from '../retry/abortable.js';
 import { type EventSink, emitSafely } from '../retry/event-sink.js';
-import { shouldKillMarkerSession } from './commit-marker-kill-decision.js';
+import { provesSameServer, shouldKillMarkerSession } from './commit-marker-kill-decision.js';
 import type { CommitMarkerSettings } from './commit-marker-options.js';
 import {
   CONNECTION_ID_SQL,
@@ -18,6 +18,7 @@ import {
   probeMarkerSql,
   probeMarkerTableSql,
   pruneMarkersSql,
+  SERVER_UPTIME_SQL,
   sessionCommandSql,
   UNKNOWN_THREAD_ERRNO,
 } from './commit-marker-sql.js';
@@ -47,6 +48,9 @@ export interface WrittenMarker {
   readonly id: string;
   /** `CONNECTION_ID()` of the transaction's session. */
   readonly connectionId: number;
+  /** `performance.now()` when the insert succeeded, and how long its round trip took (ms). */
+  readonly writtenAt: number;
+  readonly writeMs: number;
 }
 
 export type CommitMarkerOutcome = 'committed' | 'rolled-back' | 'unknown';
@@ -165,6 +169,7 @@ export class CommitMarker {
     const id = newMarkerId();
     const { quotedTable } = this.settings;
     let result: MarkerQueryResult;
+    const sentAt = performance.now();
     try {
       result = await transaction.query(insertMarkerSql(quotedTable, id));
     } catch (error) {
@@ -172,6 +177,7 @@ export class CommitMarker {
       if (errnoOf(error) === NO_SUCH_TABLE_ERRNO) this.#ready = undefined;
       throw this.#privilegeError(error, 'INSERT');
     }
+    const writtenAt = performance.now();
     this.#written++;
     const connectionId =
       positiveInteger(result.insertId) ??
@@ -180,13 +186,14 @@ export class CommitMarker {
     if (connectionId === undefined) {
       throw new TypeError('commit marker: the driver reported no CONNECTION_ID() for the transaction');
     }
-    return Object.freeze({ id, connectionId });
+    return Object.freeze({ id, connectionId, writtenAt, writeMs: writtenAt - sentAt });
   }
 
   /**
    * After a lost COMMIT: waits until the transaction that wrote `marker` has ended, KILLing its
-   * session if it sits idle with its COMMIT still in the network, then reads the marker: present,
-   * committed; absent, rolled back. Statement failures that an outage explains are retried until
+   * session if it sits idle with its COMMIT still in the network (and only if the server has not
+   * restarted since, so the id still names it), then reads the marker: present, committed; absent,
+   * rolled back. Statement failures that an outage explains are retried until
    * `timeoutMs`; then, or on abort, or on any other failure, the outcome is `unknown`.
    */
   async resolve(marker: WrittenMarker, options: ResolveCommitOptions): Promise<CommitMarkerOutcome> {
@@ -210,9 +217,10 @@ export class CommitMarker {
             command,
             lockedForMs: observed - lockedSince,
             sinceKillMs: observed - lastKillAt,
-          })
+          }) &&
+          (await this.#sameServerSince(marker))
         ) {
-          lastKillAt = observed;
+          lastKillAt = performance.now();
           await this.#kill(marker.connectionId);
         }
       } catch (error) {
@@ -306,6 +314,20 @@ export class CommitMarker {
       if (isTransient(error)) throw error;
       return null;
     }
+  }
+
+  /** Checked right before each KILL: the server may restart during a resolution. */
+  async #sameServerSince(marker: WrittenMarker): Promise<boolean> {
+    let uptime: unknown;
+    try {
+      const { rows } = await this.#outside.query(SERVER_UPTIME_SQL);
+      uptime = rows?.[0]?.Value ?? rows?.[0]?.value;
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      return false;
+    }
+    const sinceWriteMs = performance.now() - marker.writtenAt + marker.writeMs;
+    return provesSameServer(Number(uptime), sinceWriteMs);
   }
 
   async #kill(connectionId: number): Promise<void> {
