@@ -36,7 +36,7 @@ export const P99_TARGET = 1.05;
 const FULL: OverheadConfig = {
   workloads: WORKLOADS,
   concurrency: [1, 8, 32],
-  rounds: 24,
+  rounds: 20,
   segmentMs: 100,
   rampMs: 15,
   warmupMs: 300,
