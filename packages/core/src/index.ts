@@ -129,7 +129,29 @@ export {
 
 // Statement safety
 export { isReadOnlyStatement } from './statements/is-read-only-statement.js';
-
+// Exactly-once transactions (commit marker)
+export {
+  CommitMarker,
+  type CommitMarkerInit,
+  type CommitMarkerOutcome,
+  type CommitMarkerStats,
+  type MarkerConnection,
+  type MarkerQueryResult,
+  type ResolveCommitOptions,
+  type WrittenMarker,
+} from './transactions/commit-marker.js';
+export {
+  type CommitMarkerOptions,
+  type CommitMarkerSettings,
+  DEFAULT_COMMIT_MARKER_TABLE,
+  DEFAULT_PRUNE_AFTER_MS,
+  parseCommitMarkerOptions,
+} from './transactions/commit-marker-options.js';
+export { createMarkerTableSql } from './transactions/commit-marker-sql.js';
+export {
+  type CommitMarkerTransaction,
+  runTransactionWithCommitMarker,
+} from './transactions/commit-marker-transaction.js';
 // Transactions
 export {
   type CommitResolution,

@@ -27,24 +27,6 @@ function connectionIsGone(classification: Classification): boolean {
 
 const COMMIT = /^\s*COMMIT\b/i;
 
-/**
- * The retry engine asks what the statement was only after a failure; the runner learns it only when
- * the query is compiled. Getters defer the work to that moment, keeping it off the happy path.
- */
-function lazyStatement(runner: { lastQuery: KnexQueryObject | undefined }): {
-  safety: 'read' | 'write';
-  sql?: string;
-} {
-  return {
-    get safety() {
-      // Nothing compiled yet means the failure came before any statement was sent (an acquire).
-      return runner.lastQuery ? statementSafety(runner.lastQuery) : 'write';
-    },
-    get sql() {
-      return runner.lastQuery?.sql;
-    },
-  };
-}
 const CLIENT_INSTANCE = Symbol.for('goneaway.knex.instance');
 /** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
 const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
@@ -122,17 +104,42 @@ export function createGoneAwayClient(
   class GoneAwayRunner extends internals.Runner {
     lastQuery: KnexQueryObject | undefined;
 
+    /**
+     * The runner is its own statement description for the retry engine, which asks only after a
+     * failure: the getters defer the work to that moment and nothing is allocated per query.
+     * Nothing compiled yet means the failure came before any statement was sent (an acquire).
+     */
+    get safety(): 'read' | 'write' {
+      return this.lastQuery ? statementSafety(this.lastQuery) : 'write';
+    }
+
+    get sql(): string | undefined {
+      return this.lastQuery?.sql;
+    }
+
     override query(obj: KnexQueryObject): Promise<unknown> {
       this.lastQuery = obj;
       return super.query(obj);
     }
 
-    override async run(): Promise<unknown> {
+    override run(): Promise<unknown> {
       const builder = this.builder;
       const pinned = builder._connection !== undefined && builder._connection !== null;
       // Inside a transaction, on a pinned connection or for a schema batch (queryArray), a statement
       // is never run again: the connection's session state belongs to the caller.
       if (pinned || this.client.transacting || Array.isArray(builder._sequence)) return super.run();
+      // The happy path is knex's own (Runner.run): only a failure goes to the retry engine.
+      return this.ensureConnection(internals.ensureConnectionCallback).then(
+        (result) => {
+          builder.emit('end');
+          return result;
+        },
+        (error: unknown) => this.#recover(error),
+      );
+    }
+
+    async #recover(error: unknown): Promise<unknown> {
+      const builder = this.builder;
       try {
         const result = await instance.retry.execute(
           () => {
@@ -140,13 +147,13 @@ export function createGoneAwayClient(
             return this.ensureConnection(internals.ensureConnectionCallback);
           },
           // The acquire inside is admitted by the breaker (and waits out outages) on its own.
-          { statement: lazyStatement(this), gatedConnects: true, admission: false },
+          { statement: this, gatedConnects: true, admission: false, firstFailure: { error } },
         );
         builder.emit('end');
         return result;
-      } catch (error) {
-        if (builder._events?.error) builder.emit('error', error);
-        throw error;
+      } catch (final) {
+        if (builder._events?.error) builder.emit('error', final);
+        throw final;
       }
     }
   }
@@ -176,10 +183,19 @@ export function createGoneAwayClient(
      * A failed acquire sent nothing, so it is safe to try again for any statement.
      */
     override acquireConnection(): Promise<Mysql2Connection> {
-      return instance.retry.execute(() => super.acquireConnection(), {
-        statement: ACQUIRE_STATEMENT,
-        gatedConnects: true,
-      });
+      const acquire = () => super.acquireConnection();
+      // While the circuit is open the engine fails fast (or lets this call probe); otherwise the
+      // acquire runs as in knex and only a failure goes to the engine.
+      if (instance.retry.circuit === 'open') {
+        return instance.retry.execute(acquire, { statement: ACQUIRE_STATEMENT, gatedConnects: true });
+      }
+      return acquire().catch((error: unknown) =>
+        instance.retry.execute(acquire, {
+          statement: ACQUIRE_STATEMENT,
+          gatedConnects: true,
+          firstFailure: { error },
+        }),
+      );
     }
 
     override async acquireRawConnection(): Promise<Mysql2Connection> {
@@ -199,6 +215,9 @@ export function createGoneAwayClient(
 
     override destroy(callback?: unknown): Promise<void> {
       instance.reaper.close();
+      // Calls still waiting out an outage end now instead of holding the process open.
+      instance.retry.destroy();
+      instance.gate.destroy();
       return super.destroy(callback);
     }
 

@@ -1,6 +1,8 @@
 // One import for users: the core's errors, guards, classification and events.
 export {
   type Classification,
+  type CommitMarkerOptions,
+  type CommitMarkerStats,
   CommitOutcomeUnknownError,
   type CommitResolution,
   type CommitResolutionContext,
@@ -31,4 +33,9 @@ export {
 } from '@goneaway/core';
 export { goneAway } from './go-away.js';
 export { type KnexGoneAwayStats, stats, subscribeTo } from './stats.js';
-export { withTransactionRetry } from './with-transaction-retry.js';
+export {
+  commitMarkerStats,
+  flushCommitMarkers,
+  type WithTransactionRetryOptions,
+  withTransactionRetry,
+} from './with-transaction-retry.js';

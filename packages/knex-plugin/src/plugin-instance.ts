@@ -88,7 +88,7 @@ export class KnexPluginInstance {
   }
 
   /** pool.validate: runs only on acquire (tarn), before the user's validate. */
-  async validate(connection: Mysql2Connection): Promise<boolean> {
+  validate(connection: Mysql2Connection): boolean | Promise<boolean> {
     this.reaper.busy(connection);
     const state = this.states.get(connection);
     if (state === undefined) return true;
@@ -112,6 +112,10 @@ export class KnexPluginInstance {
     const recentlyUsed = idleMs < this.policy.validation.bypassWindowMs;
     if (recentlyUsed && state.validatedAt >= this.revalidateBefore) return true;
 
+    return this.#ping(connection, state);
+  }
+
+  async #ping(connection: Mysql2Connection, state: ConnectionState): Promise<boolean> {
     this.validationPings++;
     const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
     if (outcome.ok) {

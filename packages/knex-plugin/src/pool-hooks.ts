@@ -28,10 +28,14 @@ export function composePoolHooks(
     );
   };
 
-  const validate = async (connection: unknown): Promise<boolean> => {
-    if (!(await instance.validate(connection as Mysql2Connection))) return false;
-    return userValidate ? userValidate(connection) : true;
-  };
+  // knex awaits validate on every acquire: without a user validate, goneaway's answer is passed
+  // through as it is (a plain boolean unless a ping is due), with no extra async layer.
+  const validate = userValidate
+    ? async (connection: unknown): Promise<boolean> => {
+        if (!(await instance.validate(connection as Mysql2Connection))) return false;
+        return userValidate(connection);
+      }
+    : (connection: unknown): boolean | Promise<boolean> => instance.validate(connection as Mysql2Connection);
 
   return { ...pool, afterCreate, validate };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { halfJitterGenerator } from 'cockatiel';
 import type { Policy } from '../policy/options.js';
 import { invoke, raceAbort, sleep } from './abortable.js';
@@ -78,6 +79,8 @@ export class ReconnectGate {
   constructor(policy: Pick<Policy, 'backoff'>, options: ReconnectGateOptions = {}) {
     this.#schedule = new BackoffSchedule(reconnectBackoff(policy.backoff), halfJitterGenerator);
     this.#now = options.now ?? (() => performance.now());
+    // Every caller waiting for a slot listens to this signal: hundreds may wait at once (not a leak).
+    setMaxListeners(0, this.#destroyed.signal);
   }
 
   /** True while the last connect attempt failed. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Classification } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
 import { ConnectionLostError } from '../errors/connection-lost-error.js';
@@ -44,6 +45,12 @@ export interface ExecuteOptions {
    * call: a probe must not be consumed twice). Default `true`.
    */
   readonly admission?: boolean;
+  /**
+   * The first attempt already ran, on the caller's own fast path outside the engine, and failed
+   * with this error: the engine decides from it and goes on from the second attempt (admitted
+   * without a breaker check: the first attempt was the call's admission).
+   */
+  readonly firstFailure?: { readonly error: unknown };
   readonly signal?: AbortSignal;
 }
 
@@ -118,6 +125,9 @@ class DefaultRetryEngine implements RetryEngine {
     this.#sink = sink;
     this.#now = now;
     this.#breaker = new CircuitBreaker(policy.circuitBreaker.probeIntervalMs, now);
+    // Every call waiting out an outage listens to this signal: hundreds may wait at once, which is
+    // not a leak (Node would otherwise print MaxListenersExceededWarning past 10).
+    setMaxListeners(0, this.#destroyed.signal);
   }
 
   get circuit(): 'closed' | 'open' {
@@ -140,24 +150,57 @@ class DefaultRetryEngine implements RetryEngine {
     this.#destroyed.abort(new DOMException('The goneaway retry engine was destroyed', 'AbortError'));
   }
 
-  async execute<T>(
-    attempt: (context: AttemptContext) => Promise<T>,
-    options: ExecuteOptions = {},
-  ): Promise<T> {
+  execute<T>(attempt: (context: AttemptContext) => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
     this.#calls++;
+    if (options.firstFailure !== undefined) {
+      this.#attempts++;
+      return this.#guarded(attempt, options, options.firstFailure);
+    }
+    if (
+      options.signal === undefined &&
+      options.inTransaction !== true &&
+      !this.#breaker.isOpen &&
+      !this.#destroyed.signal.aborted
+    ) {
+      // The happy path, every statement of a healthy application: one attempt, no abort plumbing
+      // (an AbortController and its listeners cost more than the rest of the engine), no schedule.
+      // Only a failure pays for what a retry needs.
+      this.#attempts++;
+      const startedAt = this.#now();
+      return invoke(() =>
+        attempt({ attempt: 1, signal: this.#destroyed.signal, probe: false, deadline: undefined }),
+      ).then(
+        (result) => {
+          this.#closeCircuit();
+          this.#noteSuccess(startedAt);
+          return result;
+        },
+        (error: unknown) => this.#guarded(attempt, options, { error }),
+      );
+    }
+    return this.#guarded(attempt, options, undefined);
+  }
+
+  async #guarded<T>(
+    attempt: (context: AttemptContext) => Promise<T>,
+    options: ExecuteOptions,
+    firstFailure: { readonly error: unknown } | undefined,
+  ): Promise<T> {
     const { controller, unlink } = linkedController([options.signal, this.#destroyed.signal]);
     try {
       if (controller.signal.aborted) throw controller.signal.reason;
-      return await this.#run(attempt, options, controller.signal);
+      return await this.#run(attempt, options, controller.signal, firstFailure);
     } finally {
       unlink();
     }
   }
 
+  /** `firstFailure`: the first attempt already ran, admitted, on the fast path, and failed with this. */
   async #run<T>(
     attempt: (context: AttemptContext) => Promise<T>,
     options: ExecuteOptions,
     signal: AbortSignal,
+    firstFailure: { readonly error: unknown } | undefined,
   ): Promise<T> {
     if (options.inTransaction === true) {
       this.#attempts++;
@@ -166,7 +209,8 @@ class DefaultRetryEngine implements RetryEngine {
         signal,
       );
     }
-    const admission = options.admission === false ? 'pass' : this.#breaker.admit();
+    const admission =
+      options.admission === false || firstFailure !== undefined ? 'pass' : this.#breaker.admit();
     if (admission === 'reject') {
       this.#failedFast++;
       throw this.#breaker.failFast();
@@ -183,11 +227,13 @@ class DefaultRetryEngine implements RetryEngine {
         this.#failedFast++;
         throw this.#breaker.failFast();
       }
-      this.#attempts++;
+      const replay = attempts === 1 && firstFailure !== undefined;
+      if (!replay) this.#attempts++;
       const startedAt = this.#now();
       const deadline = firstFailureAt === undefined ? undefined : firstFailureAt + budget;
       let result: T;
       try {
+        if (replay) throw firstFailure.error;
         result = await raceAbort(
           invoke(() => attempt({ attempt: attempts, signal, probe, deadline })),
           signal,
