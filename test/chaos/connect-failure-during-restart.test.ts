@@ -76,11 +76,9 @@ describe.skipIf(!canControlServers)('connections created while the server restar
     expect(describeOutcome(outcome)).toBe('ok');
   });
 
-  // KNOWN BUG (packages/knex-plugin): db.transaction() acquires its connection from the pool
-  // directly (knex execution/transaction.js, acquireConnection), outside the retry engine, and tarn
-  // propagates the create error: the raw ECONNREFUSED reaches the caller at once, and
-  // withTransactionRetry does not run the transaction again (it is neither TRANSACTION_LOST nor a
-  // deadlock). Expected: the outage budget applies (then DatabaseUnavailableError), as for a read.
+  // db.transaction() takes its connection from the pool directly (knex execution/transaction.js,
+  // acquireConnection), not through a query runner: the connect must still wait out the outage
+  // (found by the chaos run: the raw ECONNREFUSED/ECONNRESET used to reach the caller at once).
   it('withTransactionRetry connecting directly waits out the restart and commits', async () => {
     const outcome = await duringRestart('direct', (db) =>
       withTransactionRetry(db, (trx) => trx('restart_ledger').insert({ note: 'direct' })),

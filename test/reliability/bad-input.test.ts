@@ -134,12 +134,9 @@ describe('connection URLs', () => {
     expect(Number((built.connection as unknown as { port: unknown }).port)).toBe(3999);
   });
 
-  // KNOWN BUG (packages/knex-plugin/src/go-away.ts, withConnectionDefaults): a string that `new URL`
-  // cannot parse is turned by knex's parseConnection into `{ filename: <the string> }` (its sqlite
-  // fallback), and goneAway() passes that on. mysql2 ignores `filename` and connects to its defaults,
-  // localhost:3306 with an empty user: a typo in DATABASE_URL silently reaches whatever runs on the
-  // default port, and the URL, password included, sits in `connection.filename`. Expected:
-  // GoneAwayConfigError at goneAway() time, path `connection`, message without the URL or password.
+  // knex's parseConnection turns a string `new URL` cannot parse into `{ filename: <the string> }`
+  // (its sqlite fallback); mysql2 would ignore `filename` and connect to localhost:3306 with an empty
+  // user, the URL and its password sitting in `connection.filename`. goneAway() refuses it instead.
   // These tests only call goneAway(): they never connect (nothing may touch the machine's 3306).
   it.each([
     ['a port out of range', `mysql://app:${SECRET}@127.0.0.1:99999/shop`],
