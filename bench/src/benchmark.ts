@@ -1,4 +1,5 @@
 import type { MachineInfo } from './machine-info.js';
+import type { SourceState } from './source-state.js';
 
 export const BENCH_NAMES = [
   'overhead',
@@ -42,6 +43,8 @@ export interface BenchResult<TConfig = unknown, TSummary = unknown, TSamples = u
   readonly durationMs: number;
   readonly preset: string;
   readonly machine: MachineInfo;
+  /** The commit measured, and uncommitted changes under packages/ if any. */
+  readonly source: SourceState;
   readonly config: TConfig;
   readonly checks: readonly Check[];
   readonly summary: TSummary;

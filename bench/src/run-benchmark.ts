@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnyBenchmark, BenchContext, Benchmark, BenchResult } from './benchmark.js';
 import { machineInfo } from './machine-info.js';
+import { sourceState } from './source-state.js';
 
 export interface RunBenchmarkOptions {
   /** Where `<name>.json` is written. */
@@ -23,6 +24,7 @@ export async function runBenchmark<TConfig, TSummary, TSamples>(
   // Read before the run: the load average says how busy the machine was when it started.
   const started = performance.now();
   const machineBefore = machineInfo('');
+  const source = sourceState();
   const outcome = await benchmark.run(config, options.context ?? SILENT);
   const result: BenchResult<TConfig, TSummary, TSamples> = {
     schema: 1,
@@ -32,6 +34,7 @@ export async function runBenchmark<TConfig, TSummary, TSamples>(
     durationMs: Math.round(performance.now() - started),
     preset: options.preset,
     machine: { ...machineBefore, mariadb: outcome.mariadbVersion },
+    source,
     config,
     checks: outcome.checks,
     summary: outcome.summary,

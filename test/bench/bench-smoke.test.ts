@@ -67,6 +67,8 @@ function expectEnvelope(result: BenchResult<unknown, unknown, unknown>, name: st
   expect(machine.loadAverage).toHaveLength(3);
   expect(machine.versions.knex).toMatch(/^\d+\.\d+/);
   expect(machine.versions.mysql2).toMatch(/^\d+\.\d+/);
+  expect(result.source.commit).toMatch(/^[0-9a-f]{40}$/);
+  expect(Array.isArray(result.source.uncommitted)).toBe(true);
   expect(result.checks.length).toBeGreaterThan(0);
   for (const check of result.checks) {
     expect(check).toEqual({

@@ -45,10 +45,10 @@ const FULL: OverheadConfig = {
 
 const QUICK: OverheadConfig = {
   ...FULL,
-  rounds: 8,
-  segmentMs: 60,
+  rounds: 6,
+  segmentMs: 50,
   rampMs: 10,
-  warmupMs: 100,
+  warmupMs: 80,
 };
 
 const WORKLOAD_TITLES: Record<WorkloadName, string> = {

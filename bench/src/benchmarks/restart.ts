@@ -24,7 +24,7 @@ const FULL: RestartConfig = {
   pool: { min: 2, max: 10 },
 };
 
-const QUICK: RestartConfig = { ...FULL, downMs: [1500], afterMs: 600 };
+const QUICK: RestartConfig = { ...FULL, downMs: [1000], afterMs: 500 };
 
 export interface RestartRow {
   readonly workers: number;

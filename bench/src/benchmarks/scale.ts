@@ -22,7 +22,7 @@ const FULL: ScaleConfig = {
   afterMs: 1500,
   repeats: 1,
 };
-const QUICK: ScaleConfig = { ...FULL, downMs: 1000, afterMs: 1000 };
+const QUICK: ScaleConfig = { ...FULL, downMs: 1000, beforeMs: 300, afterMs: 700 };
 
 const MIB = 1024 * 1024;
 
