@@ -31,7 +31,7 @@ export function formatChaosReport(report: ChaosReport): string {
     ['retried whole (withTransactionRetry)', retried],
     ...sorted(report.retriedByReason).map(([reason, n]) => [`  after ${reason}`, n] as const),
     [
-      'lost COMMITs resolved (committed / not / unknown)',
+      'lost COMMITs resolved by key lookup (committed / not / unknown)',
       `${report.commitResolutions.committed} / ${report.commitResolutions.notCommitted} / ${report.commitResolutions.unknown}`,
     ],
     ['surfaced to the app', surfaced],

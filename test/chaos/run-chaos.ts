@@ -113,6 +113,8 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
         runId,
         deadline,
         counters,
+        // Half the workers resolve a lost COMMIT themselves, half through goneaway's commit marker.
+        resolver: workerId % 2 === 0 ? 'idempotency-key' : 'commit-marker',
       }),
     );
     monkey.start();

@@ -101,6 +101,11 @@ export interface WorkerOptions {
   readonly refuseShare?: number;
   /** How long the commit-outcome check keeps trying while the server is unreachable. */
   readonly resolveBudgetMs?: number;
+  /**
+   * How a lost COMMIT is resolved: the application looks its idempotency key up (resolveCommitOutcome,
+   * the default), or goneaway's commit marker decides (`commitMarker: true`).
+   */
+  readonly resolver?: 'idempotency-key' | 'commit-marker';
 }
 
 /**
@@ -146,8 +151,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
             bodyStarted = false;
             counters.retries[info.reason] = (counters.retries[info.reason] ?? 0) + 1;
           },
-          resolveCommitOutcome: () =>
-            resolveByIdempotencyKey(db, tables, key, counters, options.resolveBudgetMs ?? 20_000),
+          ...(options.resolver === 'commit-marker'
+            ? { commitMarker: true }
+            : {
+                resolveCommitOutcome: () =>
+                  resolveByIdempotencyKey(db, tables, key, counters, options.resolveBudgetMs ?? 20_000),
+              }),
         },
       );
       counters.outcomes.push({ key, status: 'acked' });
