@@ -1,3 +1,5 @@
+export { describeWithOwnServer, sleep, waitFor } from '@goneaway/test-harness';
+
 import {
   commitMarkerStats,
   flushCommitMarkers,
@@ -9,14 +11,12 @@ import {
 } from '@goneaway/knex';
 import {
   type ClientDataAction,
-  canControlServers,
   type FaultProxy,
   type MariaDBServer,
-  noControlReason,
   startMariaDB,
+  waitFor,
 } from '@goneaway/test-harness';
 import knex, { type Knex } from 'knex';
-import { describe } from 'vitest';
 
 export { commitMarkerStats, flushCommitMarkers, withTransactionRetry };
 
@@ -110,27 +110,6 @@ export function queriesIn(chunk: Buffer): string[] {
     offset += 4 + length;
   }
   return statements;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `predicate` holds, polling; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** A suite that starts, kills or restarts its own server: skipped, with the reason, under MYSQL_URL. */
-export function describeWithOwnServer(name: string, body: () => void): void {
-  if (canControlServers) describe(name, body);
-  else describe.skip(`${name} (skipped: ${noControlReason})`, body);
 }
 
 /** Settles a promise into a value or an error, for assertions on either. */

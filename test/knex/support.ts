@@ -1,7 +1,8 @@
+export { describeWithOwnServer, sleep, waitFor } from '@goneaway/test-harness';
+
 import { type GoneAwayEvent, type GoneAwayOptions, goneAway, subscribeTo } from '@goneaway/knex';
-import { canControlServers, noControlReason } from '@goneaway/test-harness';
+import { waitFor } from '@goneaway/test-harness';
 import knex, { type Knex } from 'knex';
-import { describe } from 'vitest';
 
 export type Side = 'bare' | 'goneaway';
 
@@ -36,8 +37,6 @@ export function open(side: Side, config: Knex.Config, options?: GoneAwayOptions)
   return { db, lines, events };
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Settles `promise` or reports that it was still pending after `ms` (a hang). */
 export async function settleWithin<T>(
   promise: Promise<T>,
@@ -64,25 +63,6 @@ export async function settleWithin<T>(
 export function codeOf(error: unknown): string | number | undefined {
   const e = error as { code?: string | number; errno?: number } | undefined;
   return e?.code ?? e?.errno;
-}
-
-/** Waits until `predicate` holds, polling; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** A suite that must start, kill or reconfigure its own server: skipped, with the reason, under MYSQL_URL. */
-export function describeWithOwnServer(name: string, body: () => void): void {
-  if (canControlServers) describe(name, body);
-  else describe.skip(`${name} (skipped: ${noControlReason})`, body);
 }
 
 /** KILLs (from the admin connection) the application connection running a statement that matches `pattern`. */
