@@ -9,6 +9,7 @@ import { ProgressLine } from './progress.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderResult } from './render-table.js';
 import { readResults, runBenchmark } from './run-benchmark.js';
+import { sourceState } from './source-state.js';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +31,8 @@ async function main(): Promise<number> {
   const preset = options.quick ? 'quick' : 'full';
   const selected = BENCHMARKS.filter((benchmark) => options.only.includes(benchmark.name));
   const started = performance.now();
+  // The packages were built just before this process started: that is the code measured.
+  const source = sourceState();
   const progress = new ProgressLine();
   process.stdout.write(
     pc.bold(`goneaway benchmarks (${preset}): bare knex + mysql2 vs knex + goneaway, in the same run\n\n`),
@@ -44,6 +47,7 @@ async function main(): Promise<number> {
     const { result, file } = await runBenchmark(benchmark, config, {
       outDir: options.outDir,
       preset,
+      source,
       context: { progress: (text) => progress.update(text) },
     });
     progress.clear();

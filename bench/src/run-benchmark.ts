@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnyBenchmark, BenchContext, Benchmark, BenchResult } from './benchmark.js';
 import { machineInfo } from './machine-info.js';
-import { sourceState } from './source-state.js';
+import { type SourceState, sourceState } from './source-state.js';
 
 export interface RunBenchmarkOptions {
   /** Where `<name>.json` is written. */
@@ -10,6 +10,8 @@ export interface RunBenchmarkOptions {
   /** 'full', 'quick' or a test's own name: stored in the JSON. */
   readonly preset: string;
   readonly context?: BenchContext;
+  /** The code measured; read once per run by the caller (HEAD may move while a long run goes on). */
+  readonly source?: SourceState;
 }
 
 const SILENT: BenchContext = { progress: () => undefined };
@@ -24,7 +26,7 @@ export async function runBenchmark<TConfig, TSummary, TSamples>(
   // Read before the run: the load average says how busy the machine was when it started.
   const started = performance.now();
   const machineBefore = machineInfo('');
-  const source = sourceState();
+  const source = options.source ?? sourceState();
   const outcome = await benchmark.run(config, options.context ?? SILENT);
   const result: BenchResult<TConfig, TSummary, TSamples> = {
     schema: 1,
