@@ -103,7 +103,7 @@ describe.skipIf(!canControlServers)('events from real failures', () => {
     expect(JSON.parse(json)[0]).toMatchObject({
       type: 'retry',
       source: 'orders-db',
-      statement: 'SELECT SLEEP(?), ? AS note',
+      statement: 'SELECT SLEEP(?), ? AS `?`',
       classification: { kind: 'connection-lost', code: 'PROTOCOL_CONNECTION_LOST' },
     });
   });

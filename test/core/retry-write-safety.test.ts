@@ -108,6 +108,6 @@ describe('a statement whose socket is reset mid-flight', () => {
     expect(cuts()).toBe(1);
     expect(attempts).toBe(2);
     const retry = events.find((event) => event.type === 'retry');
-    expect(retry).toMatchObject({ attempt: 1, statement: 'SELECT ? AS v' });
+    expect(retry).toMatchObject({ attempt: 1, statement: 'SELECT ? AS `?`' });
   });
 });

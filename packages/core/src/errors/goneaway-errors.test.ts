@@ -148,9 +148,9 @@ describe('messages', () => {
       cause: driverError(),
     });
     expect(error.message).toBe(
-      'Connection lost while running an INSERT (`insert into `t` (`a`) values (?)`); it may or may not have run, so it was not retried. Make the write idempotent or check its effect before running it again.',
+      'Connection lost while running an INSERT (`insert into `?` (`?`) values (?)`); it may or may not have run, so it was not retried. Make the write idempotent or check its effect before running it again.',
     );
-    expect(error.statement).toBe('insert into `t` (`a`) values (?)');
+    expect(error.statement).toBe('insert into `?` (`?`) values (?)');
     expect(error.classification).toMatchObject({ kind: 'connection-lost', sent: 'maybe' });
     expect(error.cause).toBeInstanceOf(Error);
   });
@@ -171,7 +171,7 @@ describe('messages', () => {
   it('TransactionLostError says the whole transaction was rolled back', () => {
     const error = new TransactionLostError({ statement: 'update `t` set `a` = 1', cause: driverError() });
     expect(error.message).toContain(
-      'inside a transaction while running an UPDATE (`update `t` set `a` = ?`)',
+      'inside a transaction while running an UPDATE (`update `?` set `?` = ?`)',
     );
     expect(error.message).toContain('rolled the whole transaction back');
     expect(error.message).toContain('withTransactionRetry');
@@ -250,7 +250,7 @@ describe('ConnectionLostError for a read', () => {
       cause: driverError(),
     });
     expect(error.message).toBe(
-      'Connection lost while running a SELECT (`select * from `t` where `id` = ?`); it may or may not have run, so it was not retried. It only reads, so it is safe to run again.',
+      'Connection lost while running a SELECT (`select * from `?` where `?` = ?`); it may or may not have run, so it was not retried. It only reads, so it is safe to run again.',
     );
   });
 });

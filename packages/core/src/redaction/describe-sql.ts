@@ -1,4 +1,5 @@
 import { scanSql } from '../statements/scan-sql.js';
+import { SQL_KEYWORDS } from './sql-keywords.js';
 
 /** How much SQL shape goneaway puts in messages and events by default. */
 export const DEFAULT_SQL_SHAPE_LENGTH = 200;
@@ -7,8 +8,10 @@ const ELLIPSIS = '…';
 
 /**
  * The shape of a statement, safe for messages, logs and events: every string, hex, bit and numeric
- * literal becomes `?`, comments go, whitespace folds to one space, backtick identifiers and keywords
- * stay, and the result is cut to `maxLength` characters (ending with `…` when cut).
+ * literal becomes `?`, every name (a backtick identifier, or a word that is not a keyword or a
+ * built-in function) becomes `` `?` ``, comments go, whitespace folds to one space, and the result is
+ * cut to `maxLength` characters (ending with `…` when cut). What stays says what the statement does
+ * (`insert into `?` (`?`, `?`) values (?, ?)`); nothing a user could have typed survives.
  *
  * Linear in the input and it stops reading once the output is full, so a statement carrying a
  * 64 MB blob costs one scan of the blob and no copy of it.
@@ -31,6 +34,8 @@ export function describeSql(sql: string, maxLength: number = DEFAULT_SQL_SHAPE_L
     }
     if (kind === 'literal' || kind === 'number') {
       out += '?';
+    } else if (kind === 'identifier' || (kind === 'word' && !isKeyword(sql, start, end))) {
+      out += '`?`';
     } else {
       // A bare word can be megabytes long too: copy no more than still fits.
       out += sql.slice(start, Math.min(end, start + limit - out.length + 1));
@@ -44,4 +49,12 @@ export function describeSql(sql: string, maxLength: number = DEFAULT_SQL_SHAPE_L
 
   if (!truncated) return out;
   return `${out.slice(0, limit - 1).trimEnd()}${ELLIPSIS}`;
+}
+
+/** The longest keyword is short: a longer word is a name without looking it up (and without copying it). */
+const LONGEST_KEYWORD = 20;
+
+function isKeyword(sql: string, start: number, end: number): boolean {
+  if (end - start > LONGEST_KEYWORD) return false;
+  return SQL_KEYWORDS.has(sql.slice(start, end).toLowerCase());
 }

@@ -71,7 +71,11 @@ describe('RetryEngine.execute', () => {
     // The budget runs from the first failure (at the fake clock's start): later attempts carry its end.
     expect(attempt.calls.map((c) => c.deadline)).toEqual([undefined, 1_005_000, 1_005_000]);
     expect(types()).toEqual(['retry', 'retry', 'reconnected']);
-    expect(events[0]).toMatchObject({ type: 'retry', attempt: 1, statement: 'select * from t where s = ?' });
+    expect(events[0]).toMatchObject({
+      type: 'retry',
+      attempt: 1,
+      statement: 'select * from `?` where `?` = ?',
+    });
     expect(events[2]).toMatchObject({ type: 'reconnected', attempts: 3 });
     expect(engine.stats()).toMatchObject({ calls: 1, attempts: 3, retries: 2, circuit: 'closed' });
     expect(vi.getTimerCount()).toBe(0);
