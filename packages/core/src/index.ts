@@ -98,6 +98,11 @@ export type {
 // Packet guard
 export { assertPacketFits, packetFits } from './packet/assert-packet-fits.js';
 export { COM_QUERY_HEADER_BYTES, commandPacketBytes } from './packet/command-packet-bytes.js';
+export {
+  formattedQueryBytes,
+  type QueryFormatter,
+  queryBytesCeiling,
+} from './packet/formatted-query-bytes.js';
 export { utf8ByteLength } from './packet/utf8-byte-length.js';
 
 // Policy

@@ -4,8 +4,10 @@ import {
   CommitOutcomeUnknownError,
   classify,
   describeSql,
+  formattedQueryBytes,
   type GoneAwayError,
   markConnectPhase,
+  queryBytesCeiling,
   type ServerLimits,
   TransactionLostError,
 } from '@goneaway/core';
@@ -16,7 +18,6 @@ import type {
   KnexRunner,
   Mysql2Connection,
 } from './knex-internals.js';
-import { formattedQueryBytes, queryBytesCeiling } from './measure-query-bytes.js';
 import type { KnexPluginInstance } from './plugin-instance.js';
 import { statementSafety } from './statement-safety.js';
 

@@ -1,4 +1,7 @@
 /**
+ * Driver-shaped but driver-free: the caller supplies the driver's own formatter (for mysql2,
+ * `connection.format`), so every adapter measures packets the same way.
+ *
  * The exact size of the COM_QUERY payload mysql2 will send for `sql` + `values`, without building the
  * giant string a large BLOB would become. mysql2 formats bindings client-side (sql-escaper's
  * `format`, called from lib/base/connection.js `query`), so the packet is the formatted SQL text.
