@@ -37,6 +37,32 @@ describeWithOwnServer('half-open connections and statement timeouts', () => {
     }
   });
 
+  it('goneaway: with several idle connections gone half-open, one ping timeout is paid, not one per connection', async () => {
+    const { db, events } = open('goneaway', {
+      connection: proxy.route(server.connection),
+      pool: { min: 4, max: 4 },
+    });
+    try {
+      await Promise.all([1, 2, 3, 4].map((n) => db.raw('select sleep(0.05), ? as n', [n])));
+      await sleep(600);
+      proxy.blackholeExisting();
+      const started = performance.now();
+      const rows = await Promise.all([1, 2].map((n) => db.raw('select ? as n', [n])));
+      const elapsed = performance.now() - started;
+      expect(rows.map(([r]) => r[0].n)).toEqual([1, 2]);
+      // Pinging each of the four in turn would take four ping timeouts.
+      expect(elapsed).toBeLessThan(2_500);
+      const reasons = events
+        .filter((e) => e.type === 'evicted')
+        .map((e) => (e.type === 'evicted' ? e.reason : ''));
+      expect(reasons).toContain('ping-timeout');
+      expect(reasons).toContain('revalidate');
+    } finally {
+      proxy.resetAll();
+      await db.destroy();
+    }
+  });
+
   it('bare knex (control): the same query hangs', async () => {
     const { db } = open('bare', { connection: proxy.route(server.connection), pool: { min: 1, max: 1 } });
     try {

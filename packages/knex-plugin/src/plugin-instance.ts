@@ -47,6 +47,12 @@ export class KnexPluginInstance {
   validationPings = 0;
   /** Connections validated before this instant (monotonic) are pinged before being handed out again. */
   revalidateBefore = Number.NEGATIVE_INFINITY;
+  /**
+   * Connections idle since before this instant (monotonic) are dropped without a ping: a ping that
+   * timed out means the network path went silent (a NAT or a firewall forgot the flows), which takes
+   * every connection that sat idle with it. Pinging each in turn would cost a ping timeout apiece.
+   */
+  evictIdleBefore = Number.NEGATIVE_INFINITY;
   #lastLimitsKey: string | undefined;
 
   constructor(readonly policy: Policy) {
@@ -64,7 +70,9 @@ export class KnexPluginInstance {
     const serverLimits = await readServerLimits({
       query: (sql) => queryWithTimeout(connection, sql, policy.connectTimeoutMs),
     }).catch((error: unknown) => {
-      // Still part of connecting: the application's statement has not been sent yet.
+      // Still part of connecting: the application's statement has not been sent yet, and the
+      // failed create is retried like a refused connect (so knex's warning about it is noise too).
+      this.onConnectFailed(error);
       throw markConnectPhase(error);
     });
     const derived = deriveConnectionLimits(serverLimits, policy);
@@ -109,6 +117,10 @@ export class KnexPluginInstance {
       this.evict(state, 'idle-limit');
       return false;
     }
+    if (state.lastUsedAt < this.evictIdleBefore && state.validatedAt < this.evictIdleBefore) {
+      this.evict(state, 'revalidate');
+      return false;
+    }
     const recentlyUsed = idleMs < this.policy.validation.bypassWindowMs;
     if (recentlyUsed && state.validatedAt >= this.revalidateBefore) return true;
 
@@ -122,8 +134,10 @@ export class KnexPluginInstance {
       state.validatedAt = performance.now();
       return true;
     }
-    // One dead connection says the others that sat in the pool with it may be dead too.
+    // One dead connection says the others that sat in the pool with it may be dead too: after an
+    // answer (an error) they are pinged, after silence (a timeout) they are dropped.
     this.revalidateBefore = performance.now();
+    if (outcome.timedOut) this.evictIdleBefore = this.revalidateBefore;
     state.unusable ??= outcome.timedOut ? undefined : classify(outcome.error);
     this.evict(state, outcome.timedOut ? 'ping-timeout' : 'ping-failed', state.unusable);
     return false;
