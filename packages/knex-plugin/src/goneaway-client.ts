@@ -3,6 +3,7 @@ import {
   type Classification,
   CommitOutcomeUnknownError,
   classify,
+  commandPacketBytes,
   describeSql,
   formattedQueryBytes,
   type GoneAwayError,
@@ -84,10 +85,10 @@ export function createGoneAwayClient(
   /** The exact packet size is computed only when a cheap ceiling says it might not fit. */
   function guardPacket(connection: Mysql2Connection, obj: KnexQueryObject, limits: ServerLimits): unknown {
     const max = limits.maxAllowedPacket;
-    // COM_QUERY: one command byte, then the formatted SQL.
-    if (queryBytesCeiling(obj.sql, obj.bindings) + 1 < max) return undefined;
-    const bytes =
-      formattedQueryBytes(obj.sql, obj.bindings, (sql, values) => connection.format(sql, values)) + 1;
+    if (commandPacketBytes(queryBytesCeiling(obj.sql, obj.bindings)) < max) return undefined;
+    const bytes = commandPacketBytes(
+      formattedQueryBytes(obj.sql, obj.bindings, (sql, values) => connection.format(sql, values)),
+    );
     try {
       assertPacketFits(bytes, limits, obj.sql);
       return undefined;
