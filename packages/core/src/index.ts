@@ -19,6 +19,13 @@ export {
   type ErrorTableRow,
   KIND_HINTS,
 } from './classification/error-table.js';
+export {
+  type PingableConnection,
+  type PingOutcome,
+  pingWithTimeout,
+} from './connections/ping-with-timeout.js';
+// Pooled connections
+export { PooledConnectionState } from './connections/pooled-connection-state.js';
 
 // Errors and guards
 export {

@@ -1,15 +1,20 @@
-import type { Mysql2Connection } from './knex-internals.js';
+/** A driver connection with mysql2's callback `ping()` and its socket. */
+export interface PingableConnection {
+  ping(callback: (error?: unknown) => void): void;
+  readonly stream: { destroy(): void };
+}
 
 export type PingOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly timedOut: boolean; readonly error?: unknown };
 
 /**
- * mysql2's `ping()` has no timeout of its own, and knex's pool waits for `validate` forever: a ping on
- * a half-open connection (a NAT dropped it, nothing answers) would block the acquire. On timeout the
+ * mysql2's `ping()` has no timeout of its own, and a pool's validation (knex's `validate`, the mysql2
+ * adapter's acquire) waits for it forever: a ping on a half-open connection (a NAT dropped it,
+ * nothing answers) would block the acquire. On timeout the
  * socket is destroyed at once so the connection cannot linger.
  */
-export function pingWithTimeout(connection: Mysql2Connection, timeoutMs: number): Promise<PingOutcome> {
+export function pingWithTimeout(connection: PingableConnection, timeoutMs: number): Promise<PingOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const timer = setTimeout(() => {

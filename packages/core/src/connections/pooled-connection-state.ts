@@ -1,4 +1,6 @@
-import type { Classification, ConnectionLimits, GoneAwayError, ServerLimits } from '@goneaway/core';
+import type { Classification } from '../classification/classification.js';
+import type { GoneAwayError } from '../errors/goneaway-error.js';
+import type { ConnectionLimits, ServerLimits } from '../limits/server-limits.js';
 
 /**
  * What goneaway knows about one pooled mysql2 connection. Times are kept on both clocks: the
@@ -6,7 +8,7 @@ import type { Classification, ConnectionLimits, GoneAwayError, ServerLimits } fr
  * advances while a laptop sleeps or a serverless sandbox is frozen). Limits are checked against
  * the larger of the two, so a frozen process cannot hand out a connection the server already closed.
  */
-export class ConnectionState {
+export class PooledConnectionState {
   readonly createdAt = performance.now();
   readonly createdWallAt = Date.now();
   lastUsedAt = this.createdAt;

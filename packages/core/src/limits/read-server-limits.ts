@@ -1,3 +1,4 @@
+import { driverNumber } from './driver-number.js';
 import type { QueryableConnection, ServerFlavor, ServerLimits } from './server-limits.js';
 
 /**
@@ -47,15 +48,9 @@ export function flavorOf(version: string): ServerFlavor {
   return 'unknown';
 }
 
-/** Drivers return integers as number, string or bigint depending on their settings. */
 function readNumber(row: Record<string, unknown>, column: string): number {
   const raw = row[column];
-  const value =
-    typeof raw === 'number'
-      ? raw
-      : typeof raw === 'string' || typeof raw === 'bigint'
-        ? Number(raw)
-        : Number.NaN;
+  const value = driverNumber(raw);
   if (!Number.isFinite(value)) {
     throw new TypeError(`readServerLimits: column ${column} is not a number (got ${typeof raw})`);
   }

@@ -15,7 +15,7 @@ function format(sql: string, values: unknown[]): string {
 describe('formattedQueryBytes', () => {
   it('equals the byte length of the formatted SQL, large values measured without formatting them', () => {
     const big = Buffer.alloc(100_000, 0xab);
-    const text = `${"it's \\ a \"quoted\"\n".repeat(2_000)}é€`;
+    const text = `${'it\'s \\ a "quoted"\n'.repeat(2_000)}é€`;
     const sql = 'insert into t (a, b, c) values (?, ?, ?)';
     const values = [big, text, 42];
     expect(formattedQueryBytes(sql, values, format)).toBe(Buffer.byteLength(format(sql, values), 'utf8'));

@@ -3,6 +3,7 @@ import { classify } from '../classification/classify.js';
 import { isConnectionLost } from '../errors/connection-lost-error.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable-error.js';
 import { GoneAwayConfigError } from '../errors/goneaway-config-error.js';
+import { driverNumber } from '../limits/driver-number.js';
 import { sleep } from '../retry/abortable.js';
 import { type EventSink, emitSafely } from '../retry/event-sink.js';
 import { provesSameServer, shouldKillMarkerSession } from './commit-marker-kill-decision.js';
@@ -408,11 +409,6 @@ function isTransient(error: unknown): boolean {
 }
 
 function positiveInteger(value: unknown): number | undefined {
-  const number =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'bigint' || typeof value === 'string'
-        ? Number(value)
-        : Number.NaN;
+  const number = driverNumber(value);
   return Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }
