@@ -9,15 +9,15 @@ import {
   type LimitCap,
   markConnectPhase,
   type Policy,
+  PooledConnectionState,
+  pingWithTimeout,
   ReconnectGate,
   type RetryEngine,
   readServerLimits,
 } from '@goneaway/core';
-import { ConnectionState } from './connection-state.js';
 import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
 import { IdleReaper } from './idle-reaper.js';
 import type { Mysql2Connection } from './knex-internals.js';
-import { pingWithTimeout } from './ping-with-timeout.js';
 
 /** Kinds after which a connection failure is worth handing to knex's logger anyway. */
 const CONNECT_KINDS_TO_SILENCE = new Set<Classification['kind']>([
@@ -37,7 +37,7 @@ const CONNECT_KINDS_TO_SILENCE = new Set<Classification['kind']>([
  * pool hooks all close over one instance, so they share it without module-level state.
  */
 export class KnexPluginInstance {
-  readonly states = new WeakMap<object, ConnectionState>();
+  readonly states = new WeakMap<object, PooledConnectionState>();
   readonly warnings = new HandledWarnings();
   readonly hub: EventHub;
   readonly retry: RetryEngine;
@@ -76,7 +76,7 @@ export class KnexPluginInstance {
       throw markConnectPhase(error);
     });
     const derived = deriveConnectionLimits(serverLimits, policy);
-    const state = new ConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
+    const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
     this.states.set(connection, state);
     this.#reportLimits(state, derived.capped);
     // tarn may finish creating a connection after the acquire that asked for it was served by
@@ -127,7 +127,7 @@ export class KnexPluginInstance {
     return this.#ping(connection, state);
   }
 
-  async #ping(connection: Mysql2Connection, state: ConnectionState): Promise<boolean> {
+  async #ping(connection: Mysql2Connection, state: PooledConnectionState): Promise<boolean> {
     this.validationPings++;
     const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
     if (outcome.ok) {
@@ -150,7 +150,7 @@ export class KnexPluginInstance {
     this.#watchIdle(connection, state);
   }
 
-  #watchIdle(connection: Mysql2Connection, state: ConnectionState): void {
+  #watchIdle(connection: Mysql2Connection, state: PooledConnectionState): void {
     if (state.unusable || state.retired) return;
     const deadline = Math.min(
       state.lastUsedAt + state.limits.idleLimitMs,
@@ -179,7 +179,7 @@ export class KnexPluginInstance {
     if (CONNECT_KINDS_TO_SILENCE.has(classify(error).kind)) this.warnings.expect(acquireWarning(error));
   }
 
-  evict(state: ConnectionState, reason: EvictionReason, classification?: Classification): void {
+  evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {
     if (state.evictionReported) return;
     state.evictionReported = true;
     this.hub.emit({
@@ -192,7 +192,7 @@ export class KnexPluginInstance {
     });
   }
 
-  #reportLimits(state: ConnectionState, capped: readonly LimitCap[]): void {
+  #reportLimits(state: PooledConnectionState, capped: readonly LimitCap[]): void {
     const { serverLimits } = state;
     const key = `${serverLimits.waitTimeoutSeconds}/${serverLimits.maxAllowedPacket}/${serverLimits.readOnly}/${serverLimits.version}`;
     if (key === this.#lastLimitsKey) return;
