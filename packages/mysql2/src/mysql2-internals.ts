@@ -1,0 +1,55 @@
+/**
+ * The parts of mysql2 (≥ 3.9, lib/base/pool.js and lib/pool_connection.js) the adapter relies on,
+ * typed structurally so that mysql2's own typings are not needed at runtime or in the public API.
+ */
+export type Mysql2Callback = (error: unknown, rows?: unknown, fields?: unknown) => void;
+
+export interface CorePoolConnection {
+  query(...args: unknown[]): unknown;
+  execute(...args: unknown[]): unknown;
+  ping(callback: (error?: unknown) => void): void;
+  format(sql: string, values: unknown[]): string;
+  release(): void;
+  destroy(): void;
+  promise(promiseImpl?: unknown): unknown;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  readonly stream: { destroy(): void; readonly destroyed?: boolean };
+  readonly _fatalError?: unknown;
+  readonly _closing?: boolean;
+}
+
+export interface CorePool {
+  getConnection(callback: (error: unknown, connection?: CorePoolConnection) => void): void;
+  query(...args: unknown[]): unknown;
+  execute(...args: unknown[]): unknown;
+  end(callback?: (error?: unknown) => void): void;
+  promise(promiseImpl?: unknown): unknown;
+  readonly config: { readonly connectionLimit: number };
+  readonly _freeConnections: { readonly length: number };
+  readonly _allConnections: { readonly length: number };
+  readonly _closed: boolean;
+}
+
+/** mysql2/promise's PromisePool: a thin shell over a core pool (lib/promise/pool.js). */
+export interface PromisePoolShell {
+  readonly pool: CorePool;
+  readonly Promise?: unknown;
+}
+
+export function isCorePool(value: unknown): value is CorePool {
+  const candidate = value as Partial<CorePool> | null | undefined;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.getConnection === 'function' &&
+    typeof candidate.promise === 'function' &&
+    typeof candidate._freeConnections === 'object'
+  );
+}
+
+/** The core pool of a callback pool (itself) or of a promise pool (its `.pool`). */
+export function corePoolOf(pool: unknown): CorePool | undefined {
+  if (isCorePool(pool)) return pool;
+  const inner = (pool as Partial<PromisePoolShell> | null | undefined)?.pool;
+  return isCorePool(inner) ? inner : undefined;
+}

@@ -1,0 +1,319 @@
+import {
+  assertPacketFits,
+  type Classification,
+  CommitOutcomeUnknownError,
+  ConnectionLostError,
+  classify,
+  commandPacketBytes,
+  createEventHub,
+  createRetryEngine,
+  deriveConnectionLimits,
+  describeSql,
+  type EventHub,
+  type EvictionReason,
+  formattedQueryBytes,
+  type GoneAwayError,
+  markConnectPhase,
+  type Policy,
+  PooledConnectionState,
+  pingWithTimeout,
+  queryBytesCeiling,
+  ReconnectGate,
+  type RetryEngine,
+  readServerLimits,
+  TransactionLostError,
+} from '@goneaway/core';
+import { executePacketBytes } from './execute-packet-bytes.js';
+import type { CorePool, CorePoolConnection, Mysql2Callback } from './mysql2-internals.js';
+import { type Mysql2Call, parseCall } from './parse-call.js';
+
+export type CallKind = 'query' | 'execute';
+
+const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
+const COMMIT = /^\s*COMMIT\b/i;
+/** Ends the transaction; `ROLLBACK TO [SAVEPOINT] x` does not. */
+const END = /^\s*(?:COMMIT|ROLLBACK)\b(?!\s+(?:WORK\s+)?TO\b)/i;
+
+/** The connection is gone (the server closed it, it was killed, the socket died): not a read-only refusal. */
+function connectionIsGone(classification: Classification): boolean {
+  return classification.connection === 'dispose' && classification.kind !== 'read-only';
+}
+
+function acquireOf(core: CorePool): Promise<CorePoolConnection> {
+  return new Promise((resolve, reject) => {
+    // The prototype's method: the pool's own getConnection is goneaway's (it validates and retries).
+    Object.getPrototypeOf(core).getConnection.call(
+      core,
+      (error: unknown, connection?: CorePoolConnection) => {
+        if (error || connection === undefined) reject(error);
+        else resolve(connection);
+      },
+    );
+  });
+}
+
+/**
+ * Everything one wrapped pool owns: the policy, its event hub, the retry engine, the single-flight
+ * reconnect gate and what is known about each of its connections.
+ */
+export class Mysql2PoolInstance {
+  readonly states = new WeakMap<CorePoolConnection, PooledConnectionState>();
+  /** Connections inside a transaction their holder opened (BEGIN / START TRANSACTION seen, no COMMIT/ROLLBACK yet). */
+  readonly #transacting = new WeakSet<CorePoolConnection>();
+  readonly hub: EventHub;
+  readonly retry: RetryEngine;
+  readonly gate: ReconnectGate;
+  validationPings = 0;
+  /** Connections validated before this instant (monotonic) are pinged before being handed out again. */
+  revalidateBefore = Number.NEGATIVE_INFINITY;
+  /** Connections idle since before this instant are dropped without a ping (a ping timed out: the path went silent). */
+  evictIdleBefore = Number.NEGATIVE_INFINITY;
+  #limitsReported = false;
+
+  constructor(readonly policy: Policy) {
+    this.hub = createEventHub(policy.name);
+    this.retry = createRetryEngine(policy, this.hub);
+    this.gate = new ReconnectGate(policy);
+  }
+
+  /** pool.getConnection(): a validated connection, an outage waited out within the budget. */
+  getConnection(core: CorePool): Promise<CorePoolConnection> {
+    // An acquire sends nothing of the application's: its failures are connect failures, safe to retry.
+    return this.retry.execute((context) => this.acquire(core, context.signal, context.deadline), {
+      statement: { safety: 'write' },
+      gatedConnects: true,
+    });
+  }
+
+  /** One acquire: a free connection that passes validation, or a new one made through the gate. */
+  async acquire(core: CorePool, signal?: AbortSignal, deadline?: number): Promise<CorePoolConnection> {
+    for (;;) {
+      const limit = core.config.connectionLimit;
+      const creates =
+        core._freeConnections.length === 0 && (limit === 0 || core._allConnections.length < limit);
+      const connection = creates
+        ? await this.gate.connect(() => this.#create(core), { signal, deadline })
+        : await acquireOf(core);
+      if (!this.states.has(connection)) await this.#setUp(connection);
+      if (await this.#validate(connection)) return connection;
+      connection.destroy();
+    }
+  }
+
+  async #create(core: CorePool): Promise<CorePoolConnection> {
+    let connection: CorePoolConnection | undefined;
+    try {
+      connection = await acquireOf(core);
+      if (!this.states.has(connection)) await this.#setUp(connection);
+      return connection;
+    } catch (error) {
+      connection?.destroy();
+      // Nothing of the application's was sent on a connection that never finished connecting.
+      throw markConnectPhase(error);
+    }
+  }
+
+  /** A new connection: the server's limits (one round trip), an error listener, the held-connection guard. */
+  async #setUp(connection: CorePoolConnection): Promise<void> {
+    const proto = Object.getPrototypeOf(connection) as CorePoolConnection;
+    const timeout = this.policy.connectTimeoutMs;
+    const serverLimits = await readServerLimits({
+      query: (sql) =>
+        new Promise((resolve, reject) => {
+          proto.query.call(connection, { sql, timeout }, [], (error: unknown, rows: unknown) => {
+            if (error) reject(markConnectPhase(error));
+            else resolve(rows as ReadonlyArray<Record<string, unknown>>);
+          });
+        }),
+    });
+    const derived = deriveConnectionLimits(serverLimits, this.policy);
+    const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
+    this.states.set(connection, state);
+    if (!this.#limitsReported) {
+      this.#limitsReported = true;
+      this.hub.emit({ type: 'limits-discovered', limits: serverLimits, derived: derived.limits });
+    }
+    connection.on('error', (error) => {
+      const classification = classify(error);
+      state.unusable ??= classification;
+      this.revalidateBefore = performance.now();
+      this.#evict(state, 'error', classification);
+    });
+    // Own properties on the connection object itself: a holder (Drizzle, Kysely, a promise wrapper)
+    // keeps the very object it was handed, and mysql2's beginTransaction/commit call this.query.
+    const release = proto.release;
+    Object.assign(connection, {
+      query: (...args: unknown[]) => this.call(connection, 'query', args, true),
+      execute: (...args: unknown[]) => this.call(connection, 'execute', args, true),
+      release: () => {
+        state.markUsed();
+        this.#transacting.delete(connection);
+        release.call(connection);
+      },
+    });
+  }
+
+  async #validate(connection: CorePoolConnection): Promise<boolean> {
+    const state = this.states.get(connection);
+    if (state === undefined) return true;
+    if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
+      this.#evict(state, state.unusable?.kind === 'read-only' ? 'read-only' : 'error', state.unusable);
+      return false;
+    }
+    if (state.ageMs() > state.limits.maxLifetimeMs) {
+      this.#evict(state, 'lifetime');
+      return false;
+    }
+    const idleMs = state.idleMs();
+    if (idleMs > state.limits.idleLimitMs) {
+      this.#evict(state, 'idle-limit');
+      return false;
+    }
+    if (state.lastUsedAt < this.evictIdleBefore && state.validatedAt < this.evictIdleBefore) {
+      this.#evict(state, 'revalidate');
+      return false;
+    }
+    if (idleMs < this.policy.validation.bypassWindowMs && state.validatedAt >= this.revalidateBefore) {
+      return true;
+    }
+    this.validationPings++;
+    const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
+    if (outcome.ok) {
+      state.validatedAt = performance.now();
+      return true;
+    }
+    // One dead connection says the others that sat in the pool with it may be dead too.
+    this.revalidateBefore = performance.now();
+    if (outcome.timedOut) this.evictIdleBefore = this.revalidateBefore;
+    state.unusable ??= outcome.timedOut ? undefined : classify(outcome.error);
+    this.#evict(state, outcome.timedOut ? 'ping-timeout' : 'ping-failed', state.unusable);
+    return false;
+  }
+
+  /** The connection can not be used again: destroy rather than release it. */
+  isDead(connection: CorePoolConnection): boolean {
+    return (
+      this.states.get(connection)?.unusable !== undefined ||
+      connection._fatalError !== undefined ||
+      connection.stream.destroyed === true
+    );
+  }
+
+  /**
+   * One query/execute on a connection, through the packet guard and transaction tracking. `held`:
+   * the application holds the connection (from getConnection), so its errors are made typed here;
+   * otherwise the pool's retry engine decides from the driver's own error.
+   */
+  call(connection: CorePoolConnection, kind: CallKind, args: unknown[], held: boolean): unknown {
+    const proto = Object.getPrototypeOf(connection) as CorePoolConnection;
+    const base = kind === 'query' ? proto.query : proto.execute;
+    const parsed = parseCall(args);
+    const state = this.states.get(connection);
+    const callback = parsed.callback;
+    // Event and stream mode (no callback) and mysql2's own command objects pass through untouched.
+    if (callback === undefined || parsed.command || state === undefined) return base.apply(connection, args);
+
+    const sql = parsed.sql ?? '';
+    let transacting = this.#transacting.has(connection);
+    if (transacting && state.transactionLost) {
+      // The transaction is already gone: do not touch the dead connection again.
+      process.nextTick(callback, state.transactionLost);
+      return undefined;
+    }
+    const rejection = this.policy.packetGuard
+      ? this.#guardPacket(connection, kind, parsed, state)
+      : undefined;
+    if (rejection !== undefined) {
+      process.nextTick(callback, rejection);
+      return undefined;
+    }
+    if (BEGIN.test(sql)) {
+      transacting = true;
+      this.#transacting.add(connection);
+    } else if (transacting && END.test(sql)) {
+      this.#transacting.delete(connection);
+    }
+    const done: Mysql2Callback = (error, rows, fields) => {
+      state.markUsed();
+      if (error) callback(this.#onError(connection, state, sql, transacting, held, error));
+      else callback(null, rows, fields);
+    };
+    return base.apply(connection, [...parsed.head, done]);
+  }
+
+  #onError(
+    connection: CorePoolConnection,
+    state: PooledConnectionState,
+    sql: string,
+    transacting: boolean,
+    held: boolean,
+    error: unknown,
+  ): unknown {
+    const classification = classify(error);
+    if (classification.connection === 'dispose') {
+      if (classification.kind !== 'read-only' || this.policy.evictOnReadOnly)
+        state.unusable ??= classification;
+      if (classification.kind === 'statement-timeout') connection.stream.destroy();
+      if (connectionIsGone(classification)) this.revalidateBefore = performance.now();
+    }
+    if (!held || !connectionIsGone(classification)) return error;
+    if (!transacting) return new ConnectionLostError({ cause: error, classification, statement: sql });
+    const lost: GoneAwayError =
+      COMMIT.test(sql) && classification.sent !== 'no'
+        ? new CommitOutcomeUnknownError({ cause: error, classification })
+        : new TransactionLostError({ cause: error, classification, statement: sql });
+    state.transactionLost = lost;
+    return lost;
+  }
+
+  /** The exact size is computed only when a cheap ceiling says the packet might not fit. */
+  #guardPacket(
+    connection: CorePoolConnection,
+    kind: CallKind,
+    call: Mysql2Call,
+    state: PooledConnectionState,
+  ): unknown {
+    if (call.sql === undefined || call.unmeasured) return undefined;
+    const max = state.serverLimits.maxAllowedPacket;
+    let bytes: number | undefined;
+    if (kind === 'execute') {
+      bytes = executePacketBytes(call.values);
+    } else {
+      if (commandPacketBytes(queryBytesCeiling(call.sql, call.values)) < max) return undefined;
+      bytes = commandPacketBytes(
+        formattedQueryBytes(call.sql, call.values, (sql, values) => connection.format(sql, values)),
+      );
+    }
+    if (bytes === undefined || bytes < max) return undefined;
+    try {
+      assertPacketFits(bytes, state.serverLimits, call.sql);
+      return undefined;
+    } catch (error) {
+      this.hub.emit({
+        type: 'packet-rejected',
+        packetBytes: bytes,
+        maxAllowedPacket: max,
+        statement: describeSql(call.sql),
+      });
+      return error;
+    }
+  }
+
+  #evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {
+    if (state.evictionReported) return;
+    state.evictionReported = true;
+    this.hub.emit({
+      type: 'evicted',
+      reason,
+      connectionId: state.connectionId,
+      ageMs: Math.round(state.ageMs()),
+      idleMs: Math.round(state.idleMs()),
+      classification,
+    });
+  }
+
+  destroy(): void {
+    this.retry.destroy();
+    this.gate.destroy();
+  }
+}

@@ -1,0 +1,38 @@
+import type { GoneAwayListener, GoneAwayStats } from '@goneaway/core';
+import { corePoolOf } from './mysql2-internals.js';
+import type { Mysql2PoolInstance } from './pool-instance.js';
+import { instanceOfCorePool } from './wrap-pool.js';
+
+function instanceOf(pool: unknown, caller: string): Mysql2PoolInstance {
+  const core = corePoolOf(pool);
+  const instance = core === undefined ? undefined : instanceOfCorePool(core);
+  if (instance === undefined) {
+    throw new TypeError(`${caller}(pool): pool is not a pool made by wrapMysql2(mysql2).createPool.`);
+  }
+  return instance;
+}
+
+/** Counters per event type, eviction reason and error kind for one wrapped pool (a plain object). */
+export interface Mysql2GoneAwayStats extends GoneAwayStats {
+  /** Validation pings run on acquire (0 while the pool is busy: the bypass window skips them). */
+  readonly validationPings: number;
+  /** Connect attempts made through the single-flight gate, and callers that shared one instead. */
+  readonly connectAttempts: number;
+  readonly sharedConnectWaits: number;
+}
+
+export function stats(pool: unknown): Mysql2GoneAwayStats {
+  const instance = instanceOf(pool, 'stats');
+  const gate = instance.gate.stats();
+  return {
+    ...instance.hub.stats(),
+    validationPings: instance.validationPings,
+    connectAttempts: gate.attempts,
+    sharedConnectWaits: gate.sharedWaits,
+  };
+}
+
+/** Typed events of one wrapped pool; returns the unsubscribe function. */
+export function subscribeTo(pool: unknown, listener: GoneAwayListener): () => void {
+  return instanceOf(pool, 'subscribeTo').hub.subscribe(listener);
+}

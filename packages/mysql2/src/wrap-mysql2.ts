@@ -1,0 +1,63 @@
+import { GoneAwayConfigError, type GoneAwayOptions, type Policy, parsePolicy } from '@goneaway/core';
+import { corePoolOf } from './mysql2-internals.js';
+import { Mysql2PoolInstance } from './pool-instance.js';
+import { wrapCorePool } from './wrap-pool.js';
+
+/** What wrapMysql2 needs of `mysql2` or `mysql2/promise`. */
+export interface Mysql2ModuleLike {
+  createPool(config: never): unknown;
+}
+
+/**
+ * `wrapMysql2(mysql2)` or `wrapMysql2(mysql2Promise)`: the same module, whose `createPool(config)`
+ * makes pools with goneaway's policy. Every other export (createConnection, format, types…) is
+ * mysql2's own, unchanged.
+ */
+export function wrapMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: GoneAwayOptions): M {
+  if (typeof (mysql2 as Partial<Mysql2ModuleLike> | null | undefined)?.createPool !== 'function') {
+    throw new GoneAwayConfigError({
+      issues: [
+        {
+          path: 'mysql2',
+          expected: "the mysql2 module or mysql2/promise (import mysql2 from 'mysql2')",
+          received: mysql2 === null ? 'null' : typeof mysql2,
+        },
+      ],
+    });
+  }
+  const policy = parsePolicy(options);
+  const createPool = (config: unknown): unknown => {
+    const pool = (mysql2.createPool as (config: unknown) => unknown)(withPoolDefaults(config, policy));
+    const core = corePoolOf(pool);
+    if (core === undefined) {
+      throw new GoneAwayConfigError({
+        issues: [
+          {
+            path: 'mysql2',
+            expected: 'a mysql2 ≥ 3.9 module whose createPool returns a mysql2 pool',
+            received: 'a createPool that returned something else',
+          },
+        ],
+      });
+    }
+    wrapCorePool(core, new Mysql2PoolInstance(policy));
+    return pool;
+  };
+  return { ...mysql2, createPool } as M;
+}
+
+/**
+ * mysql2's connect has no timeout worth having by default for a blackholed host, and TCP keepalive
+ * starts at once: give both goneaway's values unless the user set them. A URL string is mysql2's to parse.
+ */
+function withPoolDefaults(config: unknown, policy: Policy): unknown {
+  if (config === null || typeof config !== 'object') return config;
+  const record = config as Record<string, unknown>;
+  const defaults: Record<string, unknown> = {};
+  if (record.connectTimeout === undefined) defaults.connectTimeout = policy.connectTimeoutMs;
+  if (policy.keepAliveInitialDelayMs !== false && record.keepAliveInitialDelay === undefined) {
+    defaults.enableKeepAlive = record.enableKeepAlive ?? true;
+    defaults.keepAliveInitialDelay = policy.keepAliveInitialDelayMs;
+  }
+  return { ...record, ...defaults };
+}
