@@ -192,9 +192,10 @@ export class Mysql2PoolInstance {
 
   /** The connection can not be used again: destroy rather than release it. */
   isDead(connection: CorePoolConnection): boolean {
+    // mysql2 sets _fatalError to null, not undefined, while the connection is fine.
     return (
       this.states.get(connection)?.unusable !== undefined ||
-      connection._fatalError !== undefined ||
+      Boolean(connection._fatalError) ||
       connection.stream.destroyed === true
     );
   }
