@@ -23,6 +23,11 @@ const packages = [
     name: '@goneaway/doctor',
     probe: ['runDoctor', 'FINDING_IDS', 'isDoctorUsageError'],
   },
+  {
+    dir: 'packages/mysql2',
+    name: '@goneaway/mysql2',
+    probe: ['wrapMysql2', 'withTransactionRetry', 'stats'],
+  },
 ];
 /** Runtime dependencies the tarballs need, linked from the workspace install (no registry access). */
 const thirdParty = ['zod', 'cockatiel', 'knex', 'mysql2', 'commander', 'cli-table3', 'picocolors'];
