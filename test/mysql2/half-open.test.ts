@@ -1,0 +1,68 @@
+import { type GoneAwayEvent, subscribeTo, wrapMysql2 } from '@goneaway/mysql2';
+import { type FaultProxy, type MariaDBServer, startFaultProxy, startMariaDB } from '@goneaway/test-harness';
+import mysql2Promise from 'mysql2/promise';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithOwnServer, sleep } from './support.js';
+
+// A half-open idle connection (the network path went silent): a wrapped mysql2 pool beside the bare one.
+describeWithOwnServer('mysql2 pool: half-open connections', () => {
+  let server: MariaDBServer;
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    server = await startMariaDB();
+    proxy = await startFaultProxy(server.port);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.destroy();
+  });
+
+  it('goneaway: a query after the idle connection went half-open succeeds on a fresh one within about the ping timeout', async () => {
+    const pool = wrapMysql2(mysql2Promise).createPool({
+      ...proxy.route(server.connection),
+      connectionLimit: 1,
+    });
+    const events: GoneAwayEvent[] = [];
+    subscribeTo(pool, (event) => events.push(event));
+    try {
+      await pool.query('select 1');
+      await sleep(600); // past the 500 ms bypass window: the next acquire pings
+      proxy.blackholeExisting();
+      const started = performance.now();
+      const [rows] = await pool.query('select 5 as five');
+      const elapsed = performance.now() - started;
+      expect(rows).toEqual([{ five: 5 }]);
+      expect(elapsed).toBeGreaterThanOrEqual(900); // the 1 s ping timeout ran out
+      expect(elapsed).toBeLessThan(3_000);
+      expect(events.some((e) => e.type === 'evicted' && e.reason === 'ping-timeout')).toBe(true);
+    } finally {
+      proxy.resetAll();
+      await pool.end();
+    }
+  });
+
+  it('bare mysql2 pool (control): the same query hangs', async () => {
+    const pool = mysql2Promise.createPool({ ...proxy.route(server.connection), connectionLimit: 1 });
+    try {
+      await pool.query('select 1');
+      await sleep(600);
+      proxy.blackholeExisting();
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        pool.query('select 5 as five').then(
+          () => 'settled',
+          () => 'settled',
+        ),
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve('hung'), 4_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      expect(outcome).toBe('hung');
+    } finally {
+      proxy.resetAll(); // let the hung query fail so end() can finish
+      await pool.end().catch(() => undefined);
+    }
+  });
+});
