@@ -160,6 +160,37 @@ describeWithOwnServer('mysql2 pool: KILL', () => {
     }
   });
 
+  it('goneaway: getConnection() hands out the same mysql2 connection object; a killed write on it is typed, not retried', async () => {
+    const pool = wrapMysql2(mysql2).createPool({ ...poolConfig(), connectionLimit: 1 });
+    const getConnection = () =>
+      new Promise<mysql2.PoolConnection>((resolve, reject) =>
+        pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
+      );
+    try {
+      const first = await getConnection();
+      first.release();
+      const held = await getConnection();
+      // Kysely and Drizzle hold the object across a transaction and release that very object.
+      expect(held).toBe(first);
+      const write = failureOf(
+        new Promise((resolve, reject) =>
+          held.query('insert into goneaway.t (k, v) values (?, sleep(1))', ['h1'], (error, result) =>
+            error ? reject(error) : resolve(result),
+          ),
+        ),
+      );
+      await killWhenRunning(server, 'insert into goneaway.t%');
+      const error = await write;
+      expect(isConnectionLost(error)).toBe(true);
+      held.release();
+      await sleep(200);
+      expect(await rows('h1')).toBeLessThanOrEqual(1);
+      expect(stats(pool).events.retry).toBe(0);
+    } finally {
+      await new Promise((resolve) => pool.end(resolve));
+    }
+  });
+
   it('bare mysql2 pool (control): the same KILL in a transaction gives an error without a goneaway code', async () => {
     const pool = mysql2Promise.createPool(poolConfig());
     try {
