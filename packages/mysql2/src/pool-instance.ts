@@ -60,6 +60,8 @@ export class Mysql2PoolInstance {
   readonly states = new WeakMap<CorePoolConnection, PooledConnectionState>();
   /** Connections inside a transaction their holder opened (BEGIN / START TRANSACTION seen, no COMMIT/ROLLBACK yet). */
   readonly #transacting = new WeakSet<CorePoolConnection>();
+  /** Connections whose server limits are being read: their calls wait for it. */
+  readonly #pending = new WeakMap<CorePoolConnection, Promise<void>>();
   readonly hub: EventHub;
   readonly retry: RetryEngine;
   readonly gate: ReconnectGate;
@@ -94,7 +96,7 @@ export class Mysql2PoolInstance {
       const connection = creates
         ? await this.gate.connect(() => this.#create(core), { signal, deadline })
         : await acquireOf(core);
-      if (!this.states.has(connection)) await this.#setUp(connection);
+      if (!this.states.has(connection)) await this.adopt(connection);
       if (await this.#validate(connection)) return connection;
       connection.destroy();
     }
@@ -104,7 +106,7 @@ export class Mysql2PoolInstance {
     let connection: CorePoolConnection | undefined;
     try {
       connection = await acquireOf(core);
-      if (!this.states.has(connection)) await this.#setUp(connection);
+      if (!this.states.has(connection)) await this.adopt(connection);
       return connection;
     } catch (error) {
       connection?.destroy();
@@ -113,11 +115,15 @@ export class Mysql2PoolInstance {
     }
   }
 
-  /** A new connection: the server's limits (one round trip), an error listener, the held-connection guard. */
-  async #setUp(connection: CorePoolConnection): Promise<void> {
+  /**
+   * A new connection: the guard on its query/execute at once, then the server's limits (one round
+   * trip) and an error listener. Calls made before the limits are known wait for them.
+   */
+  async adopt(connection: CorePoolConnection): Promise<void> {
+    this.#patch(connection);
     const proto = Object.getPrototypeOf(connection) as CorePoolConnection;
     const timeout = this.policy.connectTimeoutMs;
-    const serverLimits = await readServerLimits({
+    const reading = readServerLimits({
       query: (sql) =>
         new Promise((resolve, reject) => {
           proto.query.call(connection, { sql, timeout }, [], (error: unknown, rows: unknown) => {
@@ -126,6 +132,17 @@ export class Mysql2PoolInstance {
           });
         }),
     });
+    const pending = reading.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.set(connection, pending);
+    let serverLimits: Awaited<typeof reading>;
+    try {
+      serverLimits = await reading;
+    } finally {
+      this.#pending.delete(connection);
+    }
     const derived = deriveConnectionLimits(serverLimits, this.policy);
     const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
     this.states.set(connection, state);
@@ -139,18 +156,24 @@ export class Mysql2PoolInstance {
       this.revalidateBefore = performance.now();
       this.#evict(state, 'error', classification);
     });
-    // Own properties on the connection object itself: a holder (Drizzle, Kysely, a promise wrapper)
-    // keeps the very object it was handed, and mysql2's beginTransaction/commit call this.query.
-    const release = proto.release;
+  }
+
+  /**
+   * Own properties on the connection object itself: a holder (Drizzle, Kysely, a promise wrapper)
+   * keeps the very object it was handed, and mysql2's beginTransaction/commit call this.query.
+   */
+  #patch(connection: CorePoolConnection): void {
+    const release = (Object.getPrototypeOf(connection) as Partial<CorePoolConnection>).release;
     Object.assign(connection, {
       query: (...args: unknown[]) => this.call(connection, 'query', args, true),
       execute: (...args: unknown[]) => this.call(connection, 'execute', args, true),
-      release: () => {
-        state.markUsed();
-        this.#transacting.delete(connection);
-        release.call(connection);
-      },
     });
+    if (typeof release !== 'function') return;
+    connection.release = () => {
+      this.states.get(connection)?.markUsed();
+      this.#transacting.delete(connection);
+      release.call(connection);
+    };
   }
 
   async #validate(connection: CorePoolConnection): Promise<boolean> {
@@ -212,7 +235,14 @@ export class Mysql2PoolInstance {
     const state = this.states.get(connection);
     const callback = parsed.callback;
     // Event and stream mode (no callback) and mysql2's own command objects pass through untouched.
-    if (callback === undefined || parsed.command || state === undefined) return base.apply(connection, args);
+    if (callback === undefined || parsed.command) return base.apply(connection, args);
+    if (state === undefined) {
+      const pending = this.#pending.get(connection);
+      // Not set up (its limits could not be read): mysql2 reports why on its own.
+      if (pending === undefined) return base.apply(connection, args);
+      pending.then(() => this.call(connection, kind, args, held));
+      return undefined;
+    }
 
     const sql = parsed.sql ?? '';
     let transacting = this.#transacting.has(connection);

@@ -1,18 +1,24 @@
 import type { GoneAwayListener, GoneAwayStats } from '@goneaway/core';
-import { corePoolOf } from './mysql2-internals.js';
+import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import type { Mysql2PoolInstance } from './pool-instance.js';
+import { adoptedConnections } from './wrap-mysql2.js';
 import { instanceOfCorePool } from './wrap-pool.js';
 
 function instanceOf(pool: unknown, caller: string): Mysql2PoolInstance {
   const core = corePoolOf(pool);
-  const instance = core === undefined ? undefined : instanceOfCorePool(core);
+  // A lone connection: mysql2's own, or a promise connection around it.
+  const connection = (pool as { connection?: object } | null | undefined)?.connection ?? pool;
+  const instance =
+    core === undefined ? adoptedConnections.get(connection as CorePoolConnection) : instanceOfCorePool(core);
   if (instance === undefined) {
-    throw new TypeError(`${caller}(pool): pool is not a pool made by wrapMysql2(mysql2).createPool.`);
+    throw new TypeError(
+      `${caller}(pool): pool is not a pool or connection made by wrapMysql2(mysql2).createPool/createConnection.`,
+    );
   }
   return instance;
 }
 
-/** Counters per event type, eviction reason and error kind for one wrapped pool (a plain object). */
+/** Counters per event type, eviction reason and error kind for one wrapped pool or connection (a plain object). */
 export interface Mysql2GoneAwayStats extends GoneAwayStats {
   /** Validation pings run on acquire (0 while the pool is busy: the bypass window skips them). */
   readonly validationPings: number;

@@ -1,5 +1,5 @@
 import { GoneAwayConfigError, type GoneAwayOptions, type Policy, parsePolicy } from '@goneaway/core';
-import { corePoolOf } from './mysql2-internals.js';
+import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import { Mysql2PoolInstance } from './pool-instance.js';
 import { wrapCorePool } from './wrap-pool.js';
 
@@ -10,8 +10,9 @@ export interface Mysql2ModuleLike {
 
 /**
  * `wrapMysql2(mysql2)` or `wrapMysql2(mysql2Promise)`: the same module, whose `createPool(config)`
- * makes pools with goneaway's policy. Every other export (createConnection, format, types…) is
- * mysql2's own, unchanged.
+ * makes pools with goneaway's whole policy, and whose `createConnection(config)` makes a connection
+ * with the packet guard and typed errors (a lone connection cannot be replaced, so nothing on it is
+ * run again). Every other export (format, escape, types…) is mysql2's own, unchanged.
  */
 export function wrapMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: GoneAwayOptions): M {
   if (typeof (mysql2 as Partial<Mysql2ModuleLike> | null | undefined)?.createPool !== 'function') {
@@ -43,7 +44,34 @@ export function wrapMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: Gone
     wrapCorePool(core, new Mysql2PoolInstance(policy));
     return pool;
   };
-  return { ...mysql2, createPool } as M;
+  const createConnection = (config: unknown): unknown => {
+    const made = (mysql2 as unknown as { createConnection(config: unknown): unknown }).createConnection(
+      withPoolDefaults(config, policy),
+    );
+    const instance = new Mysql2PoolInstance(policy);
+    if (isThenable(made)) {
+      // mysql2/promise: resolves once connected; the limits are read before the connection is handed over.
+      return made.then(async (promiseConnection) => {
+        const core = (promiseConnection as { connection: CorePoolConnection }).connection;
+        await instance.adopt(core);
+        adoptedConnections.set(core, instance);
+        return promiseConnection;
+      });
+    }
+    const core = made as CorePoolConnection;
+    adoptedConnections.set(core, instance);
+    // Connect failures reach the application through mysql2's own callbacks and events.
+    instance.adopt(core).catch(() => undefined);
+    return made;
+  };
+  return { ...mysql2, createPool, createConnection } as M;
+}
+
+/** The instance of each connection made by a wrapped createConnection (for stats). */
+export const adoptedConnections = new WeakMap<CorePoolConnection, Mysql2PoolInstance>();
+
+function isThenable(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 /**

@@ -1,0 +1,82 @@
+import { isConnectionLost, isPacketTooLarge, stats, wrapMysql2 } from '@goneaway/mysql2';
+import { type MariaDBServer, startMariaDB } from '@goneaway/test-harness';
+import mysql2 from 'mysql2';
+import mysql2Promise from 'mysql2/promise';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { codeOf, describeWithOwnServer, failureOf, killWhenRunning } from './support.js';
+
+// A lone connection (createConnection): packet guard and typed errors; nothing is run again.
+describeWithOwnServer('mysql2 createConnection', () => {
+  let server: MariaDBServer;
+  const MAX = 1024 * 1024;
+  const blob = Buffer.alloc(2 * 1024 * 1024, 0xab);
+
+  beforeAll(async () => {
+    server = await startMariaDB({ serverOptions: { max_allowed_packet: MAX } });
+    await server.query(
+      'create table goneaway.c (id int auto_increment primary key, k varchar(64), body longblob)',
+    );
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  const idOf = async (connection: mysql2Promise.Connection) =>
+    Number(((await connection.query('select connection_id() as id'))[0] as Array<{ id: number }>)[0]?.id);
+
+  it('goneaway (promise): a 2 MB BLOB is refused before sending and the connection stays usable', async () => {
+    const connection = await wrapMysql2(mysql2Promise).createConnection(server.connection);
+    try {
+      const before = await idOf(connection);
+      const error = await failureOf(connection.query('insert into goneaway.c (body) values (?)', [blob]));
+      expect(isPacketTooLarge(error)).toBe(true);
+      expect(await idOf(connection)).toBe(before);
+      expect(stats(connection).events['packet-rejected']).toBe(1);
+    } finally {
+      await connection.end();
+    }
+  });
+
+  it('goneaway (callback): a BLOB sent at once, before the limits are known, is still refused', async () => {
+    const connection = wrapMysql2(mysql2).createConnection(server.connection);
+    try {
+      const error = await new Promise((resolve) =>
+        connection.query('insert into goneaway.c (body) values (?)', [blob], (e) => resolve(e)),
+      );
+      expect(isPacketTooLarge(error)).toBe(true);
+      const rows = await new Promise((resolve, reject) =>
+        connection.query('select 1 as one', (e, r) => (e ? reject(e) : resolve(r))),
+      );
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await new Promise((resolve) => connection.end(resolve));
+    }
+  });
+
+  it('goneaway: a write killed mid-flight on a lone connection is GONEAWAY_CONNECTION_LOST', async () => {
+    const connection = await wrapMysql2(mysql2Promise).createConnection(server.connection);
+    try {
+      const write = failureOf(
+        connection.query('insert into goneaway.c (k) values (concat(?, sleep(1)))', ['c1']),
+      );
+      await killWhenRunning(server, 'insert into goneaway.c%');
+      const error = await write;
+      expect(isConnectionLost(error)).toBe(true);
+      expect(codeOf(error)).toBe('GONEAWAY_CONNECTION_LOST');
+    } finally {
+      connection.destroy();
+    }
+  });
+
+  it('bare mysql2 connection (control): the same BLOB is sent and the connection is lost', async () => {
+    const connection = await mysql2Promise.createConnection(server.connection);
+    try {
+      const error = await failureOf(connection.query('insert into goneaway.c (body) values (?)', [blob]));
+      expect(error).toBeInstanceOf(Error);
+      expect(String(codeOf(error))).not.toMatch(/^GONEAWAY_/);
+      expect(await failureOf(idOf(connection))).toBeInstanceOf(Error);
+    } finally {
+      connection.destroy();
+    }
+  });
+});
