@@ -42,6 +42,28 @@ describeWithOwnServer('mysql2 pool: half-open connections', () => {
     }
   });
 
+  it('goneaway: statementTimeoutMs ends a slow statement and its connection is never handed out again', async () => {
+    const pool = wrapMysql2(mysql2Promise, { statementTimeoutMs: 300 }).createPool({
+      ...server.connection,
+      connectionLimit: 1,
+    });
+    try {
+      const idOf = async () =>
+        Number(((await pool.query('select connection_id() as id'))[0] as Array<{ id: number }>)[0]?.id);
+      const before = await idOf();
+      const started = performance.now();
+      const error = await pool.query('select sleep(3)').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect((error as { code?: string }).code).toBe('PROTOCOL_SEQUENCE_TIMEOUT');
+      expect(await idOf()).not.toBe(before);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('bare mysql2 pool (control): the same query hangs', async () => {
     const pool = mysql2Promise.createPool({ ...proxy.route(server.connection), connectionLimit: 1 });
     try {

@@ -70,6 +70,13 @@ describeWithOwnServer('mysql2 pool: KILL', () => {
     }
   });
 
+  it('goneaway: a query on an ended pool gets mysql2\'s own "Pool is closed." error', async () => {
+    const pool = wrapped.createPool(poolConfig());
+    await pool.query('select 1');
+    await pool.end();
+    expect(String((await failureOf(pool.query('select 1'))) as Error)).toContain('Pool is closed.');
+  });
+
   it('bare mysql2 pool (control): the killed read rejects', async () => {
     const pool = mysql2Promise.createPool(poolConfig());
     try {

@@ -269,7 +269,18 @@ export class Mysql2PoolInstance {
       if (error) callback(this.#onError(connection, state, sql, transacting, held, error));
       else callback(null, rows, fields);
     };
-    return base.apply(connection, [...parsed.head, done]);
+    return base.apply(connection, [...this.#withTimeout(parsed.head), done]);
+  }
+
+  /** The policy's statement timeout, unless the call sets its own (mysql2's `timeout` option). */
+  #withTimeout(head: readonly unknown[]): readonly unknown[] {
+    const timeout = this.policy.statementTimeoutMs;
+    if (timeout === false) return head;
+    const [first, ...rest] = head;
+    if (typeof first === 'string') return [{ sql: first, timeout }, ...rest];
+    const options = first as { timeout?: unknown } | null;
+    if (typeof options !== 'object' || options === null || options.timeout !== undefined) return head;
+    return [{ ...options, timeout }, ...rest];
   }
 
   #onError(

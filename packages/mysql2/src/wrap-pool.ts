@@ -23,7 +23,8 @@ export function wrapCorePool(core: CorePool, instance: Mysql2PoolInstance): void
       const call = parseCall(args);
       const callback = call.callback;
       // Event and stream mode keep mysql2's own path (its acquire is still goneaway's getConnection).
-      if (callback === undefined || call.command) return proto[kind].apply(core, args);
+      // A closed pool answers with mysql2's own "Pool is closed." error.
+      if (callback === undefined || call.command || core._closed) return proto[kind].apply(core, args);
       const sql = call.sql;
       // Decided only after a failure: the happy path does not scan the SQL.
       const statement = {
@@ -51,6 +52,7 @@ export function wrapCorePool(core: CorePool, instance: Mysql2PoolInstance): void
     query: pooled('query'),
     execute: pooled('execute'),
     getConnection: (callback: (error: unknown, connection?: CorePoolConnection) => void) => {
+      if (core._closed) return proto.getConnection.call(core, callback);
       instance.getConnection(core).then(
         (connection) => process.nextTick(callback, null, connection),
         (error: unknown) => process.nextTick(callback, error),
