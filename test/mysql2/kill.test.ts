@@ -36,6 +36,20 @@ describeWithOwnServer('mysql2 pool: KILL', () => {
     );
   const poolConfig = () => ({ ...server.connection, connectionLimit: 2 });
 
+  it('goneaway: after a KILL of idle connections, reads and writes all succeed on fresh ones', async () => {
+    const pool = wrapped.createPool({ ...poolConfig(), connectionLimit: 3 });
+    try {
+      await Promise.all([1, 2, 3].map(() => pool.query('select sleep(0.05)')));
+      expect(await server.killConnections()).toBe(3);
+      const results = await Promise.all([1, 2, 3, 4, 5].map((n) => pool.query('select ? as n', [n])));
+      expect(results.map(([r]) => (r as Array<{ n: number }>)[0]?.n)).toEqual([1, 2, 3, 4, 5]);
+      await pool.query('insert into goneaway.t (k, v) values (?, ?)', ['idle-kill', 1]);
+      expect(await rows('idle-kill')).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('goneaway: a read killed mid-flight is run again and its result returned', async () => {
     const pool = wrapped.createPool(poolConfig());
     try {
