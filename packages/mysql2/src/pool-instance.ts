@@ -97,7 +97,9 @@ export class Mysql2PoolInstance {
         ? await this.gate.connect(() => this.#create(core), { signal, deadline })
         : await acquireOf(core);
       if (!this.states.has(connection)) await this.adopt(connection);
-      if (await this.#validate(connection)) return connection;
+      // Synchronous unless a ping is needed: the busy pool's hot path pays no extra await.
+      const verdict = this.#validate(connection);
+      if (verdict === true || (verdict !== false && (await verdict))) return connection;
       connection.destroy();
     }
   }
@@ -176,7 +178,7 @@ export class Mysql2PoolInstance {
     };
   }
 
-  async #validate(connection: CorePoolConnection): Promise<boolean> {
+  #validate(connection: CorePoolConnection): boolean | Promise<boolean> {
     const state = this.states.get(connection);
     if (state === undefined) return true;
     if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
@@ -199,6 +201,10 @@ export class Mysql2PoolInstance {
     if (idleMs < this.policy.validation.bypassWindowMs && state.validatedAt >= this.revalidateBefore) {
       return true;
     }
+    return this.#ping(connection, state);
+  }
+
+  async #ping(connection: CorePoolConnection, state: PooledConnectionState): Promise<boolean> {
     this.validationPings++;
     const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
     if (outcome.ok) {
