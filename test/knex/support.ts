@@ -74,7 +74,8 @@ export async function killWhenRunning(
   let id: number | undefined;
   await waitFor(async () => {
     const rows = await server.query<{ id: number }>(
-      'select id from information_schema.processlist where user = ? and info like ? order by id limit 1',
+      // The newest match that is not already being killed: a statement KILLed by an earlier test can linger.
+      "select id from information_schema.processlist where user = ? and info like ? and command <> 'Killed' order by id desc limit 1",
       [user, pattern],
     );
     id = rows[0]?.id;
