@@ -20,6 +20,11 @@ export {
   KIND_HINTS,
 } from './classification/error-table.js';
 export {
+  ConnectionValidator,
+  type EvictConnection,
+  type ValidatableConnection,
+} from './connections/connection-validator.js';
+export {
   type PingableConnection,
   type PingOutcome,
   pingWithTimeout,

@@ -70,7 +70,7 @@ export function createGoneAwayClient(
         // with the statement still running: destroy it so it is never handed out again.
         connection.stream.destroy();
       }
-      if (connectionIsGone(classification)) instance.revalidateBefore = performance.now();
+      if (connectionIsGone(classification)) instance.validator.suspectOthers();
     }
     if (!transacting || !connectionIsGone(classification)) return error;
     const statement = describeSql(obj.sql);

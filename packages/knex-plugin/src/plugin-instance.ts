@@ -1,5 +1,6 @@
 import {
   type Classification,
+  ConnectionValidator,
   classify,
   createEventHub,
   createRetryEngine,
@@ -10,7 +11,6 @@ import {
   markConnectPhase,
   type Policy,
   PooledConnectionState,
-  pingWithTimeout,
   ReconnectGate,
   type RetryEngine,
   readServerLimits,
@@ -43,22 +43,17 @@ export class KnexPluginInstance {
   readonly retry: RetryEngine;
   readonly gate: ReconnectGate;
   readonly reaper = new IdleReaper<Mysql2Connection>((connection) => this.#retire(connection));
-  /** Validation pings run (the bypass window should keep this at 0 while the pool is busy). */
-  validationPings = 0;
-  /** Connections validated before this instant (monotonic) are pinged before being handed out again. */
-  revalidateBefore = Number.NEGATIVE_INFINITY;
-  /**
-   * Connections idle since before this instant (monotonic) are dropped without a ping: a ping that
-   * timed out means the network path went silent (a NAT or a firewall forgot the flows), which takes
-   * every connection that sat idle with it. Pinging each in turn would cost a ping timeout apiece.
-   */
-  evictIdleBefore = Number.NEGATIVE_INFINITY;
+  /** The check before a connection is handed out (core's, shared with the other adapters). */
+  readonly validator: ConnectionValidator;
   #lastLimitsKey: string | undefined;
 
   constructor(readonly policy: Policy) {
     this.hub = createEventHub(policy.name);
     this.retry = createRetryEngine(policy, this.hub);
     this.gate = new ReconnectGate(policy);
+    this.validator = new ConnectionValidator(policy.validation, (state, reason, classification) =>
+      this.evict(state, reason, classification),
+    );
   }
 
   /** afterCreate: keepalive, the server's limits (one round trip) and an error listener. */
@@ -90,7 +85,7 @@ export class KnexPluginInstance {
       const classification = classify(error);
       state.unusable ??= classification;
       this.warnings.expect(disposedWarning(error));
-      this.revalidateBefore = performance.now();
+      this.validator.suspectOthers();
       this.evict(state, 'error', classification);
     });
   }
@@ -104,43 +99,7 @@ export class KnexPluginInstance {
       this.evict(state, state.retired);
       return false;
     }
-    if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
-      this.evict(state, state.unusable?.kind === 'read-only' ? 'read-only' : 'error', state.unusable);
-      return false;
-    }
-    if (state.ageMs() > state.limits.maxLifetimeMs) {
-      this.evict(state, 'lifetime');
-      return false;
-    }
-    const idleMs = state.idleMs();
-    if (idleMs > state.limits.idleLimitMs) {
-      this.evict(state, 'idle-limit');
-      return false;
-    }
-    if (state.lastUsedAt < this.evictIdleBefore && state.validatedAt < this.evictIdleBefore) {
-      this.evict(state, 'revalidate');
-      return false;
-    }
-    const recentlyUsed = idleMs < this.policy.validation.bypassWindowMs;
-    if (recentlyUsed && state.validatedAt >= this.revalidateBefore) return true;
-
-    return this.#ping(connection, state);
-  }
-
-  async #ping(connection: Mysql2Connection, state: PooledConnectionState): Promise<boolean> {
-    this.validationPings++;
-    const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
-    if (outcome.ok) {
-      state.validatedAt = performance.now();
-      return true;
-    }
-    // One dead connection says the others that sat in the pool with it may be dead too: after an
-    // answer (an error) they are pinged, after silence (a timeout) they are dropped.
-    this.revalidateBefore = performance.now();
-    if (outcome.timedOut) this.evictIdleBefore = this.revalidateBefore;
-    state.unusable ??= outcome.timedOut ? undefined : classify(outcome.error);
-    this.evict(state, outcome.timedOut ? 'ping-timeout' : 'ping-failed', state.unusable);
-    return false;
+    return this.validator.validate(connection, state);
   }
 
   onReleased(connection: Mysql2Connection): void {

@@ -25,7 +25,7 @@ export function stats(db: Knex): KnexGoneAwayStats {
   const gate = instance.gate.stats();
   return {
     ...instance.hub.stats(),
-    validationPings: instance.validationPings,
+    validationPings: instance.validator.validationPings,
     connectAttempts: gate.attempts,
     sharedConnectWaits: gate.sharedWaits,
   };

@@ -3,6 +3,7 @@ import {
   type Classification,
   CommitOutcomeUnknownError,
   ConnectionLostError,
+  ConnectionValidator,
   classify,
   commandPacketBytes,
   createEventHub,
@@ -16,7 +17,6 @@ import {
   markConnectPhase,
   type Policy,
   PooledConnectionState,
-  pingWithTimeout,
   queryBytesCeiling,
   ReconnectGate,
   type RetryEngine,
@@ -65,17 +65,17 @@ export class Mysql2PoolInstance {
   readonly hub: EventHub;
   readonly retry: RetryEngine;
   readonly gate: ReconnectGate;
-  validationPings = 0;
-  /** Connections validated before this instant (monotonic) are pinged before being handed out again. */
-  revalidateBefore = Number.NEGATIVE_INFINITY;
-  /** Connections idle since before this instant are dropped without a ping (a ping timed out: the path went silent). */
-  evictIdleBefore = Number.NEGATIVE_INFINITY;
+  /** The check before a connection is handed out (core's, shared with the knex plugin). */
+  readonly validator: ConnectionValidator;
   #limitsReported = false;
 
   constructor(readonly policy: Policy) {
     this.hub = createEventHub(policy.name);
     this.retry = createRetryEngine(policy, this.hub);
     this.gate = new ReconnectGate(policy);
+    this.validator = new ConnectionValidator(policy.validation, (state, reason, classification) =>
+      this.#evict(state, reason, classification),
+    );
   }
 
   /** pool.getConnection(): a validated connection, an outage waited out within the budget. */
@@ -155,7 +155,7 @@ export class Mysql2PoolInstance {
     connection.on('error', (error) => {
       const classification = classify(error);
       state.unusable ??= classification;
-      this.revalidateBefore = performance.now();
+      this.validator.suspectOthers();
       this.#evict(state, 'error', classification);
     });
   }
@@ -180,43 +180,7 @@ export class Mysql2PoolInstance {
 
   #validate(connection: CorePoolConnection): boolean | Promise<boolean> {
     const state = this.states.get(connection);
-    if (state === undefined) return true;
-    if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
-      this.#evict(state, state.unusable?.kind === 'read-only' ? 'read-only' : 'error', state.unusable);
-      return false;
-    }
-    if (state.ageMs() > state.limits.maxLifetimeMs) {
-      this.#evict(state, 'lifetime');
-      return false;
-    }
-    const idleMs = state.idleMs();
-    if (idleMs > state.limits.idleLimitMs) {
-      this.#evict(state, 'idle-limit');
-      return false;
-    }
-    if (state.lastUsedAt < this.evictIdleBefore && state.validatedAt < this.evictIdleBefore) {
-      this.#evict(state, 'revalidate');
-      return false;
-    }
-    if (idleMs < this.policy.validation.bypassWindowMs && state.validatedAt >= this.revalidateBefore) {
-      return true;
-    }
-    return this.#ping(connection, state);
-  }
-
-  async #ping(connection: CorePoolConnection, state: PooledConnectionState): Promise<boolean> {
-    this.validationPings++;
-    const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
-    if (outcome.ok) {
-      state.validatedAt = performance.now();
-      return true;
-    }
-    // One dead connection says the others that sat in the pool with it may be dead too.
-    this.revalidateBefore = performance.now();
-    if (outcome.timedOut) this.evictIdleBefore = this.revalidateBefore;
-    state.unusable ??= outcome.timedOut ? undefined : classify(outcome.error);
-    this.#evict(state, outcome.timedOut ? 'ping-timeout' : 'ping-failed', state.unusable);
-    return false;
+    return state === undefined ? true : this.validator.validate(connection, state);
   }
 
   /** The connection can not be used again: destroy rather than release it. */
@@ -302,7 +266,7 @@ export class Mysql2PoolInstance {
       if (classification.kind !== 'read-only' || this.policy.evictOnReadOnly)
         state.unusable ??= classification;
       if (classification.kind === 'statement-timeout') connection.stream.destroy();
-      if (connectionIsGone(classification)) this.revalidateBefore = performance.now();
+      if (connectionIsGone(classification)) this.validator.suspectOthers();
     }
     if (!held || !connectionIsGone(classification)) return error;
     if (!transacting) return new ConnectionLostError({ cause: error, classification, statement: sql });

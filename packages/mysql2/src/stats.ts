@@ -32,7 +32,7 @@ export function stats(pool: unknown): Mysql2GoneAwayStats {
   const gate = instance.gate.stats();
   return {
     ...instance.hub.stats(),
-    validationPings: instance.validationPings,
+    validationPings: instance.validator.validationPings,
     connectAttempts: gate.attempts,
     sharedConnectWaits: gate.sharedWaits,
   };

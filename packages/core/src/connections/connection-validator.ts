@@ -1,0 +1,86 @@
+import type { Classification } from '../classification/classification.js';
+import { classify } from '../classification/classify.js';
+import type { EvictionReason } from '../events/event-types.js';
+import type { Policy } from '../policy/options.js';
+import { type PingableConnection, pingWithTimeout } from './ping-with-timeout.js';
+import type { PooledConnectionState } from './pooled-connection-state.js';
+
+/** What the validator reads off a driver connection (mysql2's fields). */
+export interface ValidatableConnection extends PingableConnection {
+  readonly _fatalError?: unknown;
+  readonly _closing?: boolean;
+  readonly stream: { readonly destroyed?: boolean; destroy(): void };
+}
+
+export type EvictConnection = (
+  state: PooledConnectionState,
+  reason: EvictionReason,
+  classification?: Classification,
+) => void;
+
+/**
+ * The check a pooled connection passes before it is handed out, shared by every adapter: dead or
+ * unusable, past its lifetime or idle limit (on both clocks), idle since a ping timed out (the path
+ * went silent: dropped without a ping), recently used (handed out without a ping, unless another
+ * connection was just found dead), otherwise a ping with a timeout.
+ */
+export class ConnectionValidator {
+  /** Pings run (the bypass window keeps this at 0 while the pool is busy). */
+  validationPings = 0;
+  /** Connections validated before this instant (monotonic) are pinged before being handed out again. */
+  #revalidateBefore = Number.NEGATIVE_INFINITY;
+  /**
+   * Connections idle since before this instant are dropped without a ping: a ping that timed out
+   * means the network path went silent (a NAT or a firewall forgot the flows), which takes every
+   * connection that sat idle with it. Pinging each in turn would cost a ping timeout apiece.
+   */
+  #evictIdleBefore = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly validation: Policy['validation'],
+    private readonly evict: EvictConnection,
+  ) {}
+
+  /** One connection was found dead: the others that sat in the pool with it may be too. */
+  suspectOthers(): void {
+    this.#revalidateBefore = performance.now();
+  }
+
+  /** A plain boolean unless a ping is due, so the happy path adds no promise. */
+  validate(connection: ValidatableConnection, state: PooledConnectionState): boolean | Promise<boolean> {
+    if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
+      this.evict(state, state.unusable?.kind === 'read-only' ? 'read-only' : 'error', state.unusable);
+      return false;
+    }
+    if (state.ageMs() > state.limits.maxLifetimeMs) {
+      this.evict(state, 'lifetime');
+      return false;
+    }
+    const idleMs = state.idleMs();
+    if (idleMs > state.limits.idleLimitMs) {
+      this.evict(state, 'idle-limit');
+      return false;
+    }
+    if (state.lastUsedAt < this.#evictIdleBefore && state.validatedAt < this.#evictIdleBefore) {
+      this.evict(state, 'revalidate');
+      return false;
+    }
+    if (idleMs < this.validation.bypassWindowMs && state.validatedAt >= this.#revalidateBefore) return true;
+    return this.#ping(connection, state);
+  }
+
+  async #ping(connection: ValidatableConnection, state: PooledConnectionState): Promise<boolean> {
+    this.validationPings++;
+    const outcome = await pingWithTimeout(connection, this.validation.pingTimeoutMs);
+    if (outcome.ok) {
+      state.validatedAt = performance.now();
+      return true;
+    }
+    // After an answer (an error) the others are pinged; after silence (a timeout) they are dropped.
+    this.suspectOthers();
+    if (outcome.timedOut) this.#evictIdleBefore = this.#revalidateBefore;
+    state.unusable ??= outcome.timedOut ? undefined : classify(outcome.error);
+    this.evict(state, outcome.timedOut ? 'ping-timeout' : 'ping-failed', state.unusable);
+    return false;
+  }
+}
