@@ -91,6 +91,7 @@ export type {
 } from './events/event-types.js';
 export { EVICTION_REASONS, GONEAWAY_EVENT_TYPES } from './events/event-types.js';
 export { GONEAWAY_CHANNEL, subscribe } from './events/goneaway-channel.js';
+export { type PoolStats, poolStats } from './events/pool-stats.js';
 
 // Server limits
 export {

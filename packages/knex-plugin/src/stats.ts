@@ -1,4 +1,4 @@
-import type { GoneAwayListener, GoneAwayStats } from '@goneaway/core';
+import { type GoneAwayListener, type PoolStats, poolStats } from '@goneaway/core';
 import type { Knex } from 'knex';
 import { instanceOfClient } from './goneaway-client.js';
 import type { KnexPluginInstance } from './plugin-instance.js';
@@ -11,24 +11,11 @@ function instanceOf(db: Knex, caller: string): KnexPluginInstance {
   return instance;
 }
 
-/** Counters per event type, eviction reason and error kind for this knex instance (a plain object). */
-export interface KnexGoneAwayStats extends GoneAwayStats {
-  /** Validation pings run on acquire (0 while the pool is busy: the bypass window skips them). */
-  readonly validationPings: number;
-  /** Connect attempts made through the single-flight gate, and callers that shared one instead. */
-  readonly connectAttempts: number;
-  readonly sharedConnectWaits: number;
-}
+/** Counters per event type, eviction reason and error kind, plus the pool's (core's PoolStats). */
+export type KnexGoneAwayStats = PoolStats;
 
 export function stats(db: Knex): KnexGoneAwayStats {
-  const instance = instanceOf(db, 'stats');
-  const gate = instance.gate.stats();
-  return {
-    ...instance.hub.stats(),
-    validationPings: instance.validator.validationPings,
-    connectAttempts: gate.attempts,
-    sharedConnectWaits: gate.sharedWaits,
-  };
+  return poolStats(instanceOf(db, 'stats'));
 }
 
 /** Typed events of one knex instance; returns the unsubscribe function. */

@@ -1,4 +1,4 @@
-import type { GoneAwayListener, GoneAwayStats } from '@goneaway/core';
+import { type GoneAwayListener, type PoolStats, poolStats } from '@goneaway/core';
 import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import type { Mysql2PoolInstance } from './pool-instance.js';
 import { adoptedConnections } from './wrap-mysql2.js';
@@ -18,24 +18,11 @@ function instanceOf(pool: unknown, caller: string): Mysql2PoolInstance {
   return instance;
 }
 
-/** Counters per event type, eviction reason and error kind for one wrapped pool or connection (a plain object). */
-export interface Mysql2GoneAwayStats extends GoneAwayStats {
-  /** Validation pings run on acquire (0 while the pool is busy: the bypass window skips them). */
-  readonly validationPings: number;
-  /** Connect attempts made through the single-flight gate, and callers that shared one instead. */
-  readonly connectAttempts: number;
-  readonly sharedConnectWaits: number;
-}
+/** Counters per event type, eviction reason and error kind, plus the pool's (core's PoolStats). */
+export type Mysql2GoneAwayStats = PoolStats;
 
 export function stats(pool: unknown): Mysql2GoneAwayStats {
-  const instance = instanceOf(pool, 'stats');
-  const gate = instance.gate.stats();
-  return {
-    ...instance.hub.stats(),
-    validationPings: instance.validator.validationPings,
-    connectAttempts: gate.attempts,
-    sharedConnectWaits: gate.sharedWaits,
-  };
+  return poolStats(instanceOf(pool, 'stats'));
 }
 
 /** Typed events of one wrapped pool; returns the unsubscribe function. */

@@ -1,0 +1,27 @@
+import type { ConnectionValidator } from '../connections/connection-validator.js';
+import type { ReconnectGate } from '../retry/reconnect-gate.js';
+import type { EventHub, GoneAwayStats } from './event-hub.js';
+
+/** An adapter's counters: the hub's per event type, eviction reason and error kind, plus its pool's. */
+export interface PoolStats extends GoneAwayStats {
+  /** Validation pings run on acquire (0 while the pool is busy: the bypass window skips them). */
+  readonly validationPings: number;
+  /** Connect attempts made through the single-flight gate, and callers that shared one instead. */
+  readonly connectAttempts: number;
+  readonly sharedConnectWaits: number;
+}
+
+/** One snapshot of an adapter's counters (a plain object, ready for prom-client or OpenTelemetry). */
+export function poolStats(parts: {
+  readonly hub: EventHub;
+  readonly gate: ReconnectGate;
+  readonly validator: ConnectionValidator;
+}): PoolStats {
+  const gate = parts.gate.stats();
+  return {
+    ...parts.hub.stats(),
+    validationPings: parts.validator.validationPings,
+    connectAttempts: gate.attempts,
+    sharedConnectWaits: gate.sharedWaits,
+  };
+}
