@@ -1,7 +1,6 @@
-export { describeWithOwnServer, sleep, waitFor } from '@goneaway/test-harness';
+export { codeOf, describeWithOwnServer, killWhenRunning, sleep, waitFor } from '@goneaway/test-harness';
 
 import { type GoneAwayEvent, type GoneAwayOptions, goneAway, subscribeTo } from '@goneaway/knex';
-import { waitFor } from '@goneaway/test-harness';
 import knex, { type Knex } from 'knex';
 
 export type Side = 'bare' | 'goneaway';
@@ -57,30 +56,4 @@ export async function settleWithin<T>(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The error's code as an application would read it (`code`, else `errno`). */
-export function codeOf(error: unknown): string | number | undefined {
-  const e = error as { code?: string | number; errno?: number } | undefined;
-  return e?.code ?? e?.errno;
-}
-
-/** KILLs (from the admin connection) the application connection running a statement that matches `pattern`. */
-export async function killWhenRunning(
-  server: { query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> },
-  pattern: string,
-  user = 'goneaway',
-): Promise<number> {
-  let id: number | undefined;
-  await waitFor(async () => {
-    const rows = await server.query<{ id: number }>(
-      // The newest match that is not already being killed: a statement KILLed by an earlier test can linger.
-      "select id from information_schema.processlist where user = ? and info like ? and command <> 'Killed' order by id desc limit 1",
-      [user, pattern],
-    );
-    id = rows[0]?.id;
-    return id !== undefined;
-  }, `a statement like ${pattern}`);
-  await server.query(`KILL ${Number(id)}`);
-  return id!;
 }

@@ -34,4 +34,4 @@ export type { ServerOptions, ServerOptionValue } from './server-options.js';
 export { DEFAULT_SERVER_OPTIONS } from './server-options.js';
 export { sharedServer } from './shared-server.js';
 export { startMariaDB } from './start-mariadb.js';
-export { describeWithOwnServer, sleep, waitFor } from './test-support.js';
+export { codeOf, describeWithOwnServer, killWhenRunning, sleep, waitFor } from './test-support.js';

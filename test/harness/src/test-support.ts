@@ -22,3 +22,30 @@ export function describeWithOwnServer(name: string, body: () => void): void {
   if (canControlServers) describe(name, body);
   else describe.skip(`${name} (skipped: ${noControlReason})`, body);
 }
+
+/** The error's code as an application would read it (`code`, else `errno`). */
+export function codeOf(error: unknown): string | number | undefined {
+  const e = error as { code?: string | number; errno?: number } | undefined;
+  return e?.code ?? e?.errno;
+}
+
+/** KILLs (from the admin connection) the application connection running a statement that matches `pattern`. */
+export async function killWhenRunning(
+  server: { query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> },
+  pattern: string,
+  user = 'goneaway',
+): Promise<number> {
+  let id: number | undefined;
+  await waitFor(async () => {
+    const rows = await server.query<{ id: number }>(
+      // The newest match that is not already dying: a statement killed by an earlier test can
+      // linger in the processlist for a moment with the same text.
+      "select id from information_schema.processlist where user = ? and info like ? and command <> 'Killed' order by id desc limit 1",
+      [user, pattern],
+    );
+    id = rows[0]?.id;
+    return id !== undefined;
+  }, `a statement like ${pattern}`);
+  await server.query(`KILL ${Number(id)}`);
+  return Number(id);
+}
