@@ -19,6 +19,8 @@ export {
   type ErrorTableRow,
   KIND_HINTS,
 } from './classification/error-table.js';
+// Pooled connections
+export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';
 export {
   ConnectionValidator,
   type EvictConnection,
@@ -29,7 +31,6 @@ export {
   type PingOutcome,
   pingWithTimeout,
 } from './connections/ping-with-timeout.js';
-// Pooled connections
 export { PooledConnectionState } from './connections/pooled-connection-state.js';
 
 // Errors and guards

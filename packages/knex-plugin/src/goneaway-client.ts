@@ -1,16 +1,14 @@
 import {
   assertPacketFits,
-  type Classification,
-  CommitOutcomeUnknownError,
   classify,
   commandPacketBytes,
+  connectionIsGone,
   describeSql,
   formattedQueryBytes,
-  type GoneAwayError,
   markConnectPhase,
   queryBytesCeiling,
   type ServerLimits,
-  TransactionLostError,
+  transactionLossError,
 } from '@goneaway/core';
 import type {
   KnexClientClass,
@@ -21,13 +19,6 @@ import type {
 } from './knex-internals.js';
 import type { KnexPluginInstance } from './plugin-instance.js';
 import { statementSafety } from './statement-safety.js';
-
-/** The connection is gone (the server closed it, it was killed, the socket died): not a read-only refusal. */
-function connectionIsGone(classification: Classification): boolean {
-  return classification.connection === 'dispose' && classification.kind !== 'read-only';
-}
-
-const COMMIT = /^\s*COMMIT\b/i;
 
 const CLIENT_INSTANCE = Symbol.for('goneaway.knex.instance');
 /** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
@@ -60,24 +51,9 @@ export function createGoneAwayClient(
   ): unknown {
     const classification = classify(error);
     const state = instance.states.get(connection);
-    if (classification.connection === 'dispose') {
-      // A read-only refusal leaves a working connection: evicting it (to reach the new primary
-      // after a failover) is the evictOnReadOnly option's call.
-      if (state && (classification.kind !== 'read-only' || policy.evictOnReadOnly))
-        state.unusable ??= classification;
-      if (classification.kind === 'statement-timeout') {
-        // mysql2 leaves a timed-out connection in the pool (PROTOCOL_SEQUENCE_TIMEOUT is not fatal)
-        // with the statement still running: destroy it so it is never handed out again.
-        connection.stream.destroy();
-      }
-      if (connectionIsGone(classification)) instance.validator.suspectOthers();
-    }
+    instance.validator.recordFailure(connection, state, classification);
     if (!transacting || !connectionIsGone(classification)) return error;
-    const statement = describeSql(obj.sql);
-    const lost: GoneAwayError =
-      COMMIT.test(obj.sql) && classification.sent !== 'no'
-        ? new CommitOutcomeUnknownError({ cause: error, classification })
-        : new TransactionLostError({ cause: error, classification, statement });
+    const lost = transactionLossError(obj.sql, classification, error);
     if (state) state.transactionLost = lost;
     return lost;
   }

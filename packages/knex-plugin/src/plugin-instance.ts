@@ -51,7 +51,7 @@ export class KnexPluginInstance {
     this.hub = createEventHub(policy.name);
     this.retry = createRetryEngine(policy, this.hub);
     this.gate = new ReconnectGate(policy);
-    this.validator = new ConnectionValidator(policy.validation, (state, reason, classification) =>
+    this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
       this.evict(state, reason, classification),
     );
   }

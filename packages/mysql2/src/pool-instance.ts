@@ -1,11 +1,11 @@
 import {
   assertPacketFits,
   type Classification,
-  CommitOutcomeUnknownError,
   ConnectionLostError,
   ConnectionValidator,
   classify,
   commandPacketBytes,
+  connectionIsGone,
   createEventHub,
   createRetryEngine,
   deriveConnectionLimits,
@@ -13,7 +13,6 @@ import {
   type EventHub,
   type EvictionReason,
   formattedQueryBytes,
-  type GoneAwayError,
   markConnectPhase,
   type Policy,
   PooledConnectionState,
@@ -21,7 +20,7 @@ import {
   ReconnectGate,
   type RetryEngine,
   readServerLimits,
-  TransactionLostError,
+  transactionLossError,
 } from '@goneaway/core';
 import { executePacketBytes } from './execute-packet-bytes.js';
 import type { CorePool, CorePoolConnection, Mysql2Callback } from './mysql2-internals.js';
@@ -30,14 +29,8 @@ import { type Mysql2Call, parseCall } from './parse-call.js';
 export type CallKind = 'query' | 'execute';
 
 const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
-const COMMIT = /^\s*COMMIT\b/i;
 /** Ends the transaction; `ROLLBACK TO [SAVEPOINT] x` does not. */
 const END = /^\s*(?:COMMIT|ROLLBACK)\b(?!\s+(?:WORK\s+)?TO\b)/i;
-
-/** The connection is gone (the server closed it, it was killed, the socket died): not a read-only refusal. */
-function connectionIsGone(classification: Classification): boolean {
-  return classification.connection === 'dispose' && classification.kind !== 'read-only';
-}
 
 function acquireOf(core: CorePool): Promise<CorePoolConnection> {
   return new Promise((resolve, reject) => {
@@ -73,7 +66,7 @@ export class Mysql2PoolInstance {
     this.hub = createEventHub(policy.name);
     this.retry = createRetryEngine(policy, this.hub);
     this.gate = new ReconnectGate(policy);
-    this.validator = new ConnectionValidator(policy.validation, (state, reason, classification) =>
+    this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
       this.#evict(state, reason, classification),
     );
   }
@@ -262,18 +255,10 @@ export class Mysql2PoolInstance {
     error: unknown,
   ): unknown {
     const classification = classify(error);
-    if (classification.connection === 'dispose') {
-      if (classification.kind !== 'read-only' || this.policy.evictOnReadOnly)
-        state.unusable ??= classification;
-      if (classification.kind === 'statement-timeout') connection.stream.destroy();
-      if (connectionIsGone(classification)) this.validator.suspectOthers();
-    }
+    this.validator.recordFailure(connection, state, classification);
     if (!held || !connectionIsGone(classification)) return error;
     if (!transacting) return new ConnectionLostError({ cause: error, classification, statement: sql });
-    const lost: GoneAwayError =
-      COMMIT.test(sql) && classification.sent !== 'no'
-        ? new CommitOutcomeUnknownError({ cause: error, classification })
-        : new TransactionLostError({ cause: error, classification, statement: sql });
+    const lost = transactionLossError(sql, classification, error);
     state.transactionLost = lost;
     return lost;
   }

@@ -2,6 +2,7 @@ import type { Classification } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
 import type { EvictionReason } from '../events/event-types.js';
 import type { Policy } from '../policy/options.js';
+import { connectionIsGone } from './connection-failure.js';
 import { type PingableConnection, pingWithTimeout } from './ping-with-timeout.js';
 import type { PooledConnectionState } from './pooled-connection-state.js';
 
@@ -37,9 +38,27 @@ export class ConnectionValidator {
   #evictIdleBefore = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly validation: Policy['validation'],
+    private readonly policy: Pick<Policy, 'validation' | 'evictOnReadOnly'>,
     private readonly evict: EvictConnection,
   ) {}
+
+  /**
+   * A statement on this connection failed: remember whether the connection may be used again (a
+   * read-only refusal leaves it working; evicting it, to reach the new primary after a failover, is
+   * evictOnReadOnly's call), destroy it at once after a client-side statement timeout (mysql2 leaves
+   * it pooled with the statement still running), and suspect the others when it is gone.
+   */
+  recordFailure(
+    connection: ValidatableConnection,
+    state: PooledConnectionState | undefined,
+    classification: Classification,
+  ): void {
+    if (classification.connection !== 'dispose') return;
+    if (state && (classification.kind !== 'read-only' || this.policy.evictOnReadOnly))
+      state.unusable ??= classification;
+    if (classification.kind === 'statement-timeout') connection.stream.destroy();
+    if (connectionIsGone(classification)) this.suspectOthers();
+  }
 
   /** One connection was found dead: the others that sat in the pool with it may be too. */
   suspectOthers(): void {
@@ -65,13 +84,14 @@ export class ConnectionValidator {
       this.evict(state, 'revalidate');
       return false;
     }
-    if (idleMs < this.validation.bypassWindowMs && state.validatedAt >= this.#revalidateBefore) return true;
+    if (idleMs < this.policy.validation.bypassWindowMs && state.validatedAt >= this.#revalidateBefore)
+      return true;
     return this.#ping(connection, state);
   }
 
   async #ping(connection: ValidatableConnection, state: PooledConnectionState): Promise<boolean> {
     this.validationPings++;
-    const outcome = await pingWithTimeout(connection, this.validation.pingTimeoutMs);
+    const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
     if (outcome.ok) {
       state.validatedAt = performance.now();
       return true;
