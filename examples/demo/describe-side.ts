@@ -1,4 +1,4 @@
-import type { PluginActivity } from './goneaway-side.js';
+import type { PluginActivity } from './clients/app-db.js';
 import type { ScenarioResult, SideResult } from './scenario.js';
 import { formatMs } from './timing.js';
 
@@ -16,7 +16,7 @@ function plural(count: number, word: string): string {
 
 /**
  * The lines of one side's cell: whether it met its expectation, the errors that reached the
- * application, what it saw, knex's noise, and the time. Shared by the terminal and Markdown tables.
+ * application, what it saw, what the client printed, and the time. Shared by the terminal and Markdown tables.
  */
 export function describeSide(result: SideResult): CellLine[] {
   // The mark says whether the row did what it is there to show: for goneaway its expectation held
@@ -41,7 +41,7 @@ export function describeSide(result: SideResult): CellLine[] {
   if (did) lines.push({ text: did, tone: 'dim' });
   if (result.noise.count > 0) {
     lines.push({
-      text: `knex printed ${plural(result.noise.count, 'line')}: "${result.noise.first ?? ''}"`,
+      text: `printed ${plural(result.noise.count, 'line')}: "${result.noise.first ?? ''}"`,
       tone: 'bad',
     });
   }

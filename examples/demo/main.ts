@@ -1,11 +1,14 @@
-// `npm run demo [-- options]`: every "gone away" cause, run against bare knex + mysql2 and against
-// knex + goneaway with default options, side by side. The scenarios are real: private MariaDB servers
+// `npm run demo [-- options]`: every "gone away" cause, run against a bare client (knex + mysql2 by
+// default; `--client mysql2` for a plain mysql2 pool) and against the same client + goneaway with
+// default options, side by side. The scenarios are real: private MariaDB servers
 // are KILLed, restarted and reconfigured, and a TCP fault proxy drops packets; nothing is canned.
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseMysqlUrl } from '@goneaway/test-harness';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
+import type { ClientId } from './clients/app-db.js';
+import { CLIENT_IDS, CLIENTS } from './clients/index.js';
 import { runWithProgress } from './progress.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderSummary } from './render-summary.js';
@@ -14,6 +17,7 @@ import { selectScenarios } from './run-demo.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 interface CliOptions {
+  client: ClientId;
   url?: string;
   only?: string[];
   json?: string;
@@ -24,11 +28,23 @@ const scenarioList = SCENARIOS.map(
   (scenario, index) => `  ${String(index + 1).padStart(2)}  ${scenario.id.padEnd(18)} ${scenario.title}`,
 ).join('\n');
 
+const clientList = CLIENT_IDS.map(
+  (id) => `  ${id.padEnd(8)} ${CLIENTS[id].labels.bare} vs ${CLIENTS[id].labels.goneaway}`,
+).join('\n');
+
 const program = new Command()
   .name('npm run demo --')
   .description(
-    'Runs each "MySQL server has gone away" cause twice, with bare knex + mysql2 and with knex + goneaway,\n' +
-      'against private MariaDB servers, and prints the results side by side.',
+    'Runs each "MySQL server has gone away" cause twice, with a bare client (knex + mysql2 by default) ' +
+      'and with the same client + goneaway, against private MariaDB servers; prints the results side by side.',
+  )
+  .addOption(
+    new Option(
+      '--client <client>',
+      'the library both sides use: bare on one side, with goneaway on the other',
+    )
+      .choices(CLIENT_IDS)
+      .default('knex'),
   )
   .addOption(
     new Option(
@@ -43,7 +59,7 @@ const program = new Command()
   .option('--markdown <file>', 'also write the results as a Markdown table (for the README)')
   .addHelpText(
     'after',
-    `\nScenarios:\n${scenarioList}\n\nExit code: 0 when every goneaway row meets its expectation, 1 otherwise, 2 for bad arguments.`,
+    `\nClients:\n${clientList}\n\nScenarios:\n${scenarioList}\n\nExit code: 0 when every goneaway row meets its expectation, 1 otherwise, 2 for bad arguments.`,
   )
   .exitOverride()
   .showHelpAfterError();
@@ -66,12 +82,14 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date();
   const startedMs = performance.now();
-  const demoOptions = { url: options.url, only: options.only };
+  const demoOptions = { url: options.url, only: options.only, client: options.client };
   const { session, results } = await runWithProgress(demoOptions, scenarios);
   await session.close();
   const report = session.report(results, startedAt, startedMs);
 
-  process.stdout.write(`\n${renderTable(report.scenarios)}\n\n${renderSummary(report)}\n`);
+  process.stdout.write(
+    `\n${renderTable(report.scenarios, report.client.labels)}\n\n${renderSummary(report)}\n`,
+  );
   if (options.json) {
     await writeFile(resolve(options.json), `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(pc.dim(`\nResults written to ${options.json}\n`));

@@ -1,4 +1,5 @@
 import { Listr, PRESET_TIMER } from 'listr2';
+import { clientById } from './clients/index.js';
 import { type DemoOptions, DemoSession, scenarioNumber } from './run-demo.js';
 import type { Scenario, ScenarioResult, SideResult } from './scenario.js';
 import { formatMs, since } from './timing.js';
@@ -35,7 +36,8 @@ export async function runWithProgress(
 ): Promise<{ session: DemoSession; results: ScenarioResult[] }> {
   const started = performance.now();
   const tty = process.stdout.isTTY === true;
-  const title = 'goneaway demo: bare knex vs knex + goneaway';
+  const labels = clientById(options.client).labels;
+  const title = `goneaway demo: ${labels.bare} vs ${labels.goneaway}`;
   const header = (elapsedMs: number) => (tty ? `${title} (${formatMs(elapsedMs)} elapsed)` : title);
   const setup = options.url
     ? 'Connect to the --url server, start the fault proxies'

@@ -18,7 +18,7 @@ export function renderMarkdown(report: DemoReport): string {
   const lines = [
     `Demo run of ${date} on ${report.machine.cpus} × ${report.machine.cpu} (${report.machine.os}, Node ${report.machine.node}), MariaDB ${report.server.version}.`,
     '',
-    '| # | Scenario | bare knex + mysql2 | knex + goneaway | Verdict |',
+    `| # | Scenario | ${report.client.labels.bare} | ${report.client.labels.goneaway} | Verdict |`,
     '|---|---|---|---|---|',
   ];
   for (const result of report.scenarios) {

@@ -21,8 +21,8 @@ export function renderSummary(report: DemoReport): string {
       : `the server given with --url (MariaDB/MySQL ${report.server.version})`;
   const parts = [
     `${plural(totals.ran, 'scenario')} ran in ${formatMs(report.durationMs)} against ${where} on ${plural(report.machine.cpus, 'CPU')} (Node ${report.machine.node}).`,
-    `Bare knex + mysql2 let ${plural(totals.bareErrors, 'error')} reach the application and printed ${plural(totals.bareNoise, 'line')} of noise;`,
-    `knex + goneaway let ${totals.goneawayErrors} through${goneawayCodes(report)} and printed ${totals.goneawayNoise}.`,
+    `${capitalised(report.client.labels.bare)} let ${plural(totals.bareErrors, 'error')} reach the application and printed ${plural(totals.bareNoise, 'line')} of noise;`,
+    `${report.client.labels.goneaway} let ${totals.goneawayErrors} through${goneawayCodes(report)} and printed ${totals.goneawayNoise}.`,
     `goneaway was better in ${totals.better}, the same in ${totals.same} and worse in ${totals.worse}.`,
   ];
   if (totals.goneawayFailed === 0) {
@@ -40,9 +40,13 @@ export function renderSummary(report: DemoReport): string {
       .filter((s) => s.skipped === undefined && !s.bare?.met)
       .map((s) => s.number);
     parts.push(
-      `Bare knex did not show its usual failure in ${plural(totals.bareDidNotFail, 'scenario')} this run (#${quiet.join(', #')}).`,
+      `${capitalised(report.client.labels.bare)} did not show its usual failure in ${plural(totals.bareDidNotFail, 'scenario')} this run (#${quiet.join(', #')}).`,
     );
   }
   if (totals.skipped > 0) parts.push(`${plural(totals.skipped, 'scenario')} skipped (see the table).`);
   return parts.join(' ');
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

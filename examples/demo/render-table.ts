@@ -26,6 +26,7 @@ function verdictCell(result: ScenarioResult): string {
 /** The side-by-side table for a terminal (or a log file: no colour there). */
 export function renderTable(
   results: readonly ScenarioResult[],
+  labels: Readonly<Record<'bare' | 'goneaway', string>>,
   width = process.stdout.columns ?? 140,
 ): string {
   const total = Math.max(110, Math.min(width, 180));
@@ -35,9 +36,7 @@ export function renderTable(
   // 6 vertical borders; the two sides share what is left.
   const sideWidth = Math.floor((total - numberWidth - scenarioWidth - verdictWidth - 6) / 2);
   const table = new Table({
-    head: ['#', 'Scenario', 'bare knex + mysql2', 'knex + goneaway', 'Verdict'].map((title) =>
-      pc.bold(title),
-    ),
+    head: ['#', 'Scenario', labels.bare, labels.goneaway, 'Verdict'].map((title) => pc.bold(title)),
     colWidths: [numberWidth, scenarioWidth, sideWidth, sideWidth, verdictWidth],
     wordWrap: true,
     wrapOnWordBoundary: true,

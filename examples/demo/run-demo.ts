@@ -1,7 +1,8 @@
 import { cpus, platform, release } from 'node:os';
+import type { ClientId, DemoClient } from './clients/app-db.js';
+import { clientById } from './clients/index.js';
 import type { DemoLane } from './demo-lane.js';
 import { startPrivateLane, startUrlLane } from './demo-lane.js';
-import { withGoneAway } from './goneaway-side.js';
 import { runScenario } from './run-scenario.js';
 import {
   type DemoTuning,
@@ -11,7 +12,6 @@ import {
   type SideResult,
 } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
-import type { ConfigWrapper } from './sides.js';
 import { since } from './timing.js';
 
 export interface DemoOptions {
@@ -20,6 +20,8 @@ export interface DemoOptions {
   /** Scenario ids or numbers; all when empty. */
   readonly only?: readonly string[] | undefined;
   readonly tuning?: DemoTuning | undefined;
+  /** The library compared bare and with goneaway (default knex). */
+  readonly client?: ClientId | undefined;
 }
 
 export interface DemoTotals {
@@ -49,6 +51,8 @@ export interface DemoReport {
     readonly cpu: string;
   };
   readonly server: { readonly mode: 'private' | 'url'; readonly version: string };
+  /** The library both sides used, and the column headings for its two sides. */
+  readonly client: { readonly id: ClientId; readonly labels: Readonly<Record<'bare' | 'goneaway', string>> };
   readonly scenarios: readonly ScenarioResult[];
   readonly totals: DemoTotals;
   /** Every goneaway row that ran met its expectation. */
@@ -77,13 +81,15 @@ export function scenarioNumber(scenario: Scenario): number {
 export class DemoSession {
   private constructor(
     readonly lanes: Readonly<Record<'bare' | 'goneaway', DemoLane>>,
-    readonly wrappers: Readonly<Record<'bare' | 'goneaway', ConfigWrapper>>,
+    readonly client: DemoClient,
     readonly mode: 'private' | 'url',
     readonly serverVersion: string,
   ) {}
 
   static async open(options: DemoOptions): Promise<DemoSession> {
     const tuning = options.tuning ?? FULL_TUNING;
+    const client = clientById(options.client);
+    await client.prepare?.();
     const url = options.url;
     const start = (side: 'bare' | 'goneaway') =>
       url ? startUrlLane(side, url, tuning) : startPrivateLane(side, tuning);
@@ -98,7 +104,7 @@ export class DemoSession {
     const [row] = await bare.admin('SELECT VERSION() AS version');
     return new DemoSession(
       { bare, goneaway },
-      { bare: (config) => config, goneaway: withGoneAway },
+      client,
       url ? 'url' : 'private',
       String(row?.version ?? 'unknown'),
     );
@@ -107,7 +113,7 @@ export class DemoSession {
   run(scenario: Scenario, onSideDone?: (result: SideResult) => void): Promise<ScenarioResult> {
     return runScenario(scenario, scenarioNumber(scenario), {
       lanes: this.lanes,
-      wrappers: this.wrappers,
+      client: this.client,
       onSideDone,
     });
   }
@@ -128,6 +134,7 @@ export class DemoSession {
         cpu: cpuList[0]?.model.trim() ?? 'unknown',
       },
       server: { mode: this.mode, version: this.serverVersion },
+      client: { id: this.client.id, labels: this.client.labels },
       scenarios: results,
       totals: totalsOf(results),
       passed: results.every((result) => result.skipped !== undefined || result.goneaway?.met === true),

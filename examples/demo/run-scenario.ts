@@ -1,13 +1,14 @@
+import { type DemoClient, type PluginActivity, sumActivity } from './clients/app-db.js';
 import { decideVerdict } from './decide-verdict.js';
 import type { DemoLane } from './demo-lane.js';
-import { type PluginActivity, pluginActivity } from './goneaway-side.js';
 import type { Scenario, ScenarioResult, SideFacts, SideName, SideOutcome, SideResult } from './scenario.js';
-import { type ConfigWrapper, createSide, destroyAll, SideRecorder } from './sides.js';
+import { createSide, destroyAll, SideRecorder } from './sides.js';
 import { capped, since } from './timing.js';
 
 export interface ScenarioRunContext {
   readonly lanes: Readonly<Record<SideName, DemoLane>>;
-  readonly wrappers: Readonly<Record<SideName, ConfigWrapper>>;
+  /** The library both sides use (the demo's `--client`): bare on one side, with goneaway on the other. */
+  readonly client: DemoClient;
   /** Called as each side finishes, for the live progress display. */
   readonly onSideDone?: (result: SideResult) => void;
 }
@@ -29,7 +30,7 @@ async function runSide(
   scenario: Scenario,
   name: SideName,
   lane: DemoLane,
-  wrap: ConfigWrapper,
+  client: DemoClient,
 ): Promise<SideResult> {
   const expectation = scenario.expect[name];
   const recorder = new SideRecorder();
@@ -38,7 +39,7 @@ async function runSide(
   let outcome: SideOutcome | undefined;
   let crashed: string | undefined;
   let timedOut = false;
-  const side = createSide(name, wrap, recorder, abort.signal);
+  const side = createSide(name, client, recorder, abort.signal);
   const running = scenario.run(side, lane).then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
@@ -61,14 +62,14 @@ async function runSide(
   }
   const durationMs = since(started);
   let activity: PluginActivity | undefined;
-  if (name === 'goneaway' && recorder.instances.length > 0) {
+  if (name === 'goneaway' && recorder.opened.length > 0) {
     try {
-      activity = pluginActivity(recorder.instances);
+      activity = sumActivity(recorder.opened.map((handle) => handle.activity()));
     } catch {
       // Counters are a bonus for the report; their absence must not fail the row.
     }
   }
-  await destroyAll(recorder.instances, DESTROY_CAP_MS, () => lane.proxy?.resetAll());
+  await destroyAll(recorder.opened, DESTROY_CAP_MS, () => lane.proxy?.resetAll());
   const facts: SideFacts = {
     side: name,
     saw: timedOut
@@ -109,7 +110,7 @@ export async function runScenario(
   }
   const started = performance.now();
   const sides = (['bare', 'goneaway'] as const).map(async (name) => {
-    const result = await runSide(scenario, name, context.lanes[name], context.wrappers[name]);
+    const result = await runSide(scenario, name, context.lanes[name], context.client);
     context.onSideDone?.(result);
     return result;
   });

@@ -1,19 +1,20 @@
-import type { Knex } from 'knex';
-import type { DemoLane } from './demo-lane.js';
+import type { AppDb, PluginActivity, PoolSize } from './clients/app-db.js';
+import type { ConnectionSettings, DemoLane } from './demo-lane.js';
 import type { ErrorSummary } from './describe-error.js';
-import type { PluginActivity } from './goneaway-side.js';
 
 export type SideName = 'bare' | 'goneaway';
 
 /**
- * One side of the comparison. Scenarios only ever build knex through `makeKnex`, so the very same
- * scenario code runs bare (`knex(config)`) and with the plugin (`knex(goneAway(config))`).
+ * One side of the comparison. Scenarios only ever reach the database through `open`, so the very same
+ * scenario code runs on the bare client (`knex(config)`, `mysql.createPool(config)`…) and with goneaway
+ * (`knex(goneAway(config))`, `wrapMysql2(mysql).createPool(config)`…).
  */
 export interface Side {
   readonly name: SideName;
   /** Aborted when the scenario's time limit is reached: loops must stop. */
   readonly signal: AbortSignal;
-  makeKnex(config: Knex.Config): Knex;
+  /** Opens the application's database handle (the demo's `--client`), on this side's terms. */
+  open(connection: ConnectionSettings, pool?: PoolSize): AppDb;
   /** Runs one application call; an error is recorded as "reached the app" and returned, never thrown. */
   call<T>(operation: () => Promise<T>): Promise<CallResult<T>>;
   /** Records an error the application saw outside `call` (e.g. a rejected transaction). */

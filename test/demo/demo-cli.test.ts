@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canControlServers, type MariaDBServer, noControlReason, startMariaDB } from '@goneaway/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_IDS } from '../../examples/demo/clients/index.js';
 import type { DemoReport } from '../../examples/demo/run-demo.js';
 import { SCENARIOS } from '../../examples/demo/scenarios/index.js';
 
@@ -54,6 +55,15 @@ describe('demo CLI', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('"no-such-scenario"');
     expect(run.stderr).toContain('boundary-race');
+  });
+
+  it('--help lists the clients; an unknown --client is a usage error (exit 2) naming the valid ones', async () => {
+    const help = await runCli(['--help']);
+    for (const id of CLIENT_IDS) expect(help.stdout).toContain(`  ${id}`);
+    const run = await runCli(['--client', 'sequelize']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("'sequelize'");
+    expect(run.stderr).toContain(`Allowed choices are ${CLIENT_IDS.join(', ')}`);
   });
 });
 

@@ -3,6 +3,7 @@
 // that each bare row shows the real failure and each goneaway row meets its expectation.
 import { canControlServers, noControlReason } from '@goneaway/test-harness';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_IDS } from '../../examples/demo/clients/index.js';
 import { type DemoReport, runDemo } from '../../examples/demo/run-demo.js';
 import { FULL_TUNING, type ScenarioResult } from '../../examples/demo/scenario.js';
 import { SCENARIOS } from '../../examples/demo/scenarios/index.js';
@@ -103,6 +104,47 @@ describe.skipIf(!canControlServers)('npm run demo: every scenario, both sides', 
     expect(scenario(report, id).verdict).not.toBe('worse');
   });
 });
+
+// The other clients (`--client mysql2`, …): the same scenarios through that library, bare and wrapped.
+describe.skipIf(!canControlServers).each(CLIENT_IDS.filter((id) => id !== 'knex'))(
+  'npm run demo --client %s: every scenario, both sides',
+  (client) => {
+    let report: DemoReport;
+
+    beforeAll(async () => {
+      report = await runDemo({ tuning: REDUCED_TUNING, client });
+      expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+    }, 120_000);
+
+    it('runs every scenario on both sides, no demo error or time-out, the client named in the report', () => {
+      expect(report.client.id).toBe(client);
+      expect(report.scenarios.map((result) => result.id)).toEqual(SCENARIOS.map((s) => s.id));
+      for (const result of report.scenarios) {
+        for (const side of [result.bare, result.goneaway]) {
+          expect(side?.timedOut, `${result.id} ${side?.side}`).toBe(false);
+          if (side?.side === 'bare') expect(side.crashed, `${result.id} bare`).toBeUndefined();
+        }
+      }
+    });
+
+    it('the bare library shows the failures that need no luck: a killed read, a restart, a half-open socket', () => {
+      const read = scenario(report, 'kill-read').bare!;
+      expect(read.errors.count).toBe(1);
+      expect(read.metrics.rows).toBe(0);
+      expect(scenario(report, 'kill-write').bare!.errors.first?.code).not.toMatch(/^GONEAWAY_/);
+      expect(scenario(report, 'packet-too-large').bare!.errors.count).toBe(1);
+      expect(scenario(report, 'server-restart').bare!.errors.count).toBeGreaterThan(0);
+    });
+
+    it.each(SCENARIOS.map((s) => s.id))('goneaway meets its expectation: %s', (id) => {
+      const goneaway = scenario(report, id).goneaway!;
+      expect(goneaway.crashed, id).toBeUndefined();
+      const why = `${id}: saw "${goneaway.saw}", errors ${JSON.stringify(goneaway.errors)}, metrics ${JSON.stringify(goneaway.metrics)}`;
+      expect(goneaway.met, why).toBe(true);
+      expect(scenario(report, id).verdict).not.toBe('worse');
+    });
+  },
+);
 
 describe.skipIf(canControlServers)('npm run demo against MYSQL_URL', () => {
   it.skip(`needs servers of its own: ${noControlReason}`, () => undefined);

@@ -1,15 +1,10 @@
-import type { Knex } from 'knex';
-import type { ConnectionSettings, DemoLane } from '../demo-lane.js';
+import type { AppDb, AppQueries } from '../clients/app-db.js';
+import type { DemoLane } from '../demo-lane.js';
 import { sleep } from '../timing.js';
 
-/** The application's own knex config: what a typical service writes, nothing tuned for the demo. */
-export function appConfig(connection: ConnectionSettings, pool?: Knex.PoolConfig): Knex.Config {
-  return { client: 'mysql2', connection: { ...connection }, ...(pool ? { pool } : {}) };
-}
-
 /** Opens `count` pooled connections by running that many overlapping queries. */
-export async function warmUp(db: Knex, count: number): Promise<void> {
-  await Promise.all(Array.from({ length: count }, () => db.raw('SELECT SLEEP(0.05)')));
+export async function warmUp(db: AppDb, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, () => db.read('SELECT SLEEP(0.05) AS slept')));
 }
 
 /**
@@ -42,4 +37,23 @@ export async function countRows(lane: DemoLane, tag: string): Promise<number> {
 
 export function okCount(results: readonly { ok: boolean }[]): number {
   return results.filter((result) => result.ok).length;
+}
+
+/** The application's one-row INSERT into this lane's table. */
+export function insertRow(db: AppQueries, lane: DemoLane, tag: string, v: number): Promise<void> {
+  return db.write(`INSERT INTO \`${lane.table}\` (tag, v) VALUES (?, ?)`, [tag, v]);
+}
+
+/**
+ * Whether an error holds a value of at least `bytes` bytes anywhere a logger or an error reporter
+ * would serialise it: its message, or a Buffer or string among its own fields (TypeORM's
+ * `parameters`), a few levels deep.
+ */
+export function carriesValue(error: unknown, bytes: number, depth = 3): boolean {
+  if (error === null || error === undefined) return false;
+  if (typeof error === 'string') return error.length >= bytes;
+  if (Buffer.isBuffer(error) || error instanceof Uint8Array) return error.byteLength >= bytes;
+  if (typeof error !== 'object' || depth === 0) return false;
+  if (error instanceof Error && error.message.length >= bytes) return true;
+  return Object.values(error).some((value) => carriesValue(value, bytes, depth - 1));
 }

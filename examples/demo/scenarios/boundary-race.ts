@@ -1,6 +1,5 @@
 import type { Scenario } from '../scenario.js';
 import { sleep } from '../timing.js';
-import { appConfig } from './app-config.js';
 
 function offsets(tries: number, earlyMs: number, lateMs: number): number[] {
   if (tries === 1) return [0];
@@ -37,10 +36,10 @@ export const boundaryRace: Scenario = {
     // a few ms wide; straight over loopback it is well under a millisecond and rarely hit.
     const outcomes = await Promise.all(
       offsets(boundaryTries, boundaryEarlyMs, boundaryLateMs).map(async (offset) => {
-        const db = side.makeKnex(appConfig(lane.connection, { min: 1, max: 1 }));
-        await db.raw('SELECT 1');
+        const db = side.open(lane.connection, { min: 1, max: 1 });
+        await db.read('SELECT 1 AS one');
         await sleep(waitTimeoutSeconds * 1000 + offset);
-        const result = await side.call(() => db.raw('SELECT 1'));
+        const result = await side.call(() => db.read('SELECT 1 AS one'));
         return { offset, ok: result.ok };
       }),
     );

@@ -1,6 +1,6 @@
 import type { Scenario } from '../scenario.js';
 import { capped, formatMs, since, sleep } from '../timing.js';
-import { appConfig, warmUp } from './app-config.js';
+import { warmUp } from './app-config.js';
 
 /** Long enough that a validating pool pings instead of trusting a recently used connection. */
 const IDLE_MS = 1000;
@@ -21,12 +21,12 @@ export const halfOpenConnection: Scenario = {
   async run(side, lane) {
     const proxy = lane.proxy!;
     const capMs = lane.tuning.hangCapMs;
-    const db = side.makeKnex(appConfig(lane.connection, { min: 2, max: 10 }));
+    const db = side.open(lane.connection, { min: 2, max: 10 });
     await warmUp(db, 2);
     await sleep(IDLE_MS);
     proxy.blackholeExisting();
     const started = performance.now();
-    const query = db.select(db.raw('1 AS one')).then((rows) => rows);
+    const query = db.read('SELECT 1 AS one');
     const outcome = await capped(query, capMs);
     // Once the cap is reached the proxy reset below rejects the stuck query: the application saw a
     // hang, not that late error, so it is not counted.

@@ -1,5 +1,5 @@
 import type { Scenario } from '../scenario.js';
-import { appConfig, killWhenRunning } from './app-config.js';
+import { killWhenRunning } from './app-config.js';
 
 export const killDuringRead: Scenario = {
   id: 'kill-read',
@@ -15,8 +15,8 @@ export const killDuringRead: Scenario = {
     },
   },
   async run(side, lane) {
-    const db = side.makeKnex(appConfig(lane.connection));
-    const read = side.call(() => db.select(db.raw('SLEEP(2) AS slept')));
+    const db = side.open(lane.connection);
+    const read = side.call(() => db.read('SELECT SLEEP(2) AS slept'));
     const killed = await killWhenRunning(lane, '%SLEEP(2)%', 300);
     const result = await read;
     const rows = result.ok ? result.value.length : 0;

@@ -1,5 +1,5 @@
 import type { Scenario } from '../scenario.js';
-import { appConfig, countRows, killWhenRunning } from './app-config.js';
+import { countRows, killWhenRunning } from './app-config.js';
 
 const TAG = 'kill-write';
 
@@ -27,10 +27,12 @@ export const killDuringWrite: Scenario = {
     return undefined;
   },
   async run(side, lane) {
-    const db = side.makeKnex(appConfig(lane.connection));
-    await db.raw('SELECT 1');
+    const db = side.open(lane.connection);
+    await db.read('SELECT 1 AS one');
     // SLEEP in the VALUES keeps the INSERT in flight long enough to be killed mid-statement.
-    const write = side.call(() => db(lane.table).insert({ tag: TAG, v: db.raw('SLEEP(1)') }));
+    const write = side.call(() =>
+      db.write(`insert into \`${lane.table}\` (tag, v) values (?, SLEEP(1))`, [TAG]),
+    );
     const killed = await killWhenRunning(lane, `insert into%${lane.table}%SLEEP(1)%`, 300);
     const result = await write;
     const rows = await countRows(lane, TAG);

@@ -1,5 +1,5 @@
 import type { Scenario } from '../scenario.js';
-import { appConfig, countRows, killWhenRunning } from './app-config.js';
+import { countRows, insertRow, killWhenRunning } from './app-config.js';
 
 const TAG = 'kill-trx';
 const NEXT_TAG = 'kill-trx-next';
@@ -34,21 +34,19 @@ export const killInsideTransaction: Scenario = {
     return undefined;
   },
   async run(side, lane) {
-    const db = side.makeKnex(appConfig(lane.connection));
-    await db.raw('SELECT 1');
+    const db = side.open(lane.connection);
+    await db.read('SELECT 1 AS one');
     const transaction = side.call(() =>
       db.transaction(async (trx) => {
-        await trx(lane.table).insert({ tag: TAG, v: 1 });
-        await trx.select(trx.raw('SLEEP(2) AS slept'));
-        await trx(lane.table).insert({ tag: TAG, v: 2 });
+        await insertRow(trx, lane, TAG, 1);
+        await trx.read('SELECT SLEEP(2) AS slept');
+        await insertRow(trx, lane, TAG, 2);
       }),
     );
     const killed = await killWhenRunning(lane, '%SLEEP(2)%', 300);
     const result = await transaction;
     const rows = await countRows(lane, TAG);
-    const next = await side.call(() =>
-      db.transaction((trx) => trx(lane.table).insert({ tag: NEXT_TAG, v: 1 })),
-    );
+    const next = await side.call(() => db.transaction((trx) => insertRow(trx, lane, NEXT_TAG, 1)));
     const what = result.ok ? 'transaction reported ok' : 'rejected';
     return {
       saw: `${what}; ${rows} rows; next transaction ${next.ok ? 'ok' : 'failed'}`,

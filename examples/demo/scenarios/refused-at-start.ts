@@ -1,6 +1,5 @@
 import type { Scenario } from '../scenario.js';
 import { formatMs, sleep } from '../timing.js';
-import { appConfig } from './app-config.js';
 
 /** The application starts this long before its database does (a deploy that races the database). */
 const SERVER_LATE_MS = 300;
@@ -28,8 +27,8 @@ export const refusedAtStart: Scenario = {
       upAfterMs = performance.now() - started;
     });
     try {
-      const db = side.makeKnex(appConfig(lane.directConnection));
-      const result = await side.call(() => db.raw('SELECT 1'));
+      const db = side.open(lane.directConnection);
+      const result = await side.call(() => db.read('SELECT 1 AS one'));
       const what = result.ok ? `ok after ${formatMs(result.ms)}` : `failed after ${formatMs(result.ms)}`;
       await starting;
       const up = upAfterMs === undefined ? '' : `; server up after ${formatMs(upAfterMs)}`;

@@ -1,5 +1,5 @@
 import type { Scenario } from '../scenario.js';
-import { appConfig } from './app-config.js';
+import { insertRow } from './app-config.js';
 
 export const serverReadOnly: Scenario = {
   id: 'read-only',
@@ -25,17 +25,17 @@ export const serverReadOnly: Scenario = {
   },
   async run(side, lane) {
     const proxy = lane.proxy!;
-    const db = side.makeKnex(appConfig(lane.connection, { min: 1, max: 1 }));
-    await db(lane.table).insert({ tag: 'read-only', v: 1 });
+    const db = side.open(lane.connection, { min: 1, max: 1 });
+    await insertRow(db, lane, 'read-only', 1);
     const acceptedBefore = proxy.stats.accepted;
     await lane.admin('SET GLOBAL read_only = 1');
     let rejected: Awaited<ReturnType<typeof side.call>>;
     try {
-      rejected = await side.call(() => db(lane.table).insert({ tag: 'read-only', v: 2 }));
+      rejected = await side.call(() => insertRow(db, lane, 'read-only', 2));
     } finally {
       await lane.admin('SET GLOBAL read_only = 0');
     }
-    const after = await side.call(() => db(lane.table).insert({ tag: 'read-only', v: 3 }));
+    const after = await side.call(() => insertRow(db, lane, 'read-only', 3));
     // A pool that evicts the demoted server's connection opens a new one for the next write.
     const evicted = proxy.stats.accepted - acceptedBefore > 0;
     const what = rejected.ok ? 'write reported ok' : 'write rejected';

@@ -1,6 +1,6 @@
 import type { Scenario } from '../scenario.js';
 import { formatMs, sleep } from '../timing.js';
-import { appConfig, warmUp } from './app-config.js';
+import { warmUp } from './app-config.js';
 
 const WORKERS = 4;
 const DOWN_MS = 1500;
@@ -34,7 +34,7 @@ export const serverRestart: Scenario = {
   async run(side, lane) {
     const server = lane.server!;
     const proxy = lane.proxy!;
-    const db = side.makeKnex(appConfig(lane.connection));
+    const db = side.open(lane.connection);
     await warmUp(db, 2);
     const acceptedBefore = proxy.stats.accepted;
     const started = performance.now();
@@ -58,7 +58,7 @@ export const serverRestart: Scenario = {
     const worker = async () => {
       while (keepGoing()) {
         const queryStarted = performance.now();
-        const result = await side.call(() => db.select(db.raw('1 AS one')));
+        const result = await side.call(() => db.read('SELECT 1 AS one'));
         if (!result.ok) {
           failed += 1;
           continue;

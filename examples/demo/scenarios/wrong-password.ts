@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
 import type { Scenario } from '../scenario.js';
 import { formatMs } from '../timing.js';
-import { appConfig } from './app-config.js';
 
 /** A wrong password that could never appear in a message by accident. */
 function wrongPassword(): string {
@@ -37,8 +36,8 @@ export const wrongPasswordScenario: Scenario = {
   },
   async run(side, lane) {
     const password = wrongPassword();
-    const db = side.makeKnex(appConfig({ ...lane.directConnection, password }));
-    const result = await side.call(() => db.raw('SELECT 1'));
+    const db = side.open({ ...lane.directConnection, password });
+    const result = await side.call(() => db.read('SELECT 1 AS one'));
     const leaked = result.ok ? false : leaks(result.error, password);
     const what = result.ok ? 'connected (!)' : `rejected in ${formatMs(result.ms)}`;
     return {
