@@ -59,6 +59,18 @@ describe('classify over the error table', () => {
     },
   );
 
+  it("knows the mariadb connector's own numbers: a closed connection's command was never sent", () => {
+    // The shapes mariadb 3.5 gives (SqlError: errno, code, sqlState 08S01, fatal).
+    const closed = { errno: 45013, code: 'ER_CMD_CONNECTION_CLOSED', sqlState: '08S01', fatal: true };
+    expect(classify(closed)).toMatchObject({ kind: 'connection-lost', sent: 'no', retry: 'safe' });
+    const lost = { errno: 45009, code: 'ER_SOCKET_UNEXPECTED_CLOSE', sqlState: '08S01', fatal: true };
+    expect(classify(lost)).toMatchObject({ kind: 'connection-lost', sent: 'maybe', retry: 'if-idempotent' });
+    expect(classify({ errno: 45012, code: 'ER_CONNECTION_TIMEOUT', fatal: true })).toMatchObject({
+      kind: 'connect-failed',
+      sent: 'no',
+    });
+  });
+
   it('knows every number and code the issue lists', () => {
     const numbers = [
       1040, 1045, 1047, 1053, 1129, 1152, 1153, 1158, 1159, 1160, 1161, 1184, 1203, 1205, 1213, 1226, 1290,

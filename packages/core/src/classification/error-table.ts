@@ -185,6 +185,14 @@ export const ERROR_TABLE: readonly ErrorTableRow[] = Object.freeze([
   client(2045, 'CR_SHARED_MEMORY_CONNECT_ABANDONED_ERROR', 'connect-failed', 'no', 'dispose', 'safe'),
   client(2055, 'CR_SERVER_LOST_EXTENDED', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
 
+  // MariaDB Connector/Node.js (the `mariadb` package, under Prisma's MariaDB adapter): its own numbers.
+  // A command queued on a connection already closed never reached the server.
+  client(45001, 'ER_CONNECTION_ALREADY_CLOSED', 'connection-lost', 'no', 'dispose', 'safe', notSent),
+  client(45009, 'ER_SOCKET_UNEXPECTED_CLOSE', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
+  client(45012, 'ER_CONNECTION_TIMEOUT', 'connect-failed', 'no', 'dispose', 'safe'),
+  client(45013, 'ER_CMD_CONNECTION_CLOSED', 'connection-lost', 'no', 'dispose', 'safe', notSent),
+  client(45019, 'ER_SOCKET', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
+
   // mysql2 (and mysqljs) codes without an error number.
   // Lost during the handshake (a proxy in front of a restarting server accepts, then closes): nothing was sent.
   driver('PROTOCOL_CONNECTION_LOST', 'connect-failed', 'no', 'dispose', 'safe', connectPhase),
