@@ -1,0 +1,104 @@
+import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneaway/core';
+import mysql2 from 'mysql2';
+import { createTypeormDriver, isGoneAwayTypeormDriver, type Mysql2CallbackModule } from './typeorm-driver.js';
+
+/** The part of TypeORM's DataSource options goneaway reads (mysql and mariadb, TypeORM 0.3 and 1.x). */
+export interface TypeormMysqlOptionsLike {
+  readonly type: 'mysql' | 'mariadb';
+  // biome-ignore lint/suspicious/noExplicitAny: TypeORM types its own `driver` option as `any`.
+  readonly driver?: any;
+  readonly connectorPackage?: 'mysql' | 'mysql2';
+  readonly replication?: unknown;
+}
+
+/** What goneAwayTypeorm returns: the same options with goneaway's driver. */
+export type GoneAwayTypeormOptions<O extends TypeormMysqlOptionsLike> = O & {
+  // biome-ignore lint/suspicious/noExplicitAny: TypeORM types its own `driver` option as `any`.
+  readonly driver: any;
+  readonly connectorPackage: 'mysql2';
+};
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function configError(path: string, expected: string, received: string): GoneAwayConfigError {
+  return new GoneAwayConfigError({ issues: [{ path, expected, received }] });
+}
+
+/**
+ * Options for `new DataSource(...)` (type `mysql` or `mariadb`) whose connections are goneaway's:
+ * TypeORM's `driver` option gets a wrapped mysql2 (your own mysql2 module when you passed one as
+ * `driver`), and `connectorPackage` is `'mysql2'` (TypeORM 0.3 reads it; 1.x ignores it).
+ *
+ * ```ts
+ * const dataSource = new DataSource(goneAwayTypeorm({ type: 'mysql', url, entities }));
+ * ```
+ */
+export function goneAwayTypeorm<O extends TypeormMysqlOptionsLike>(
+  dataSourceOptions: O,
+  options?: GoneAwayOptions,
+): GoneAwayTypeormOptions<O> {
+  if (
+    typeof dataSourceOptions !== 'object' ||
+    dataSourceOptions === null ||
+    Array.isArray(dataSourceOptions)
+  ) {
+    throw configError(
+      'dataSourceOptions',
+      "TypeORM DataSource options, e.g. { type: 'mysql', url, entities }",
+      describe(dataSourceOptions),
+    );
+  }
+  const { type, driver, connectorPackage, replication } = dataSourceOptions as TypeormMysqlOptionsLike;
+  if (type !== 'mysql' && type !== 'mariadb') {
+    throw configError('dataSourceOptions.type', "'mysql' or 'mariadb'", describe(type));
+  }
+  if (connectorPackage !== undefined && connectorPackage !== 'mysql2') {
+    throw configError(
+      'dataSourceOptions.connectorPackage',
+      "'mysql2' or nothing (goneaway works through mysql2, not the mysql package)",
+      describe(connectorPackage),
+    );
+  }
+  if (replication !== undefined) {
+    throw configError(
+      'dataSourceOptions.replication',
+      'no replication (goneaway does not wrap mysql2 pool clusters yet)',
+      'a replication setting',
+    );
+  }
+  if (isGoneAwayTypeormDriver(driver)) {
+    throw configError(
+      'dataSourceOptions.driver',
+      'options not already returned by goneAwayTypeorm (apply it once)',
+      "goneaway's own driver",
+    );
+  }
+  if (driver !== undefined) {
+    if (typeof (driver as Partial<Mysql2CallbackModule> | null)?.createPool !== 'function') {
+      throw configError(
+        'dataSourceOptions.driver',
+        "the mysql2 module (import mysql2 from 'mysql2'), or no driver",
+        describe(driver),
+      );
+    }
+    if ('PromisePool' in (driver as object)) {
+      throw configError(
+        'dataSourceOptions.driver',
+        "the callback mysql2 module (import mysql2 from 'mysql2'), as TypeORM needs",
+        'mysql2/promise',
+      );
+    }
+  }
+  const policy = parsePolicy(options);
+  const base = (driver ?? mysql2) as Mysql2CallbackModule;
+  return {
+    ...dataSourceOptions,
+    driver: createTypeormDriver(base, options, policy),
+    connectorPackage: 'mysql2',
+  };
+}
