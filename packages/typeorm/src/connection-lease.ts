@@ -202,13 +202,15 @@ function driverErrorOf(error: unknown): unknown {
 /**
  * TypeORM's QueryFailedError copies every own property of the driver's error onto itself after
  * setting `parameters` (the bound values, a 2 MB BLOB included). A goneaway error carries an own
- * `parameters` of `undefined`, so the error the application catches keeps no values.
+ * `parameters` of `undefined`, so the error the application catches keeps no values (our own
+ * `toJSON()` lists only its typed fields, so this one does not show there).
  */
 function withoutParameters(error: unknown): unknown {
   if (isGoneAwayError(error) && !Object.hasOwn(error, 'parameters')) {
     Object.defineProperty(error, 'parameters', {
       value: undefined,
-      enumerable: false,
+      // Enumerable: TypeORM copies the driver error's fields with an object spread.
+      enumerable: true,
       writable: true,
       configurable: true,
     });
