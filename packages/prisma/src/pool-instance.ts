@@ -1,0 +1,353 @@
+import {
+  assertPacketFits,
+  type Classification,
+  ConnectionLostError,
+  ConnectionValidator,
+  classify,
+  connectionIsGone,
+  createEventHub,
+  createRetryEngine,
+  deriveConnectionLimits,
+  describeSql,
+  type EventHub,
+  type EvictionReason,
+  type GoneAwayError,
+  isReadOnlyStatement,
+  markConnectPhase,
+  type Policy,
+  PooledConnectionState,
+  ReconnectGate,
+  type RetryEngine,
+  readServerLimits,
+  transactionLossError,
+  type ValidatableConnection,
+} from '@goneaway/core';
+import type { MariadbConnection, MariadbPool } from './mariadb-shapes.js';
+import { parseCall } from './mariadb-shapes.js';
+import { largestPacketBytes } from './packet-bytes.js';
+
+type CallKind = 'query' | 'execute';
+
+const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
+/** Ends the transaction; `ROLLBACK TO [SAVEPOINT] x` does not. */
+const END = /^\s*(?:COMMIT|ROLLBACK)\b(?!\s+(?:WORK\s+)?TO\b)/i;
+const ROLLBACK = /^\s*ROLLBACK\b(?!\s+(?:WORK\s+)?TO\b)/i;
+
+interface Acquire {
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Everything one withGoneaway() factory owns: the policy, its event hub, the retry engine, the
+ * reconnect gate, the pre-hand-out validator, and what is known about each physical connection
+ * (keyed by mariadb's per-connection `info` object: the ConnectionPromise wrapper is new each time).
+ */
+export class PrismaGoneawayInstance {
+  readonly hub: EventHub;
+  readonly retry: RetryEngine;
+  readonly gate: ReconnectGate;
+  readonly validator: ConnectionValidator;
+  readonly #states = new WeakMap<object, PooledConnectionState>();
+  readonly #adopting = new WeakMap<object, Promise<PooledConnectionState>>();
+  readonly #pending = new Set<Acquire>();
+  readonly #pools = new Set<MariadbPool>();
+  #limitsReported = false;
+
+  constructor(readonly policy: Policy) {
+    this.hub = createEventHub(policy.name);
+    this.retry = createRetryEngine(policy, this.hub);
+    this.gate = new ReconnectGate(policy);
+    this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
+      this.#evict(state, reason, classification),
+    );
+  }
+
+  /**
+   * Gives the adapter's mariadb pool the policy, by own properties on the pool object (the adapter
+   * calls `pool.execute`/`pool.query` for statements outside a transaction, `pool.getConnection` for one).
+   */
+  wrapPool(pool: MariadbPool): void {
+    if (this.#pools.has(pool)) return;
+    this.#pools.add(pool);
+    const proto = Object.getPrototypeOf(pool) as MariadbPool;
+    const pooled =
+      (kind: CallKind) =>
+      (sql: unknown, values?: unknown): Promise<unknown> => {
+        if (pool.closed) return proto[kind].call(pool, sql, values);
+        const call = parseCall(sql, values);
+        // Decided only after a failure: the happy path does not scan the SQL.
+        const statement = {
+          get safety(): 'read' | 'write' {
+            return call.sql !== undefined && isReadOnlyStatement(call.sql) ? 'read' : 'write';
+          },
+          sql: call.sql,
+        };
+        return this.retry.execute(
+          async (context) => {
+            const connection = await this.acquire(pool, context.signal, context.deadline);
+            try {
+              return await this.#run(connection, kind, sql, values, false);
+            } finally {
+              await this.#finish(connection);
+            }
+          },
+          { statement, gatedConnects: true },
+        );
+      };
+    const onPoolError = (error: unknown) => {
+      // A wrong password (or a denied host) never gets better by waiting: answer every waiting call now.
+      const classification = classify(error);
+      if (classification.kind !== 'auth-failed' && classification.kind !== 'host-blocked') return;
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      for (const acquire of this.#pending) acquire.reject(cause);
+    };
+    pool.on('error', onPoolError);
+    Object.assign(pool, {
+      query: pooled('query'),
+      execute: pooled('execute'),
+      getConnection: (): Promise<MariadbConnection> => {
+        if (pool.closed) return proto.getConnection.call(pool);
+        // An acquire sends nothing of the application's: its failures are connect failures, safe to retry.
+        return this.retry.execute(
+          async (context) => this.#hold(await this.acquire(pool, context.signal, context.deadline)),
+          { statement: { safety: 'write' }, gatedConnects: true },
+        );
+      },
+    });
+  }
+
+  /** One acquire: an idle connection that passes validation, or a new one (through the gate). */
+  async acquire(pool: MariadbPool, signal?: AbortSignal, deadline?: number): Promise<MariadbConnection> {
+    for (;;) {
+      const proto = Object.getPrototypeOf(pool) as MariadbPool;
+      const creates = pool.idleConnections() === 0;
+      const connection = creates
+        ? await this.gate.connect(() => this.#adoptNew(pool, proto), { signal, deadline })
+        : await this.#rawAcquire(pool, proto);
+      const state = await this.#stateOf(connection);
+      const verdict = this.validator.validate(shim(connection), state);
+      if (verdict === true || (verdict !== false && (await verdict))) return connection;
+      connection.destroy();
+    }
+  }
+
+  async #adoptNew(pool: MariadbPool, proto: MariadbPool): Promise<MariadbConnection> {
+    let connection: MariadbConnection | undefined;
+    try {
+      connection = await this.#rawAcquire(pool, proto);
+      await this.#stateOf(connection);
+      return connection;
+    } catch (error) {
+      connection?.destroy();
+      // Nothing of the application's was sent on a connection that never finished connecting.
+      throw markConnectPhase(error);
+    }
+  }
+
+  /** mariadb's own acquire, which a pool error that waiting cannot cure (a wrong password) ends at once. */
+  #rawAcquire(pool: MariadbPool, proto: MariadbPool): Promise<MariadbConnection> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const acquire: Acquire = {
+        reject: (error) => {
+          if (settled) return;
+          settled = true;
+          this.#pending.delete(acquire);
+          reject(error);
+        },
+      };
+      this.#pending.add(acquire);
+      proto.getConnection.call(pool).then(
+        (connection) => {
+          this.#pending.delete(acquire);
+          if (settled) {
+            // Abandoned (answered already): give it back.
+            connection.release().catch(() => undefined);
+            return;
+          }
+          settled = true;
+          resolve(connection);
+        },
+        (error: unknown) => acquire.reject(error),
+      );
+    });
+  }
+
+  /** The connection's state; a connection seen for the first time has its server limits read (one round trip). */
+  #stateOf(connection: MariadbConnection): Promise<PooledConnectionState> | PooledConnectionState {
+    const key = keyOf(connection);
+    const known = this.#states.get(key);
+    if (known !== undefined) return known;
+    let adopting = this.#adopting.get(key);
+    if (adopting === undefined) {
+      adopting = this.#adopt(connection, key).finally(() => this.#adopting.delete(key));
+      this.#adopting.set(key, adopting);
+    }
+    return adopting;
+  }
+
+  async #adopt(connection: MariadbConnection, key: object): Promise<PooledConnectionState> {
+    const proto = Object.getPrototypeOf(connection) as MariadbConnection;
+    const serverLimits = await readServerLimits({
+      query: async (sql) =>
+        (await proto.query.call(connection, { sql, timeout: this.policy.connectTimeoutMs })) as ReadonlyArray<
+          Record<string, unknown>
+        >,
+    });
+    const derived = deriveConnectionLimits(serverLimits, this.policy);
+    const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
+    this.#states.set(key, state);
+    if (!this.#limitsReported) {
+      this.#limitsReported = true;
+      this.hub.emit({ type: 'limits-discovered', limits: serverLimits, derived: derived.limits });
+    }
+    return state;
+  }
+
+  /**
+   * A connection handed to the adapter for a transaction: its statements go through the packet guard,
+   * and its failures become typed (nothing on it is ever run again: the session is the transaction's).
+   */
+  #hold(connection: MariadbConnection): MariadbConnection {
+    const release = connection.release;
+    Object.assign(connection, {
+      query: (sql: unknown, values?: unknown) => this.#run(connection, 'query', sql, values, true),
+      execute: (sql: unknown, values?: unknown) => this.#run(connection, 'execute', sql, values, true),
+      release: async () => {
+        const state = this.#states.get(keyOf(connection));
+        state?.markUsed();
+        if (state !== undefined) this.#transacting.delete(state);
+        if (this.#isDead(connection)) connection.destroy();
+        else await release.call(connection);
+      },
+    });
+    return connection;
+  }
+
+  /** States of connections inside a transaction (BEGIN seen, no COMMIT/ROLLBACK yet). */
+  readonly #transacting = new WeakSet<PooledConnectionState>();
+
+  async #run(
+    connection: MariadbConnection,
+    kind: CallKind,
+    sql: unknown,
+    values: unknown,
+    held: boolean,
+  ): Promise<unknown> {
+    const proto = Object.getPrototypeOf(connection) as MariadbConnection;
+    const state = await this.#stateOf(connection);
+    const call = parseCall(sql, values);
+    const text = call.sql ?? '';
+    let transacting = this.#transacting.has(state);
+    if (transacting && state.transactionLost !== undefined) {
+      // The server already rolled the transaction back: a ROLLBACK has nothing left to do, anything else fails at once.
+      if (ROLLBACK.test(text)) {
+        this.#transacting.delete(state);
+        return [];
+      }
+      throw state.transactionLost;
+    }
+    if (this.policy.packetGuard && call.sql !== undefined)
+      this.#guardPacket(kind, call.sql, call.values, state);
+    if (BEGIN.test(text)) {
+      transacting = true;
+      this.#transacting.add(state);
+    } else if (transacting && END.test(text)) {
+      this.#transacting.delete(state);
+    }
+    try {
+      const result = await proto[kind].call(connection, sql, values);
+      state.markUsed();
+      return result;
+    } catch (error) {
+      state.markUsed();
+      throw this.#onError(connection, state, text, transacting, held, error);
+    }
+  }
+
+  #onError(
+    connection: MariadbConnection,
+    state: PooledConnectionState,
+    sql: string,
+    transacting: boolean,
+    held: boolean,
+    error: unknown,
+  ): unknown {
+    const classification = classify(error);
+    this.validator.recordFailure(shim(connection), state, classification);
+    if (!held || !connectionIsGone(classification)) return error;
+    if (!transacting) return new ConnectionLostError({ cause: error, classification, statement: sql });
+    const lost: GoneAwayError = transactionLossError(sql, classification, error);
+    state.transactionLost = lost;
+    return lost;
+  }
+
+  #guardPacket(kind: CallKind, sql: string, values: readonly unknown[], state: PooledConnectionState): void {
+    const max = state.serverLimits.maxAllowedPacket;
+    const bytes = largestPacketBytes(kind, sql, values);
+    if (bytes < max) return;
+    try {
+      assertPacketFits(bytes, state.serverLimits, sql);
+    } catch (error) {
+      this.hub.emit({
+        type: 'packet-rejected',
+        packetBytes: bytes,
+        maxAllowedPacket: max,
+        statement: describeSql(sql),
+      });
+      throw error;
+    }
+  }
+
+  async #finish(connection: MariadbConnection): Promise<void> {
+    if (this.#isDead(connection)) connection.destroy();
+    else await connection.release().catch(() => undefined);
+  }
+
+  #isDead(connection: MariadbConnection): boolean {
+    return this.#states.get(keyOf(connection))?.unusable !== undefined || !connection.isValid();
+  }
+
+  #evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {
+    if (state.evictionReported) return;
+    state.evictionReported = true;
+    this.hub.emit({
+      type: 'evicted',
+      reason,
+      connectionId: state.connectionId,
+      ageMs: Math.round(state.ageMs()),
+      idleMs: Math.round(state.idleMs()),
+      classification,
+    });
+  }
+
+  destroy(): void {
+    this.retry.destroy();
+    this.gate.destroy();
+  }
+}
+
+function keyOf(connection: MariadbConnection): object {
+  return connection.info ?? connection;
+}
+
+/** mariadb's connection in the shape core's validator reads (mysql2's field names). */
+function shim(connection: MariadbConnection): ValidatableConnection {
+  return {
+    get _closing() {
+      return !connection.isValid();
+    },
+    stream: {
+      get destroyed() {
+        return !connection.isValid();
+      },
+      destroy: () => connection.destroy(),
+    },
+    ping: (callback) => {
+      connection.ping().then(
+        () => callback(),
+        (error: unknown) => callback(error ?? new Error('ping failed')),
+      );
+    },
+  };
+}

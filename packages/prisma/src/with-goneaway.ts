@@ -1,0 +1,67 @@
+import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneaway/core';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { isMariadbPool } from './mariadb-shapes.js';
+import { PrismaGoneawayInstance } from './pool-instance.js';
+
+/** The instance behind each factory withGoneaway() returned (for stats and subscribeTo). */
+export const instances = new WeakMap<object, PrismaGoneawayInstance>();
+
+/**
+ * `new PrismaClient({ adapter: withGoneaway(new PrismaMariaDb(config)) })`: a driver adapter factory
+ * whose adapters run every statement under goneaway's policy. Reads whose connection died run again;
+ * writes run again only when nothing reached the server; statements inside a transaction are never run
+ * again but fail typed (`GONEAWAY_TRANSACTION_LOST`); a statement larger than the server's
+ * max_allowed_packet is refused before sending; connections are validated before use and an outage
+ * is waited out inside the budget. The adapter is `@prisma/adapter-mariadb`'s own, unchanged: the
+ * policy is applied to the mariadb pool it runs on.
+ */
+export function withGoneaway<F extends SqlDriverAdapterFactory>(
+  adapterFactory: F,
+  options?: GoneAwayOptions,
+): SqlDriverAdapterFactory {
+  const factory = adapterFactory as Partial<SqlDriverAdapterFactory> | null | undefined;
+  if (typeof factory?.connect !== 'function') {
+    throw new GoneAwayConfigError({
+      issues: [
+        {
+          path: 'adapterFactory',
+          expected: 'a @prisma/adapter-mariadb factory (new PrismaMariaDb(config)) with a connect() method',
+          received: factory === null ? 'null' : typeof factory,
+        },
+      ],
+    });
+  }
+  const policy = parsePolicy(options);
+  const instance = new PrismaGoneawayInstance(policy);
+  const wrapped: SqlDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: async (): Promise<SqlDriverAdapter> => {
+      const adapter = await adapterFactory.connect();
+      const pool = (adapter as { underlyingDriver?: () => unknown }).underlyingDriver?.();
+      if (!isMariadbPool(pool)) {
+        await adapter.dispose().catch(() => undefined);
+        throw new GoneAwayConfigError({
+          issues: [
+            {
+              path: 'adapterFactory',
+              expected: "@prisma/adapter-mariadb's PrismaMariaDb (its adapter runs on a mariadb pool)",
+              received: `an adapter (${String(adapterFactory.adapterName)}) whose underlyingDriver() is not a mariadb pool`,
+            },
+          ],
+        });
+      }
+      instance.wrapPool(pool);
+      const dispose = adapter.dispose.bind(adapter);
+      // Calls still waiting out an outage end when the client disconnects, instead of holding the process open.
+      return Object.assign(adapter, {
+        dispose: async () => {
+          instance.destroy();
+          await dispose();
+        },
+      });
+    },
+  };
+  instances.set(wrapped, instance);
+  return wrapped;
+}
