@@ -1,0 +1,62 @@
+import * as typeorm1 from 'typeorm';
+import * as typeorm03 from 'typeorm-03';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type GoneAwayEvent,
+  goneAwayTypeorm,
+  isConnectionLost,
+  isTransactionLost,
+  stats,
+  subscribeTo,
+  type TransactionLostError,
+  type TypeormGoneAwayStats,
+  withTransactionRetry,
+} from './index.js';
+
+declare const dataSource1: typeorm1.DataSource;
+declare const dataSource03: typeorm03.DataSource;
+
+describe('@goneaway/typeorm public types', () => {
+  it("goneAwayTypeorm's result is accepted by new DataSource on TypeORM 1.x and 0.3", () => {
+    const options = goneAwayTypeorm({ type: 'mysql', host: 'db', username: 'app', entities: [] });
+    expectTypeOf(options.type).toEqualTypeOf<'mysql'>();
+    expectTypeOf(options.connectorPackage).toEqualTypeOf<'mysql2'>();
+    expectTypeOf(new typeorm1.DataSource(options)).toEqualTypeOf<typeorm1.DataSource>();
+    expectTypeOf(
+      new typeorm03.DataSource(goneAwayTypeorm({ type: 'mariadb', url: 'mysql://db' })),
+    ).toEqualTypeOf<typeorm03.DataSource>();
+    const typed: typeorm1.DataSourceOptions = goneAwayTypeorm({ type: 'mysql', poolSize: 4 } as const);
+    expectTypeOf(typed).not.toBeAny();
+    expectTypeOf(goneAwayTypeorm)
+      .parameter(1)
+      .toEqualTypeOf<import('@goneaway/core').GoneAwayOptions | undefined>();
+  });
+
+  it("withTransactionRetry hands fn the DataSource's EntityManager and resolves with fn's result", () => {
+    expectTypeOf(
+      withTransactionRetry(dataSource1, async (manager) => {
+        expectTypeOf(manager).toEqualTypeOf<typeorm1.EntityManager>();
+        return 42;
+      }),
+    ).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(
+      withTransactionRetry(dataSource03, async (manager) => {
+        expectTypeOf(manager).toEqualTypeOf<typeorm03.EntityManager>();
+        return 'done';
+      }),
+    ).toEqualTypeOf<Promise<string>>();
+  });
+
+  it('guards narrow to the typed errors', () => {
+    const error: unknown = new Error('x');
+    if (isTransactionLost(error)) expectTypeOf(error).toEqualTypeOf<TransactionLostError>();
+    if (isConnectionLost(error)) expectTypeOf(error.code).toBeString();
+  });
+
+  it('stats and events are typed', () => {
+    expectTypeOf(stats(dataSource1)).toEqualTypeOf<TypeormGoneAwayStats>();
+    expectTypeOf(stats(dataSource03).validationPings).toBeNumber();
+    expectTypeOf(subscribeTo).parameter(1).toEqualTypeOf<(event: GoneAwayEvent) => void>();
+    expectTypeOf(subscribeTo(dataSource1, () => {})).toEqualTypeOf<() => void>();
+  });
+});
