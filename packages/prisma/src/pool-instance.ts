@@ -51,6 +51,9 @@ export class PrismaGoneawayInstance {
   readonly #adopting = new WeakMap<object, Promise<PooledConnectionState>>();
   readonly #pending = new Set<Acquire>();
   readonly #pools = new Set<MariadbPool>();
+  /** Pools whose last connect was refused for good (a wrong password, a blocked host): the refusal. */
+  readonly #refused = new WeakMap<MariadbPool, unknown>();
+  readonly #probing = new WeakSet<MariadbPool>();
   #limitsReported = false;
 
   constructor(readonly policy: Policy) {
@@ -99,6 +102,7 @@ export class PrismaGoneawayInstance {
       const classification = classify(error);
       if (classification.kind !== 'auth-failed' && classification.kind !== 'host-blocked') return;
       const cause = (error as { cause?: unknown }).cause ?? error;
+      this.#refused.set(pool, cause);
       for (const acquire of this.#pending) acquire.reject(cause);
     };
     pool.on('error', onPoolError);
@@ -146,6 +150,13 @@ export class PrismaGoneawayInstance {
 
   /** mariadb's own acquire, which a pool error that waiting cannot cure (a wrong password) ends at once. */
   #rawAcquire(pool: MariadbPool, proto: MariadbPool): Promise<MariadbConnection> {
+    const refused = this.#refused.get(pool);
+    if (refused !== undefined && pool.totalConnections() === 0) {
+      // The server refused our credentials and nothing has connected since: answer at once, and let
+      // one acquire in the background find out when that changes (mariadb only connects for a waiter).
+      this.#probe(pool, proto);
+      return Promise.reject(refused);
+    }
     return new Promise((resolve, reject) => {
       let settled = false;
       const acquire: Acquire = {
@@ -171,6 +182,19 @@ export class PrismaGoneawayInstance {
         (error: unknown) => acquire.reject(error),
       );
     });
+  }
+
+  #probe(pool: MariadbPool, proto: MariadbPool): void {
+    if (this.#probing.has(pool)) return;
+    this.#probing.add(pool);
+    proto.getConnection.call(pool).then(
+      (connection) => {
+        this.#probing.delete(pool);
+        this.#refused.delete(pool);
+        connection.release().catch(() => undefined);
+      },
+      () => this.#probing.delete(pool),
+    );
   }
 
   /** The connection's state; a connection seen for the first time has its server limits read (one round trip). */
