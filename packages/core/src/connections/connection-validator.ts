@@ -71,11 +71,14 @@ export class ConnectionValidator {
       this.evict(state, state.unusable?.kind === 'read-only' ? 'read-only' : 'error', state.unusable);
       return false;
     }
-    if (state.ageMs() > state.limits.maxLifetimeMs) {
+    // Both clocks read once: this runs on every hand-out.
+    const now = performance.now();
+    const wallNow = Date.now();
+    if (state.ageMs(now, wallNow) > state.limits.maxLifetimeMs) {
       this.evict(state, 'lifetime');
       return false;
     }
-    const idleMs = state.idleMs();
+    const idleMs = state.idleMs(now, wallNow);
     if (idleMs > state.limits.idleLimitMs) {
       this.evict(state, 'idle-limit');
       return false;

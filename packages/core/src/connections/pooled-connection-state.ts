@@ -34,11 +34,12 @@ export class PooledConnectionState {
     this.lastUsedWallAt = Date.now();
   }
 
-  ageMs(): number {
-    return Math.max(performance.now() - this.createdAt, Date.now() - this.createdWallAt);
+  /** `now`/`wallNow`: both clocks read once by a caller that asks more than one question. */
+  ageMs(now = performance.now(), wallNow = Date.now()): number {
+    return Math.max(now - this.createdAt, wallNow - this.createdWallAt);
   }
 
-  idleMs(): number {
-    return Math.max(performance.now() - this.lastUsedAt, Date.now() - this.lastUsedWallAt);
+  idleMs(now = performance.now(), wallNow = Date.now()): number {
+    return Math.max(now - this.lastUsedAt, wallNow - this.lastUsedWallAt);
   }
 }
