@@ -13,6 +13,7 @@ import {
   type EventHub,
   type EvictionReason,
   formattedQueryBytes,
+  isReadOnlyStatement,
   markConnectPhase,
   type Policy,
   PooledConnectionState,
@@ -32,18 +33,52 @@ const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
 /** Ends the transaction; `ROLLBACK TO [SAVEPOINT] x` does not. */
 const END = /^\s*(?:COMMIT|ROLLBACK)\b(?!\s+(?:WORK\s+)?TO\b)/i;
 
+type AcquireCallback = (error: unknown, connection?: CorePoolConnection) => void;
+
+/** The prototype's getConnection: the pool's own is goneaway's (it validates and retries). */
+function getConnectionOf(core: CorePool, callback: AcquireCallback): void {
+  (Object.getPrototypeOf(core) as CorePool).getConnection.call(core, callback);
+}
+
 function acquireOf(core: CorePool): Promise<CorePoolConnection> {
   return new Promise((resolve, reject) => {
-    // The prototype's method: the pool's own getConnection is goneaway's (it validates and retries).
-    Object.getPrototypeOf(core).getConnection.call(
-      core,
-      (error: unknown, connection?: CorePoolConnection) => {
-        if (error || connection === undefined) reject(error);
-        else resolve(connection);
-      },
-    );
+    getConnectionOf(core, (error, connection) => {
+      if (error || connection === undefined) reject(error);
+      else resolve(connection);
+    });
   });
 }
+
+/** What the retry engine is told about a pool statement; decided only after a failure (no SQL scan on the happy path). */
+function statementOf(sql: string | undefined): { readonly safety: 'read' | 'write'; readonly sql?: string } {
+  return {
+    get safety(): 'read' | 'write' {
+      return sql !== undefined && isReadOnlyStatement(sql) ? 'read' : 'write';
+    },
+    sql,
+  };
+}
+
+function baseOf(connection: CorePoolConnection, kind: CallKind): (...args: unknown[]) => unknown {
+  const proto = Object.getPrototypeOf(connection) as CorePoolConnection;
+  return kind === 'query' ? proto.query : proto.execute;
+}
+
+/** mysql2's own query/execute with `head` and the callback, keeping the caller's arity (no array built). */
+function invokeBase(
+  connection: CorePoolConnection,
+  kind: CallKind,
+  head: readonly unknown[],
+  callback: Mysql2Callback,
+): unknown {
+  const base = baseOf(connection, kind);
+  if (head.length === 1) return base.call(connection, head[0], callback);
+  if (head.length === 2) return base.call(connection, head[0], head[1], callback);
+  return base.apply(connection, [...head, callback]);
+}
+
+/** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
+const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
 
 /**
  * Everything one wrapped pool owns: the policy, its event hub, the retry engine, the single-flight
@@ -73,11 +108,150 @@ export class Mysql2PoolInstance {
 
   /** pool.getConnection(): a validated connection, an outage waited out within the budget. */
   getConnection(core: CorePool): Promise<CorePoolConnection> {
-    // An acquire sends nothing of the application's: its failures are connect failures, safe to retry.
     return this.retry.execute((context) => this.acquire(core, context.signal, context.deadline), {
-      statement: { safety: 'write' },
+      statement: ACQUIRE_STATEMENT,
       gatedConnects: true,
     });
+  }
+
+  /**
+   * pool.getConnection(callback). The happy path is mysql2's own acquire plus the synchronous check;
+   * a failure, a connect to make or an open circuit goes to the retry engine (getConnection above).
+   */
+  getConnectionCallback(core: CorePool, callback: AcquireCallback): void {
+    if (!this.#fastPathOpen(core)) {
+      this.#getConnectionSlow(core, callback, undefined);
+      return;
+    }
+    this.#acquireFast(core, (error, connection) => {
+      if (connection !== undefined) callback(null, connection);
+      else this.#getConnectionSlow(core, callback, error);
+    });
+  }
+
+  #getConnectionSlow(core: CorePool, callback: AcquireCallback, firstFailure: unknown): void {
+    this.retry
+      .execute((context) => this.acquire(core, context.signal, context.deadline), {
+        statement: ACQUIRE_STATEMENT,
+        gatedConnects: true,
+        ...(firstFailure === undefined ? {} : { firstFailure: { error: firstFailure } }),
+      })
+      .then(
+        (connection) => process.nextTick(callback, null, connection),
+        (error: unknown) => process.nextTick(callback, error),
+      );
+  }
+
+  /**
+   * pool.query()/pool.execute() with a callback. The happy path runs in callbacks, as mysql2's own
+   * pool does, without the retry engine: a free connection that passes the synchronous check, the
+   * statement, the release. Only a failure (the engine goes on from it: `firstFailure`), a connect to
+   * make (the reconnect gate) or an open circuit (fail fast) pays for the engine.
+   */
+  runPooled(core: CorePool, kind: CallKind, call: Mysql2Call, callback: Mysql2Callback): void {
+    if (!this.#fastPathOpen(core)) {
+      this.#runPooledSlow(core, kind, call, callback, undefined);
+      return;
+    }
+    this.#acquireFast(core, (acquireError, connection) => {
+      if (connection === undefined) {
+        this.#runPooledSlow(core, kind, call, callback, acquireError);
+        return;
+      }
+      this.#runOnce(connection, kind, call, (error, rows, fields) => {
+        if (error) this.#runPooledSlow(core, kind, call, callback, error);
+        else callback(null, rows, fields);
+      });
+    });
+  }
+
+  #runPooledSlow(
+    core: CorePool,
+    kind: CallKind,
+    call: Mysql2Call,
+    callback: Mysql2Callback,
+    firstFailure: unknown,
+  ): void {
+    this.retry
+      .execute(
+        async (context) => {
+          const connection = await this.acquire(core, context.signal, context.deadline);
+          return new Promise<[unknown, unknown]>((resolve, reject) => {
+            this.#runOnce(connection, kind, call, (error, rows, fields) => {
+              if (error) reject(error);
+              else resolve([rows, fields]);
+            });
+          });
+        },
+        {
+          statement: statementOf(call.sql),
+          gatedConnects: true,
+          ...(firstFailure === undefined ? {} : { firstFailure: { error: firstFailure } }),
+        },
+      )
+      .then(
+        ([rows, fields]) => process.nextTick(callback, null, rows, fields),
+        (error: unknown) => process.nextTick(callback, error),
+      );
+  }
+
+  /** One statement of the pool on an acquired connection, which is released (or destroyed, if dead) before `done`. */
+  #runOnce(connection: CorePoolConnection, kind: CallKind, call: Mysql2Call, done: Mysql2Callback): void {
+    const finish: Mysql2Callback = (error, rows, fields) => {
+      if (this.isDead(connection)) connection.destroy();
+      else connection.release();
+      done(error, rows, fields);
+    };
+    try {
+      this.#dispatch(connection, kind, call, finish, false);
+    } catch (error) {
+      // mysql2 throws synchronously for bad bind values (undefined, functions).
+      connection.release();
+      done(error);
+    }
+  }
+
+  /** The happy path may be tried: the circuit is closed and an acquire now needs no new connection. */
+  #fastPathOpen(core: CorePool): boolean {
+    if (this.retry.circuit === 'open') return false;
+    const limit = core.config.connectionLimit;
+    return core._freeConnections.length > 0 || (limit !== 0 && core._allConnections.length >= limit);
+  }
+
+  /**
+   * mysql2's acquire, then the check before hand-out: `done(null, connection)` when it passes;
+   * `done(error)` when the acquire (or setting up a connection goneaway had not seen) failed;
+   * `done(undefined)` when the connection failed the check and was destroyed: the slow path acquires anew.
+   */
+  #acquireFast(core: CorePool, done: AcquireCallback): void {
+    getConnectionOf(core, (error, connection) => {
+      if (error || connection === undefined)
+        return done(error ?? new Error('mysql2 handed out no connection'));
+      const state = this.states.get(connection);
+      const verdict =
+        state === undefined ? this.#adoptAndValidate(connection) : this.validator.validate(connection, state);
+      if (verdict === true) return done(null, connection);
+      if (verdict === false) {
+        connection.destroy();
+        return done(undefined);
+      }
+      verdict.then(
+        (ok) => {
+          if (ok) return done(null, connection);
+          connection.destroy();
+          done(undefined);
+        },
+        (adoptError: unknown) => {
+          connection.destroy();
+          done(adoptError);
+        },
+      );
+    });
+  }
+
+  async #adoptAndValidate(connection: CorePoolConnection): Promise<boolean> {
+    await this.adopt(connection);
+    return this.#validate(connection);
   }
 
   /** One acquire: a free connection that passes validation, or a new one made through the gate. */
@@ -192,18 +366,26 @@ export class Mysql2PoolInstance {
    * otherwise the pool's retry engine decides from the driver's own error.
    */
   call(connection: CorePoolConnection, kind: CallKind, args: unknown[], held: boolean): unknown {
-    const proto = Object.getPrototypeOf(connection) as CorePoolConnection;
-    const base = kind === 'query' ? proto.query : proto.execute;
     const parsed = parseCall(args);
-    const state = this.states.get(connection);
     const callback = parsed.callback;
     // Event and stream mode (no callback) and mysql2's own command objects pass through untouched.
-    if (callback === undefined || parsed.command) return base.apply(connection, args);
+    if (callback === undefined || parsed.command) return baseOf(connection, kind).apply(connection, args);
+    return this.#dispatch(connection, kind, parsed, callback, held);
+  }
+
+  #dispatch(
+    connection: CorePoolConnection,
+    kind: CallKind,
+    parsed: Mysql2Call,
+    callback: Mysql2Callback,
+    held: boolean,
+  ): unknown {
+    const state = this.states.get(connection);
     if (state === undefined) {
       const pending = this.#pending.get(connection);
       // Not set up (its limits could not be read): mysql2 reports why on its own.
-      if (pending === undefined) return base.apply(connection, args);
-      pending.then(() => this.call(connection, kind, args, held));
+      if (pending === undefined) return invokeBase(connection, kind, parsed.head, callback);
+      pending.then(() => this.#dispatch(connection, kind, parsed, callback, held));
       return undefined;
     }
 
@@ -227,12 +409,12 @@ export class Mysql2PoolInstance {
     } else if (transacting && END.test(sql)) {
       this.#transacting.delete(connection);
     }
+    // The connection's last use is marked when it is released: nothing validates it before then.
     const done: Mysql2Callback = (error, rows, fields) => {
-      state.markUsed();
       if (error) callback(this.#onError(connection, state, sql, transacting, held, error));
       else callback(null, rows, fields);
     };
-    return base.apply(connection, [...this.#withTimeout(parsed.head), done]);
+    return invokeBase(connection, kind, this.#withTimeout(parsed.head), done);
   }
 
   /** The policy's statement timeout, unless the call sets its own (mysql2's `timeout` option). */
