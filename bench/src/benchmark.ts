@@ -3,6 +3,7 @@ import type { SourceState } from './source-state.js';
 
 export const BENCH_NAMES = [
   'overhead',
+  'overhead-mysql2',
   'restart',
   'idle-race',
   'half-open',

@@ -41,6 +41,7 @@ export function machineInfo(mariadbVersion: string): MachineInfo {
       knex: packageVersion('knex'),
       mysql2: packageVersion('mysql2'),
       '@goneaway/knex': packageVersion('@goneaway/knex'),
+      '@goneaway/mysql2': packageVersion('@goneaway/mysql2'),
     },
   };
 }

@@ -35,7 +35,9 @@ async function main(): Promise<number> {
   const source = sourceState();
   const progress = new ProgressLine();
   process.stdout.write(
-    pc.bold(`goneaway benchmarks (${preset}): bare knex + mysql2 vs knex + goneaway, in the same run\n\n`),
+    pc.bold(
+      `goneaway benchmarks (${preset}): bare knex / mysql2 pool vs the same with goneaway, in the same run\n\n`,
+    ),
   );
   for (const benchmark of selected) {
     if (benchmark.needsControl && !canControlServers) {

@@ -8,6 +8,7 @@ import { type HalfOpenConfig, halfOpen } from '../../bench/src/benchmarks/half-o
 import { type IdleRaceConfig, idleRace } from '../../bench/src/benchmarks/idle-race.js';
 import { BENCHMARKS } from '../../bench/src/benchmarks/index.js';
 import { type OverheadConfig, overhead } from '../../bench/src/benchmarks/overhead.js';
+import { type Mysql2OverheadConfig, overheadMysql2 } from '../../bench/src/benchmarks/overhead-mysql2.js';
 import { type PacketGuardConfig, packetGuard } from '../../bench/src/benchmarks/packet-guard.js';
 import { type RestartConfig, restart } from '../../bench/src/benchmarks/restart.js';
 import { type ScaleConfig, scale } from '../../bench/src/benchmarks/scale.js';
@@ -121,6 +122,35 @@ describe('bench smoke: each benchmark in a tiny configuration writes valid JSON'
       expect(sample.ops).toBeGreaterThan(0);
       expect(sample.p50Ms).toBeLessThanOrEqual(sample.p99Ms);
     }
+  });
+
+  it('overhead-mysql2: a bare mysql2 pool, a second one and a wrapMysql2 pool, each workload', async () => {
+    const config: Mysql2OverheadConfig = {
+      workloads: ['select-1', 'execute', 'held', 'transaction'],
+      concurrency: [2],
+      rounds: 2,
+      segmentMs: 30,
+      rampMs: 5,
+      warmupMs: 20,
+      pool: { min: 0, max: 3 },
+    };
+    const result = await runTiny(overheadMysql2, config);
+    const { rows } = result.summary;
+    expect(rows.map((row) => `${row.workload}×${row.concurrency}`)).toEqual([
+      'select-1×2',
+      'execute×2',
+      'held×2',
+      'transaction×2',
+    ]);
+    for (const row of rows) {
+      expect(row.bareOpsPerSecond).toBeGreaterThan(0);
+      expect(row.goneawayOpsPerSecond).toBeGreaterThan(0);
+      expect(row.goneawayCpuUsPerOp).toBeGreaterThan(0);
+      expect(row.errors).toBe(0);
+      expect(row.retries).toBe(0);
+    }
+    expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
+    expect(result.machine.versions['@goneaway/mysql2']).toMatch(/^\d+\.\d+/);
   });
 
   it.skipIf(!canControlServers)('restart: a bare and a goneaway run per cell, with a timeline', async () => {

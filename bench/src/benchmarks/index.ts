@@ -2,6 +2,7 @@ import type { AnyBenchmark } from '../benchmark.js';
 import { halfOpen } from './half-open.js';
 import { idleRace } from './idle-race.js';
 import { overhead } from './overhead.js';
+import { overheadMysql2 } from './overhead-mysql2.js';
 import { packetGuard } from './packet-guard.js';
 import { restart } from './restart.js';
 import { scale } from './scale.js';
@@ -9,6 +10,7 @@ import { scale } from './scale.js';
 /** Every benchmark, in the order. */
 export const BENCHMARKS: readonly AnyBenchmark[] = [
   overhead as AnyBenchmark,
+  overheadMysql2 as AnyBenchmark,
   restart as AnyBenchmark,
   idleRace as AnyBenchmark,
   halfOpen as AnyBenchmark,

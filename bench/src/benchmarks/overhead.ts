@@ -1,34 +1,31 @@
 import { startMariaDB } from '@goneaway/test-harness';
 import type { Knex } from 'knex';
-import { type Benchmark, type Check, verdictCell } from '../benchmark.js';
-import { interleavedOrder } from '../interleave.js';
-import { type BenchKnex, diffCounters, makeKnex, pluginCounters } from '../make-knex.js';
-import { median, percentile, percentileOfSorted, round } from '../sample-stats.js';
+import type { Benchmark } from '../benchmark.js';
+import { type BenchKnex, makeKnex, pluginCounters } from '../make-knex.js';
+import {
+  createOverheadTables,
+  type OverheadConfig as GenericOverheadConfig,
+  type OverheadRow as GenericOverheadRow,
+  type OverheadSummary as GenericOverheadSummary,
+  type SegmentSample as GenericSegmentSample,
+  type OverheadSide,
+  overheadChecks,
+  overheadTable,
+  P99_TARGET,
+  type Runner,
+  runOverheadCells,
+  THROUGHPUT_TARGET,
+} from '../overhead-rounds.js';
+
+export type { RatioSummary } from '../overhead-rounds.js';
+export { P99_TARGET, THROUGHPUT_TARGET };
 
 export const WORKLOADS = ['select-1', 'select-20', 'insert', 'transaction'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
-
-export interface OverheadConfig {
-  readonly workloads: readonly WorkloadName[];
-  /** Concurrent callers; 1 is sequential. */
-  readonly concurrency: readonly number[];
-  /** Interleaved rounds per cell (workload × concurrency); each runs every side once. */
-  readonly rounds: number;
-  /** How long each side runs per round (measured). */
-  readonly segmentMs: number;
-  /**
-   * Unmeasured run before each segment: a side's pool sat idle while the other two ran, so its
-   * first acquires validate (ping); in a service under load they would not.
-   */
-  readonly rampMs: number;
-  /** Unmeasured run per side before a cell's first round (JIT, pool connections, buffer pool). */
-  readonly warmupMs: number;
-  readonly pool: { readonly min: number; readonly max: number };
-}
-
-/** Target of the issue: goneaway costs nothing when all is well. */
-export const THROUGHPUT_TARGET = 0.99;
-export const P99_TARGET = 1.05;
+export type OverheadConfig = GenericOverheadConfig<WorkloadName>;
+export type SegmentSample = GenericSegmentSample<WorkloadName>;
+export type OverheadRow = GenericOverheadRow<WorkloadName>;
+export type OverheadSummary = GenericOverheadSummary<WorkloadName>;
 
 // Many short rounds rather than a few long ones: on a shared machine the noise comes in bursts of
 // hundreds of ms, which then hit the three sides of a round alike, and the median over many rounds
@@ -58,170 +55,30 @@ const WORKLOAD_TITLES: Record<WorkloadName, string> = {
   transaction: 'transaction (3 statements)',
 };
 
-/** The three runners of every round: two bare knex instances (their ratio is the noise floor) and goneaway. */
-type Runner = 'bare' | 'bare-2' | 'goneaway';
-const RUNNERS: readonly Runner[] = ['bare', 'bare-2', 'goneaway'];
-
-export interface SegmentSample {
-  readonly workload: WorkloadName;
-  readonly concurrency: number;
-  readonly round: number;
-  readonly runner: Runner;
-  /** Position in the round (0 first). */
-  readonly position: number;
-  readonly ops: number;
-  readonly errors: number;
-  readonly elapsedMs: number;
-  readonly opsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-  /** This process's CPU time (user + system) per operation: the client-side cost, immune to waiting. */
-  readonly cpuUsPerOp: number;
-  /** goneaway only: validation pings and retries during the measured segment (ramp excluded). */
-  readonly validationPings: number;
-  readonly retries: number;
-}
-
-export interface RatioSummary {
-  /** Median over rounds of the per-round ratio. */
-  readonly median: number;
-  /** Interquartile range of the per-round ratios: how much one round can be trusted. */
-  readonly p25: number;
-  readonly p75: number;
-}
-
-export interface OverheadRow {
-  readonly workload: WorkloadName;
-  readonly concurrency: number;
-  readonly bareOpsPerSecond: number;
-  readonly goneawayOpsPerSecond: number;
-  readonly bareP50Ms: number;
-  readonly goneawayP50Ms: number;
-  readonly bareP99Ms: number;
-  readonly goneawayP99Ms: number;
-  /** Client CPU µs per operation, median of rounds: the library's own cost, apart from waiting. */
-  readonly bareCpuUsPerOp: number;
-  readonly goneawayCpuUsPerOp: number;
-  readonly noiseCpuUsPerOp: number;
-  /** goneaway / bare, per round, then the median. */
-  readonly throughputRatio: RatioSummary;
-  readonly p50Ratio: RatioSummary;
-  readonly p99Ratio: RatioSummary;
-  /** bare-2 / bare, the same way: what the machine's noise alone produces. */
-  readonly noiseThroughputRatio: RatioSummary;
-  readonly noiseP50Ratio: RatioSummary;
-  readonly noiseP99Ratio: RatioSummary;
-  /** Validation pings per 1,000 operations during measured segments (target 0: the pool is busy). */
-  readonly validationPingsPer1000: number;
-  readonly retries: number;
-  readonly errors: number;
-  readonly throughputMet: boolean;
-  readonly p99Met: boolean;
-}
-
-export interface OverheadSummary {
-  readonly rows: readonly OverheadRow[];
-  readonly throughputTarget: number;
-  readonly p99Target: number;
-}
-
-interface Workload {
-  /** One operation (one acquire): a statement, or a whole transaction. */
-  run(db: Knex, worker: number, sequence: number): Promise<unknown>;
-}
-
-function workload(name: WorkloadName): Workload {
+/** One operation (one acquire): a statement, or a whole transaction. */
+function operation(db: Knex, name: WorkloadName): (worker: number, sequence: number) => Promise<unknown> {
   switch (name) {
     case 'select-1':
-      return { run: (db) => db.raw('select 1') };
+      return () => db.raw('select 1');
     case 'select-20':
-      return {
-        run: (db) => db('bench_items').select('id', 'name', 'score').where('id', '<=', 20).orderBy('id'),
-      };
+      return () => db('bench_items').select('id', 'name', 'score').where('id', '<=', 20).orderBy('id');
     case 'insert':
-      return {
-        run: (db, worker, sequence) => db('bench_writes').insert({ worker, sequence, note: 'insert' }),
-      };
+      return (worker, sequence) => db('bench_writes').insert({ worker, sequence, note: 'insert' });
     case 'transaction':
-      return {
-        run: (db, worker, sequence) =>
-          db.transaction(async (trx) => {
-            const [id] = await trx('bench_writes').insert({ worker, sequence, note: 'transaction' });
-            await trx('bench_writes').where({ id }).update({ note: 'updated' });
-            await trx('bench_writes').where({ id }).first('id', 'note');
-          }),
-      };
+      return (worker, sequence) =>
+        db.transaction(async (trx) => {
+          const [id] = await trx('bench_writes').insert({ worker, sequence, note: 'transaction' });
+          await trx('bench_writes').where({ id }).update({ note: 'updated' });
+          await trx('bench_writes').where({ id }).first('id', 'note');
+        });
   }
 }
 
-interface SegmentResult {
-  readonly cpuUs: number;
-  readonly ops: number;
-  readonly errors: number;
-  readonly elapsedMs: number;
-  readonly latencies: Float64Array;
-}
-
-let sequence = 0;
-
-/** `concurrency` callers, each running the operation back to back until `durationMs` is over. */
-async function runSegment(
-  db: Knex,
-  work: Workload,
-  concurrency: number,
-  durationMs: number,
-): Promise<SegmentResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const deadline = started + durationMs;
-  const caller = async (worker: number) => {
-    while (performance.now() < deadline) {
-      const before = performance.now();
-      try {
-        await work.run(db, worker, sequence++);
-        latencies.push(performance.now() - before);
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, worker) => caller(worker)));
-  const elapsedMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
+function sideOf(bench: BenchKnex): OverheadSide<WorkloadName> {
   return {
-    cpuUs: cpu.user + cpu.system,
-    ops: latencies.length,
-    errors,
-    elapsedMs,
-    latencies: Float64Array.from(latencies).sort(),
+    operation: (name) => operation(bench.db, name),
+    counters: () => pluginCounters(bench),
   };
-}
-
-function ratioSummary(ratios: readonly number[]): RatioSummary {
-  return {
-    median: round(median(ratios), 4),
-    p25: round(percentile(ratios, 25), 4),
-    p75: round(percentile(ratios, 75), 4),
-  };
-}
-
-async function createTables(query: (sql: string) => Promise<unknown>): Promise<void> {
-  await query('DROP TABLE IF EXISTS bench_items, bench_writes');
-  await query(
-    'CREATE TABLE bench_items (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, score DOUBLE NOT NULL) ENGINE=InnoDB',
-  );
-  const values = Array.from(
-    { length: 200 },
-    (_, index) => `(${index + 1}, 'item-${index + 1}', ${index * 1.5})`,
-  );
-  await query(`INSERT INTO bench_items VALUES ${values.join(', ')}`);
-  await query(
-    'CREATE TABLE bench_writes (id BIGINT AUTO_INCREMENT PRIMARY KEY, worker INT NOT NULL, sequence BIGINT NOT NULL, note VARCHAR(64) NOT NULL) ENGINE=InnoDB',
-  );
 }
 
 export const overhead: Benchmark<OverheadConfig, OverheadSummary, SegmentSample[]> = {
@@ -234,58 +91,20 @@ export const overhead: Benchmark<OverheadConfig, OverheadSummary, SegmentSample[
     const server = await startMariaDB();
     const sides = new Map<Runner, BenchKnex>();
     try {
-      await createTables((sql) => server.query(sql));
+      await createOverheadTables((sql) => server.query(sql));
       const mariadbVersion = await server.version();
       const pool = { ...config.pool };
       sides.set('bare', makeKnex('bare', server.connection, pool));
       sides.set('bare-2', makeKnex('bare', server.connection, pool));
       sides.set('goneaway', makeKnex('goneaway', server.connection, pool));
-      const samples: SegmentSample[] = [];
-      const rows: OverheadRow[] = [];
-      for (const name of config.workloads) {
-        const work = workload(name);
-        for (const concurrency of config.concurrency) {
-          const label = `${WORKLOAD_TITLES[name]} ×${concurrency}`;
-          context.progress(`${label}: warm-up`);
-          for (const runner of RUNNERS) {
-            await runSegment(sides.get(runner)!.db, work, concurrency, config.warmupMs);
-          }
-          const cell: SegmentSample[] = [];
-          for (let roundIndex = 0; roundIndex < config.rounds; roundIndex++) {
-            context.progress(`${label}: round ${roundIndex + 1}/${config.rounds}`);
-            const order = interleavedOrder(RUNNERS, roundIndex);
-            for (const [position, runner] of order.entries()) {
-              const side = sides.get(runner)!;
-              await runSegment(side.db, work, concurrency, config.rampMs);
-              const before = pluginCounters(side);
-              const segment = await runSegment(side.db, work, concurrency, config.segmentMs);
-              const counters = diffCounters(pluginCounters(side), before);
-              cell.push({
-                workload: name,
-                concurrency,
-                round: roundIndex,
-                runner,
-                position,
-                ops: segment.ops,
-                errors: segment.errors,
-                elapsedMs: round(segment.elapsedMs),
-                opsPerSecond: round((segment.ops / segment.elapsedMs) * 1000, 1),
-                p50Ms: round(percentileOfSorted(segment.latencies, 50), 4),
-                p90Ms: round(percentileOfSorted(segment.latencies, 90), 4),
-                p99Ms: round(percentileOfSorted(segment.latencies, 99), 4),
-                maxMs: round(percentileOfSorted(segment.latencies, 100), 4),
-                cpuUsPerOp: round(segment.ops === 0 ? Number.NaN : segment.cpuUs / segment.ops, 1),
-                validationPings: counters.validationPings,
-                retries: counters.retries,
-              });
-            }
-          }
-          samples.push(...cell);
-          rows.push(summarizeCell(name, concurrency, cell));
-        }
-      }
+      const { rows, samples } = await runOverheadCells(
+        new Map([...sides].map(([runner, bench]) => [runner, sideOf(bench)])),
+        config,
+        WORKLOAD_TITLES,
+        context.progress,
+      );
       const summary: OverheadSummary = { rows, throughputTarget: THROUGHPUT_TARGET, p99Target: P99_TARGET };
-      return { mariadbVersion, checks: overheadChecks(rows), summary, samples };
+      return { mariadbVersion, checks: overheadChecks(rows, WORKLOAD_TITLES), summary, samples };
     } finally {
       await Promise.allSettled([...sides.values()].map((side) => side.destroy()));
       await server.destroy();
@@ -293,142 +112,14 @@ export const overhead: Benchmark<OverheadConfig, OverheadSummary, SegmentSample[
   },
 
   table(result) {
-    const rows = result.summary.rows.map((row) => [
-      WORKLOAD_TITLES[row.workload],
-      row.concurrency === 1 ? 'sequential' : `×${row.concurrency}`,
-      `${Math.round(row.bareOpsPerSecond)} / ${Math.round(row.goneawayOpsPerSecond)}`,
-      verdictCell(row.throughputRatio.median.toFixed(3), row.throughputMet),
-      `${row.bareP50Ms.toFixed(2)} / ${row.goneawayP50Ms.toFixed(2)} (${row.p50Ratio.median.toFixed(3)})`,
-      verdictCell(
-        `${row.bareP99Ms.toFixed(2)} / ${row.goneawayP99Ms.toFixed(2)} (${row.p99Ratio.median.toFixed(3)})`,
-        row.p99Met,
-      ),
-      `${Math.round(row.bareCpuUsPerOp)} / ${Math.round(row.goneawayCpuUsPerOp)}`,
-      {
-        text: `${row.noiseThroughputRatio.median.toFixed(3)} (${row.noiseThroughputRatio.p25.toFixed(2)}–${row.noiseThroughputRatio.p75.toFixed(2)}) / ${row.noiseP99Ratio.median.toFixed(3)}`,
-        tone: 'dim' as const,
-      },
-      {
-        text: String(round(row.validationPingsPer1000, 2)),
-        tone: row.validationPingsPer1000 === 0 ? ('good' as const) : ('bad' as const),
-      },
-    ]);
+    const spec = overheadTable(result, WORKLOAD_TITLES, 'knex');
     const config = result.config;
     return {
-      head: [
-        'workload',
-        'callers',
-        'ops/s bare / goneaway',
-        `throughput ratio (≥ ${THROUGHPUT_TARGET})`,
-        'p50 ms bare / goneaway (ratio)',
-        `p99 ms bare / goneaway (ratio ≤ ${P99_TARGET})`,
-        'client CPU µs/op bare / goneaway',
-        'noise floor: bare/bare throughput (IQR) / p99',
-        'pings per 1k',
-      ],
-      rows,
+      ...spec,
       notes: [
-        `Ratios are the median over ${config.rounds} interleaved rounds (each side ${config.segmentMs} ms per round, all permutations of the order) of goneaway / bare; ops/s and latencies are medians of the rounds too.`,
-        'Noise floor: a second bare knex instance measured the same way (bare/bare), with the interquartile range of its per-round ratios; a goneaway ratio inside that range is indistinguishable from noise on this machine.',
-        "Client CPU: this process's user + system time per operation (process.cpuUsage), the cost of the library itself; it does not depend on how long the server or the machine made a query wait.",
+        ...(spec.notes ?? []),
         `pool min ${config.pool.min} / max ${config.pool.max} on both sides; goneaway with default options; pings counted after a ${config.rampMs} ms unmeasured ramp per segment.`,
       ],
     };
   },
 };
-
-function summarizeCell(
-  workload: WorkloadName,
-  concurrency: number,
-  cell: readonly SegmentSample[],
-): OverheadRow {
-  const byRound = new Map<number, Partial<Record<Runner, SegmentSample>>>();
-  for (const sample of cell) {
-    const entry = byRound.get(sample.round) ?? {};
-    entry[sample.runner] = sample;
-    byRound.set(sample.round, entry);
-  }
-  type Field = 'opsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuUsPerOp';
-  const ratios = (runner: Runner, field: Field) => {
-    const values: number[] = [];
-    for (const entry of byRound.values()) {
-      const base = entry.bare?.[field];
-      const other = entry[runner]?.[field];
-      if (base !== undefined && other !== undefined && base > 0) values.push(other / base);
-    }
-    return ratioSummary(values);
-  };
-  const of = (runner: Runner, field: Field) =>
-    round(
-      median(cell.filter((sample) => sample.runner === runner).map((sample) => sample[field])),
-      field === 'opsPerSecond' || field === 'cpuUsPerOp' ? 1 : 4,
-    );
-  const goneaway = cell.filter((sample) => sample.runner === 'goneaway');
-  const goneawayOps = goneaway.reduce((sum, sample) => sum + sample.ops, 0);
-  const pings = goneaway.reduce((sum, sample) => sum + sample.validationPings, 0);
-  const throughputRatio = ratios('goneaway', 'opsPerSecond');
-  const p99Ratio = ratios('goneaway', 'p99Ms');
-  return {
-    workload,
-    concurrency,
-    bareOpsPerSecond: of('bare', 'opsPerSecond'),
-    goneawayOpsPerSecond: of('goneaway', 'opsPerSecond'),
-    bareP50Ms: of('bare', 'p50Ms'),
-    goneawayP50Ms: of('goneaway', 'p50Ms'),
-    bareP99Ms: of('bare', 'p99Ms'),
-    goneawayP99Ms: of('goneaway', 'p99Ms'),
-    bareCpuUsPerOp: of('bare', 'cpuUsPerOp'),
-    goneawayCpuUsPerOp: of('goneaway', 'cpuUsPerOp'),
-    noiseCpuUsPerOp: of('bare-2', 'cpuUsPerOp'),
-    throughputRatio,
-    p50Ratio: ratios('goneaway', 'p50Ms'),
-    p99Ratio,
-    noiseThroughputRatio: ratios('bare-2', 'opsPerSecond'),
-    noiseP50Ratio: ratios('bare-2', 'p50Ms'),
-    noiseP99Ratio: ratios('bare-2', 'p99Ms'),
-    validationPingsPer1000: goneawayOps === 0 ? Number.NaN : round((pings / goneawayOps) * 1000, 3),
-    retries: goneaway.reduce((sum, sample) => sum + sample.retries, 0),
-    errors: cell.reduce((sum, sample) => sum + sample.errors, 0),
-    throughputMet: throughputRatio.median >= THROUGHPUT_TARGET,
-    p99Met: p99Ratio.median <= P99_TARGET,
-  };
-}
-
-function overheadChecks(rows: readonly OverheadRow[]): Check[] {
-  if (rows.length === 0) return [];
-  const worstThroughput = rows.reduce((worst, row) =>
-    row.throughputRatio.median < worst.throughputRatio.median ? row : worst,
-  );
-  const worstP99 = rows.reduce((worst, row) => (row.p99Ratio.median > worst.p99Ratio.median ? row : worst));
-  const describe = (row: OverheadRow) => `${WORKLOAD_TITLES[row.workload]} ×${row.concurrency}`;
-  const throughputMisses = rows.filter((row) => !row.throughputMet).length;
-  const p99Misses = rows.filter((row) => !row.p99Met).length;
-  const pings = rows.reduce((sum, row) => sum + row.validationPingsPer1000, 0) / rows.length;
-  const errors = rows.reduce((sum, row) => sum + row.errors, 0);
-  return [
-    {
-      label: 'throughput goneaway / bare, every row',
-      target: `≥ ${THROUGHPUT_TARGET}`,
-      measured: `worst ${worstThroughput.throughputRatio.median.toFixed(3)} (${describe(worstThroughput)}); ${rows.length - throughputMisses}/${rows.length} rows met`,
-      met: throughputMisses === 0,
-    },
-    {
-      label: 'p99 latency goneaway / bare, every row',
-      target: `≤ ${P99_TARGET}`,
-      measured: `worst ${worstP99.p99Ratio.median.toFixed(3)} (${describe(worstP99)}); ${rows.length - p99Misses}/${rows.length} rows met`,
-      met: p99Misses === 0,
-    },
-    {
-      label: 'validation pings per 1,000 queries (busy pool)',
-      target: '0',
-      measured: String(round(pings, 3)),
-      met: pings === 0,
-    },
-    {
-      label: 'errors (any side)',
-      target: '0',
-      measured: String(errors),
-      met: errors === 0,
-    },
-  ];
-}
