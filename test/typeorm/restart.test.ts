@@ -1,5 +1,5 @@
 import { type FaultProxy, type MariaDBServer, startFaultProxy, startMariaDB } from '@goneaway/test-harness';
-import { stats } from '@goneaway/typeorm';
+import { DatabaseUnavailableError, isDatabaseUnavailable, stats } from '@goneaway/typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BARE_TYPEORM,
@@ -14,6 +14,10 @@ import {
 } from './support.js';
 
 type Orm = (typeof TYPEORMS)[number]['orm'];
+interface QueryRunnerLike {
+  query(sql: string): Promise<unknown>;
+  release(): Promise<void>;
+}
 
 // A server restart under load, and a wrong password: TypeORM through goneAwayTypeorm (1.x and 0.3)
 // beside bare TypeORM 1.x.
@@ -105,6 +109,38 @@ describeWithOwnServer('TypeORM: server restart and connect failures', () => {
       expect(error.message).not.toContain(secret);
       expect(JSON.stringify(error)).not.toContain(secret);
       expect(String(error.stack)).not.toContain(secret);
+    });
+  });
+
+  describe.each(TYPEORMS)('goneaway on $label, server down past the outage budget', ({ orm }) => {
+    it('goneaway: GONEAWAY_UNAVAILABLE once outageBudgetMs is spent: from a statement as a QueryFailedError, from an acquire as itself', async () => {
+      const dataSource = createDataSource(orm, 'goneaway', {
+        connection: proxy.route(server.connection),
+        poolSize: 1,
+        options: { outageBudgetMs: 300 },
+      });
+      await dataSource.initialize();
+      try {
+        const runner = (
+          dataSource as unknown as { createQueryRunner(): QueryRunnerLike }
+        ).createQueryRunner();
+        await runner.query('select 1');
+        await server.kill();
+        // A statement on a held connection: its connection died, the re-run could not get a new one.
+        const fromStatement = await failureOf(runner.query('select 2'));
+        await runner.release();
+        // A statement that needs a connection first: the acquire gives up, before TypeORM's try block.
+        const fromAcquire = await failureOf(dataSource.query('select 3'));
+        for (const error of [fromStatement, fromAcquire]) {
+          expect(isDatabaseUnavailable(error)).toBe(true);
+          expect(codeOf(error)).toBe('GONEAWAY_UNAVAILABLE');
+        }
+        expect((fromStatement as Error).name).toBe('QueryFailedError');
+        expect(fromAcquire).toBeInstanceOf(DatabaseUnavailableError);
+      } finally {
+        await server.start();
+        await dataSource.destroy().catch(() => undefined);
+      }
     });
   });
 
