@@ -44,7 +44,7 @@ export function renderMarkdown(results: readonly LoadedResult[]): string {
   const commits = [...new Set(results.map(({ result }) => result.source?.commit?.slice(0, 7) ?? 'unknown'))];
   const dirty = results.some(({ result }) => (result.source?.uncommitted.length ?? 0) > 0);
   const lines: string[] = [
-    `Measured ${dates[0]!.slice(0, 10)} (${dates[0]!.slice(11, 16)}–${dates.at(-1)!.slice(11, 16)} UTC) with \`npm run bench\` (${presets.join(', ')} preset) on ${describeMachine(first.machine)}. Load average at the start of each benchmark ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (the machine was shared). Bare and wrapped ran in the same process, interleaved: bare knex + mysql2 beside knex + goneaway, a bare mysql2 pool beside `wrapMysql2(mysql2)` (default options). Code: commit ${commits.join(', ')}${dirty ? ' plus uncommitted changes under packages/ (listed in the JSON)' : ''}. Raw samples: \`bench/results/*.json\`.`,
+    `Measured ${dates[0]!.slice(0, 10)} (${dates[0]!.slice(11, 16)}–${dates.at(-1)!.slice(11, 16)} UTC) with \`npm run bench\` (${presets.join(', ')} preset) on ${describeMachine(first.machine)}. Load average at the start of each benchmark ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (the machine was shared). Bare and wrapped ran in the same process, interleaved: bare knex + mysql2 beside knex + goneaway, a bare mysql2 pool beside \`wrapMysql2(mysql2)\` (default options). Code: commit ${commits.join(', ')}${dirty ? ' plus uncommitted changes under packages/ (listed in the JSON)' : ''}. Raw samples: \`bench/results/*.json\`.`,
     '',
   ];
   const missed: string[] = [];
