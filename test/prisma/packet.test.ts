@@ -62,6 +62,12 @@ describeWithOwnServer('prisma: packet too large (max_allowed_packet 1 MB)', () =
       expect(await idOf(prisma)).toBe(before);
       expect(proxy.stats.accepted).toBe(statsBefore.accepted);
       expect(events.some((e) => e.type === 'packet-rejected')).toBe(true);
+      // goneaway's typed fields reach the application in Prisma's `meta`.
+      expect((error as { meta?: { goneaway?: unknown } }).meta?.goneaway).toMatchObject({
+        code: 'GONEAWAY_PACKET_TOO_LARGE',
+        maxAllowedPacket: MAX,
+        packetBytes: 2 * 1024 * 1024 + 7,
+      });
       // A BLOB that fits still goes through.
       await prisma.item.create({ data: { k: 'fits', body: new Uint8Array(300 * 1024).fill(1) } });
       expect(await prisma.item.count({ where: { k: 'fits' } })).toBe(1);
@@ -71,12 +77,19 @@ describeWithOwnServer('prisma: packet too large (max_allowed_packet 1 MB)', () =
   });
 
   it('bare adapter (control): the same BLOB is sent and the server refuses it (P2039, errno 1153) or drops the connection', async () => {
-    const { prisma } = clientFor(PrismaClient, 'bare', { ...proxy.route(server.connection), connectionLimit: 1 });
+    const { prisma } = clientFor(PrismaClient, 'bare', {
+      ...proxy.route(server.connection),
+      connectionLimit: 1,
+    });
     try {
       await idOf(prisma);
       const statsBefore = proxy.stats;
       const error = await failureOf(prisma.item.create({ data: { k: 'big0', body: blob() } }));
-      console.info(`bare prisma, 2 MB BLOB: ${String(codeOf(error))} ${String((error as Error).message).split('\n').at(-1)}`);
+      console.info(
+        `bare prisma, 2 MB BLOB: ${String(codeOf(error))} ${String((error as Error).message)
+          .split('\n')
+          .at(-1)}`,
+      );
       expect(error).toBeInstanceOf(Error);
       expect(String(codeOf(error))).not.toMatch(/^GONEAWAY_/);
       expect(proxy.stats.bytesToServer - statsBefore.bytesToServer).toBeGreaterThan(64 * 1024);

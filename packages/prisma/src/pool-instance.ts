@@ -12,6 +12,7 @@ import {
   type EventHub,
   type EvictionReason,
   type GoneAwayError,
+  isGoneAwayError,
   isReadOnlyStatement,
   markConnectPhase,
   type Policy,
@@ -85,17 +86,19 @@ export class PrismaGoneawayInstance {
           },
           sql: call.sql,
         };
-        return this.retry.execute(
-          async (context) => {
-            const connection = await this.acquire(pool, context.signal, context.deadline);
-            try {
-              return await this.#run(connection, kind, sql, values, false);
-            } finally {
-              await this.#finish(connection);
-            }
-          },
-          { statement, gatedConnects: true },
-        );
+        return this.retry
+          .execute(
+            async (context) => {
+              const connection = await this.acquire(pool, context.signal, context.deadline);
+              try {
+                return await this.#run(connection, kind, sql, values, false);
+              } finally {
+                await this.#finish(connection);
+              }
+            },
+            { statement, gatedConnects: true },
+          )
+          .catch(rethrowForPrisma);
       };
     const onPoolError = (error: unknown) => {
       // A wrong password (or a denied host) never gets better by waiting: answer every waiting call now.
@@ -112,10 +115,15 @@ export class PrismaGoneawayInstance {
       getConnection: (): Promise<MariadbConnection> => {
         if (pool.closed) return proto.getConnection.call(pool);
         // An acquire sends nothing of the application's: its failures are connect failures, safe to retry.
-        return this.retry.execute(
-          async (context) => this.#hold(await this.acquire(pool, context.signal, context.deadline)),
-          { statement: { safety: 'write' }, gatedConnects: true },
-        );
+        return this.retry
+          .execute(
+            async (context) => this.#hold(await this.acquire(pool, context.signal, context.deadline)),
+            {
+              statement: { safety: 'write' },
+              gatedConnects: true,
+            },
+          )
+          .catch(rethrowForPrisma);
       },
     });
   }
@@ -235,8 +243,10 @@ export class PrismaGoneawayInstance {
   #hold(connection: MariadbConnection): MariadbConnection {
     const release = connection.release;
     Object.assign(connection, {
-      query: (sql: unknown, values?: unknown) => this.#run(connection, 'query', sql, values, true),
-      execute: (sql: unknown, values?: unknown) => this.#run(connection, 'execute', sql, values, true),
+      query: (sql: unknown, values?: unknown) =>
+        this.#run(connection, 'query', sql, values, true).catch(rethrowForPrisma),
+      execute: (sql: unknown, values?: unknown) =>
+        this.#run(connection, 'execute', sql, values, true).catch(rethrowForPrisma),
       release: async () => {
         const state = this.#states.get(keyOf(connection));
         state?.markUsed();
@@ -349,6 +359,22 @@ export class PrismaGoneawayInstance {
     this.retry.destroy();
     this.gate.destroy();
   }
+}
+
+/**
+ * Prisma rethrows an adapter error that is not a driver error as PrismaClientKnownRequestError with
+ * the error's `message`, string `code` and `meta`, and drops everything else: goneaway's typed fields
+ * (hint, classification, packetBytes…) travel in `meta.goneaway` (toJSON(): never values or passwords).
+ */
+function rethrowForPrisma(error: unknown): never {
+  if (isGoneAwayError(error) && !Object.hasOwn(error, 'meta')) {
+    Object.defineProperty(error, 'meta', {
+      value: { goneaway: error.toJSON() },
+      configurable: true,
+      writable: true,
+    });
+  }
+  throw error;
 }
 
 function keyOf(connection: MariadbConnection): object {
