@@ -64,6 +64,33 @@ describe('ConnectionLease', () => {
     expect(fresh.release).toHaveBeenCalledTimes(1);
   });
 
+  it('statements that lost the same connection at once share one replacement (no connection leaks)', async () => {
+    const dead = fakeConnection([{ error: lostWhile('select 1') }, { error: lostWhile('select 2') }]);
+    const fresh = fakeConnection([{ rows: [{ one: 1 }] }, { rows: [{ two: 2 }] }]);
+    const spare = fakeConnection([]);
+    const { lease, acquire } = leaseOver(dead, fresh, spare);
+    const [one, two] = await Promise.all([run(lease, 'select 1 as one'), run(lease, 'select 2 as two')]);
+    expect([one[0], two[0]]).toEqual([[{ one: 1 }], [{ two: 2 }]]);
+    expect(acquire).toHaveBeenCalledTimes(1);
+    expect(dead.destroy).toHaveBeenCalledTimes(1);
+    expect(lease.connection).toBe(fresh);
+  });
+
+  it('gives a replacement that arrives after release() straight back to the pool', async () => {
+    const dead = fakeConnection([{ error: lostWhile('select 1') }]);
+    const fresh = fakeConnection([]);
+    let handOver: (connection: LeasedConnection) => void = () => undefined;
+    const acquire = vi.fn(() => new Promise<LeasedConnection>((resolve) => (handOver = resolve)));
+    const lease = new ConnectionLease(dead, new TypeormPoolState(parsePolicy()), acquire);
+    const read = run(lease, 'select 1').catch((e: unknown) => e);
+    await vi.waitFor(() => expect(acquire).toHaveBeenCalled());
+    lease.release();
+    handOver(fresh);
+    expect(await read).toBeInstanceOf(Error);
+    expect(fresh.release).toHaveBeenCalledTimes(1);
+    expect(lease.connection).toBeUndefined();
+  });
+
   it('does not run a write that may have reached the server again: the typed error comes back', async () => {
     const dead = fakeConnection([{ error: lostWhile('insert into t values (1)') }]);
     const { lease, acquire } = leaseOver(dead, fakeConnection([]));

@@ -31,6 +31,9 @@ export type AcquireConnection = () => Promise<LeasedConnection>;
  */
 export class ConnectionLease {
   #connection: LeasedConnection | undefined;
+  /** A replacement being acquired: statements that lost the same connection share it. */
+  #replacing: Promise<LeasedConnection> | undefined;
+  #released = false;
 
   constructor(
     connection: LeasedConnection,
@@ -75,11 +78,13 @@ export class ConnectionLease {
   }
 
   release(): void {
+    this.#released = true;
     this.#connection?.release();
     this.#connection = undefined;
   }
 
   destroy(): void {
+    this.#released = true;
     this.#connection?.destroy();
     this.#connection = undefined;
   }
@@ -136,10 +141,12 @@ export class ConnectionLease {
       if (!isConnectionLost(lost)) throw lost;
       const sql = sqlOf(head[0]);
       const firstFailure = driverErrorOf(lost);
+      let failed = connection;
       try {
         return await this.state.retry.execute(
           async () => {
-            const fresh = await this.#replace();
+            const fresh = await this.#replace(failed);
+            failed = fresh;
             try {
               return await once(fresh, kind, head);
             } catch (error) {
@@ -163,13 +170,33 @@ export class ConnectionLease {
     }
   }
 
-  /** The current connection is gone: destroy it and hold a fresh one from the pool. */
-  async #replace(): Promise<LeasedConnection> {
-    this.#connection?.destroy();
+  /**
+   * `failed` is gone: destroy it and hold a fresh connection from the pool. Statements that lost the
+   * same connection at once (TypeORM may run several on one query runner) share one replacement; a
+   * statement that lost a connection already replaced runs on the replacement.
+   */
+  #replace(failed: LeasedConnection): Promise<LeasedConnection> {
+    if (this.#replacing !== undefined) return this.#replacing;
+    const current = this.#connection;
+    if (current !== undefined && current !== failed) return Promise.resolve(current);
+    if (this.#released) return Promise.reject(new Error('The connection was released.'));
+    failed.destroy();
     this.#connection = undefined;
-    const fresh = await this.acquire();
-    this.#connection = fresh;
-    return fresh;
+    const replacing = this.acquire()
+      .then((fresh) => {
+        if (this.#released) {
+          // Released while the replacement was on its way: give it straight back.
+          fresh.release();
+          throw new Error('The connection was released.');
+        }
+        this.#connection = fresh;
+        return fresh;
+      })
+      .finally(() => {
+        this.#replacing = undefined;
+      });
+    this.#replacing = replacing;
+    return replacing;
   }
 }
 
