@@ -3,6 +3,7 @@ import { type MariaDBServer, startMariaDB } from '@goneaway/test-harness';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import {
   clientFor,
+  codeOf,
   createItems,
   describeWithOwnServer,
   type ExamplePrismaClient,
@@ -84,11 +85,16 @@ describeWithOwnServer('prisma: idle past wait_timeout', () => {
   });
 
   it('bare adapter (control): the same idle period', async () => {
-    const { results } = await idleThenQuery('bare');
-    const failed = results.filter((r) => r === 'rejected').length;
+    const { results, before, after } = await idleThenQuery('bare');
     const lines = printed.length;
     vi.restoreAllMocks();
-    console.info(`bare prisma, idle past wait_timeout: ${failed} of 3 failed, ${lines} lines printed`);
+    console.info(
+      `bare prisma, idle past wait_timeout: ${results.filter((r) => r === 'rejected').length} of 3 failed, ${lines} lines printed`,
+    );
+    // mariadb's pool drops a connection the server closed as soon as the socket ends, and opens new
+    // ones to keep its minimum: the bare adapter is not hurt by this cause.
+    expect(results).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(before).not.toContain(after);
   });
 
   /**
@@ -107,10 +113,7 @@ describeWithOwnServer('prisma: idle past wait_timeout', () => {
           await sleep(2_000 - 60 + Math.round((120 * index) / (tries - 1)));
           return prisma.item.create({ data: { k: `race-${side}`, v: index } }).then(
             () => 'ok',
-            (error: unknown) =>
-              String((error as Error).message)
-                .split('\n')
-                .at(-1) ?? '',
+            (error: unknown) => String(codeOf(error)),
           );
         }),
       );
@@ -130,7 +133,9 @@ describeWithOwnServer('prisma: idle past wait_timeout', () => {
     const lines = printed.length;
     vi.restoreAllMocks();
     console.info(
-      `bare prisma, boundary race: ${failures.length} of 24 writes failed, ${lines} lines printed ${JSON.stringify(failures.slice(0, 2))}`,
+      `bare prisma, boundary race: ${failures.length} of 24 writes failed ${JSON.stringify(failures)}, ${lines} lines printed`,
     );
+    // 0 of 24 in our runs; a write that races the server's close fails with Prisma's code for a driver error.
+    for (const code of failures) expect(['P2039', 'P1017']).toContain(code);
   });
 });

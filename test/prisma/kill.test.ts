@@ -64,9 +64,11 @@ describeWithOwnServer('prisma: KILL', () => {
       const results = await Promise.allSettled(
         [1, 2, 3, 4, 5].map((n) => prisma.item.count({ where: { k: `n${n}` } })),
       );
-      const failed = results.filter((r) => r.status === 'rejected').length;
-      console.info(`bare prisma, KILL of idle connections: ${failed} of 5 reads failed`);
-      expect(failed).toBeLessThanOrEqual(5);
+      const failures = results.flatMap((r) => (r.status === 'rejected' ? [codeOf(r.reason)] : []));
+      console.info(`bare prisma, KILL of idle connections: ${failures.length} of 5 reads failed`);
+      // mariadb's pool usually drops a killed idle connection before it is handed out (0 of 5 in our
+      // runs); a read that races the close fails with Prisma's code for a driver error.
+      for (const code of failures) expect(['P2039', 'P1017']).toContain(code);
     } finally {
       await prisma.$disconnect();
     }
