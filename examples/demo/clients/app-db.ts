@@ -54,7 +54,7 @@ export interface OpenOptions {
   readonly noise: NoiseSink;
 }
 
-export type ClientId = 'knex' | 'mysql2';
+export type ClientId = 'knex' | 'mysql2' | 'typeorm';
 
 /** One library the demo compares bare and with goneaway: the same scenario code drives both. */
 export interface DemoClient {

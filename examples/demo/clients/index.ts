@@ -1,11 +1,13 @@
 import type { ClientId, DemoClient } from './app-db.js';
 import { knexClient } from './knex.js';
 import { mysql2Client } from './mysql2.js';
+import { typeormClient } from './typeorm.js';
 
 /** The libraries `--client` chooses from, the default first. */
 export const CLIENTS: Readonly<Record<ClientId, DemoClient>> = {
   knex: knexClient,
   mysql2: mysql2Client,
+  typeorm: typeormClient,
 };
 
 export const CLIENT_IDS = Object.keys(CLIENTS) as ClientId[];
