@@ -26,6 +26,7 @@ export {
   type EvictConnection,
   type ValidatableConnection,
 } from './connections/connection-validator.js';
+export { IdleReaper } from './connections/idle-reaper.js';
 export {
   type PingableConnection,
   type PingOutcome,
@@ -93,6 +94,7 @@ export type {
 export { EVICTION_REASONS, GONEAWAY_EVENT_TYPES } from './events/event-types.js';
 export { GONEAWAY_CHANNEL, subscribe } from './events/goneaway-channel.js';
 export { type PoolStats, poolStats } from './events/pool-stats.js';
+export { reportEviction } from './events/report-eviction.js';
 
 // Server limits
 export {
@@ -148,6 +150,7 @@ export {
 
 // Statement safety
 export { isReadOnlyStatement } from './statements/is-read-only-statement.js';
+export { type TransactionBoundary, transactionBoundary } from './statements/transaction-boundary.js';
 // Exactly-once transactions (commit marker)
 export {
   CommitMarker,
