@@ -1,7 +1,8 @@
 // `npm run demo [-- options]`: every "gone away" cause, run against a bare client (knex + mysql2 by
-// default; `--client mysql2` for a plain mysql2 pool, `--client typeorm`) and against the same client + goneaway with
-// default options, side by side. The scenarios are real: private MariaDB servers
-// are KILLed, restarted and reconfigured, and a TCP fault proxy drops packets; nothing is canned.
+// default; `--client mysql2` for a plain mysql2 pool, `--client typeorm` for TypeORM) and against
+// the same client + goneaway with default options, side by side. The scenarios are real: private
+// MariaDB servers are KILLed, restarted and reconfigured, and a TCP fault proxy drops packets;
+// nothing is canned.
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseMysqlUrl } from '@goneaway/test-harness';
