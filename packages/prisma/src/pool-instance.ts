@@ -1,6 +1,5 @@
 import {
   assertPacketFits,
-  type Classification,
   ConnectionLostError,
   ConnectionValidator,
   classify,
@@ -10,7 +9,6 @@ import {
   deriveConnectionLimits,
   describeSql,
   type EventHub,
-  type EvictionReason,
   type GoneAwayError,
   isGoneAwayError,
   isReadOnlyStatement,
@@ -20,6 +18,8 @@ import {
   ReconnectGate,
   type RetryEngine,
   readServerLimits,
+  reportEviction,
+  transactionBoundary,
   transactionLossError,
   type ValidatableConnection,
 } from '@goneaway/core';
@@ -28,11 +28,6 @@ import { parseCall } from './mariadb-shapes.js';
 import { largestPacketBytes } from './packet-bytes.js';
 
 type CallKind = 'query' | 'execute';
-
-const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
-/** Ends the transaction; `ROLLBACK TO [SAVEPOINT] x` does not. */
-const END = /^\s*(?:COMMIT|ROLLBACK)\b(?!\s+(?:WORK\s+)?TO\b)/i;
-const ROLLBACK = /^\s*ROLLBACK\b(?!\s+(?:WORK\s+)?TO\b)/i;
 
 interface Acquire {
   readonly reject: (error: unknown) => void;
@@ -62,7 +57,7 @@ export class PrismaGoneawayInstance {
     this.retry = createRetryEngine(policy, this.hub);
     this.gate = new ReconnectGate(policy);
     this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
-      this.#evict(state, reason, classification),
+      reportEviction(this.hub, state, reason, classification),
     );
   }
 
@@ -273,9 +268,10 @@ export class PrismaGoneawayInstance {
     const call = parseCall(sql, values);
     const text = call.sql ?? '';
     let transacting = this.#transacting.has(state);
+    const boundary = transactionBoundary(text);
     if (transacting && state.transactionLost !== undefined) {
       // The server already rolled the transaction back: a ROLLBACK has nothing left to do, anything else fails at once.
-      if (ROLLBACK.test(text)) {
+      if (boundary === 'rollback') {
         this.#transacting.delete(state);
         return [];
       }
@@ -283,10 +279,10 @@ export class PrismaGoneawayInstance {
     }
     if (this.policy.packetGuard && call.sql !== undefined)
       this.#guardPacket(kind, call.sql, call.values, state);
-    if (BEGIN.test(text)) {
+    if (boundary === 'begin') {
       transacting = true;
       this.#transacting.add(state);
-    } else if (transacting && END.test(text)) {
+    } else if (transacting && boundary !== undefined) {
       this.#transacting.delete(state);
     }
     try {
@@ -340,19 +336,6 @@ export class PrismaGoneawayInstance {
 
   #isDead(connection: MariadbConnection): boolean {
     return this.#states.get(keyOf(connection))?.unusable !== undefined || !connection.isValid();
-  }
-
-  #evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {
-    if (state.evictionReported) return;
-    state.evictionReported = true;
-    this.hub.emit({
-      type: 'evicted',
-      reason,
-      connectionId: state.connectionId,
-      ageMs: Math.round(state.ageMs()),
-      idleMs: Math.round(state.idleMs()),
-      classification,
-    });
   }
 
   destroy(): void {
