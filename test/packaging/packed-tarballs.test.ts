@@ -28,6 +28,11 @@ const packages = [
     name: '@goneaway/mysql2',
     probe: ['wrapMysql2', 'withTransactionRetry', 'stats'],
   },
+  {
+    dir: 'packages/typeorm',
+    name: '@goneaway/typeorm',
+    probe: ['goneAwayTypeorm', 'withTransactionRetry', 'stats', 'isTransactionLost'],
+  },
 ];
 /** Runtime dependencies the tarballs need, linked from the workspace install (no registry access). */
 const thirdParty = ['zod', 'cockatiel', 'knex', 'mysql2', 'commander', 'cli-table3', 'picocolors'];
