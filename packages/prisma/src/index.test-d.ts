@@ -1,0 +1,43 @@
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type GoneAwayEvent,
+  isPacketTooLarge,
+  type PacketTooLargeError,
+  type PrismaGoneAwayStats,
+  stats,
+  subscribeTo,
+  withGoneaway,
+  withTransactionRetry,
+} from './index.js';
+
+interface Tx {
+  item: { create(args: { data: { k: string } }): Promise<{ id: number }> };
+}
+declare const prisma: { $transaction<R>(fn: (tx: Tx) => Promise<R>, options?: unknown): Promise<R> };
+
+describe('@goneaway/prisma public types', () => {
+  it('withGoneaway takes a PrismaMariaDb and returns a driver adapter factory for new PrismaClient({ adapter })', () => {
+    const adapter = withGoneaway(new PrismaMariaDb('mariadb://u:p@localhost:3306/db'));
+    expectTypeOf(adapter).toEqualTypeOf<SqlDriverAdapterFactory>();
+    expectTypeOf(withGoneaway)
+      .parameter(1)
+      .toEqualTypeOf<import('@goneaway/core').GoneAwayOptions | undefined>();
+  });
+
+  it("withTransactionRetry hands fn the client's transaction type and resolves with fn's result", () => {
+    const result = withTransactionRetry(prisma, async (tx) => {
+      expectTypeOf(tx).toEqualTypeOf<Tx>();
+      return (await tx.item.create({ data: { k: 'a' } })).id;
+    });
+    expectTypeOf(result).toEqualTypeOf<Promise<number>>();
+  });
+
+  it('guards narrow what the application caught; stats and events are typed', () => {
+    const caught: unknown = undefined;
+    if (isPacketTooLarge(caught)) expectTypeOf(caught).toEqualTypeOf<PacketTooLargeError>();
+    expectTypeOf(stats).returns.toEqualTypeOf<PrismaGoneAwayStats>();
+    expectTypeOf(subscribeTo).parameter(1).parameter(0).toEqualTypeOf<GoneAwayEvent>();
+  });
+});
