@@ -7,6 +7,7 @@ import {
   deriveConnectionLimits,
   type EventHub,
   type EvictionReason,
+  IdleReaper,
   type LimitCap,
   markConnectPhase,
   type Policy,
@@ -16,7 +17,6 @@ import {
   readServerLimits,
 } from '@goneaway/core';
 import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
-import { IdleReaper } from './idle-reaper.js';
 import type { Mysql2Connection } from './knex-internals.js';
 
 /** Kinds after which a connection failure is worth handing to knex's logger anyway. */

@@ -1,8 +1,10 @@
 /**
- * Retires idle pooled connections shortly before the server would close them. knex's pool checks a
- * connection only when it is acquired, so the connections kept at `pool.min` would otherwise sit
- * there until the server's wait_timeout closes them (and knex prints "Connection Error"). One timer
- * for the whole pool, armed for the earliest deadline, keeps the hot path to two Map operations.
+ * Retires idle pooled connections shortly before the server would close them (the deadline an adapter
+ * gives is the connection's derived idle or lifetime limit, below wait_timeout). Pools check a
+ * connection only when it is handed out, so without it a connection kept idle would sit there until
+ * the server closed it: knex prints "Connection Error" then, and for mysql2 the socket error makes
+ * every other connection suspect. One timer for the whole pool, armed for the earliest deadline,
+ * keeps the hot path to two Map operations.
  */
 export class IdleReaper<T extends object> {
   /** Idle connections by deadline (monotonic ms); insertion order is release order. */
