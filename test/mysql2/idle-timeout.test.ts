@@ -1,8 +1,8 @@
-import { type GoneAwayEvent, subscribeTo, wrapMysql2 } from '@goneaway/mysql2';
+import { type GoneAwayEvent, stats, subscribeTo, wrapMysql2 } from '@goneaway/mysql2';
 import { type MariaDBServer, startMariaDB } from '@goneaway/test-harness';
 import mysql2Promise from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithOwnServer, sleep } from './support.js';
+import { describeWithOwnServer, sleep, waitFor } from './support.js';
 
 type Side = 'bare' | 'goneaway';
 
@@ -41,6 +41,58 @@ describeWithOwnServer('mysql2 pool: idle past wait_timeout', () => {
       const discovered = events.find((e) => e.type === 'limits-discovered');
       expect(discovered?.type === 'limits-discovered' && discovered.limits.waitTimeoutSeconds).toBe(2);
       expect(discovered?.type === 'limits-discovered' && discovered.derived.idleLimitMs).toBeLessThan(2_000);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  const abortedClients = async () =>
+    Number((await server.query<{ Value: string }>("show global status like 'Aborted_clients'"))[0]?.Value);
+
+  /** Opens `count` connections at once and returns their session ids. */
+  const openConnections = async (pool: ReturnType<typeof createPool>, count: number) =>
+    Promise.all(
+      Array.from({ length: count }, () =>
+        pool
+          .query('select connection_id() as id, sleep(0.1)')
+          .then(([rows]) => Number((rows as Array<{ id: number }>)[0]?.id)),
+      ),
+    );
+
+  const closedOnServer = (ids: readonly number[]) =>
+    waitFor(
+      async () => (await server.processIds()).every((id) => !ids.includes(id)),
+      'the idle connections to be closed',
+    );
+
+  it('goneaway: idle connections leave the pool with COM_QUIT before wait_timeout; the server never times one out', async () => {
+    const pool = createPool('goneaway', 3);
+    try {
+      const abortedBefore = await abortedClients();
+      const ids = await openConnections(pool, 3);
+      expect(new Set(ids).size).toBe(3);
+      await closedOnServer(ids);
+      // A connection the server closes for wait_timeout counts as an aborted client; a COM_QUIT does not.
+      expect(await abortedClients()).toBe(abortedBefore);
+      const counters = stats(pool);
+      // Retired at their idle or lifetime limit, whichever came first (both derive from wait_timeout).
+      expect(counters.evictions['idle-limit'] + counters.evictions.lifetime).toBe(3);
+      expect(counters.evictions.error).toBe(0);
+      // The pool goes on with new connections.
+      const [rows] = await pool.query('select 1 as one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('bare mysql2 pool (control): the server closes the idle connections at wait_timeout (aborted clients)', async () => {
+    const pool = createPool('bare', 3);
+    try {
+      const abortedBefore = await abortedClients();
+      const ids = await openConnections(pool, 3);
+      await closedOnServer(ids);
+      expect(await abortedClients()).toBe(abortedBefore + 3);
     } finally {
       await pool.end();
     }

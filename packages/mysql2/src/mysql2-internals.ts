@@ -16,6 +16,10 @@ export interface CorePoolConnection {
   readonly stream: { destroy(): void; readonly destroyed?: boolean };
   readonly _fatalError?: unknown;
   readonly _closing?: boolean;
+  /** A PoolConnection's pool, `null` once it left it (lib/pool_connection.js). */
+  readonly _pool?: CorePool | null;
+  /** A PoolConnection leaves its pool (lib/pool_connection.js); the base class's end() then says goodbye (COM_QUIT). */
+  _removeFromPool?(): void;
 }
 
 export interface CorePool {
@@ -25,7 +29,7 @@ export interface CorePool {
   end(callback?: (error?: unknown) => void): void;
   promise(promiseImpl?: unknown): unknown;
   readonly config: { readonly connectionLimit: number };
-  readonly _freeConnections: { readonly length: number };
+  readonly _freeConnections: { readonly length: number; get(index: number): unknown };
   readonly _allConnections: { readonly length: number };
   readonly _closed: boolean;
 }

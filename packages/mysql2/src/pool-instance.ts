@@ -13,6 +13,7 @@ import {
   type EventHub,
   type EvictionReason,
   formattedQueryBytes,
+  IdleReaper,
   isReadOnlyStatement,
   markConnectPhase,
   type Policy,
@@ -77,6 +78,14 @@ function invokeBase(
   return base.apply(connection, [...head, callback]);
 }
 
+/** The connection sits in its pool's free list (not handed out, not on its way to a waiting caller). */
+function isFree(connection: CorePoolConnection): boolean {
+  const free = connection._pool?._freeConnections;
+  if (free === undefined) return false;
+  for (let index = 0; index < free.length; index++) if (free.get(index) === connection) return true;
+  return false;
+}
+
 /** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
 const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
 
@@ -95,6 +104,8 @@ export class Mysql2PoolInstance {
   readonly gate: ReconnectGate;
   /** The check before a connection is handed out (core's, shared with the knex plugin). */
   readonly validator: ConnectionValidator;
+  /** Closes a free connection when it reaches its derived idle or lifetime limit, before the server does (core's). */
+  readonly #reaper = new IdleReaper<CorePoolConnection>((connection) => this.#retire(connection));
   #limitsReported = false;
 
   constructor(readonly policy: Policy) {
@@ -320,6 +331,9 @@ export class Mysql2PoolInstance {
       this.hub.emit({ type: 'limits-discovered', limits: serverLimits, derived: derived.limits });
     }
     connection.on('error', (error) => {
+      this.#reaper.busy(connection);
+      // A connection goneaway retired itself says nothing about the others.
+      if (state.retired) return;
       const classification = classify(error);
       state.unusable ??= classification;
       this.validator.suspectOthers();
@@ -339,10 +353,42 @@ export class Mysql2PoolInstance {
     });
     if (typeof release !== 'function') return;
     connection.release = () => {
-      this.states.get(connection)?.markUsed();
+      const state = this.states.get(connection);
       this.#transacting.delete(connection);
       release.call(connection);
+      if (state === undefined) return;
+      state.markUsed();
+      // Its deadline moves with every release; a hand-out does not tell the reaper (nothing on the hot
+      // path): #retire checks that the connection is still free when the deadline comes.
+      if (!state.unusable && connection._pool) {
+        const deadline = Math.min(
+          state.lastUsedAt + state.limits.idleLimitMs,
+          state.createdAt + state.limits.maxLifetimeMs,
+        );
+        this.#reaper.idle(connection, deadline);
+      }
     };
+  }
+
+  /**
+   * A free connection reached its idle or lifetime limit: it leaves the pool and says goodbye
+   * (COM_QUIT) before the server's wait_timeout closes it, as the knex plugin's connections do.
+   */
+  #retire(connection: CorePoolConnection): void {
+    const state = this.states.get(connection);
+    if (state === undefined || state.unusable || state.retired || !isFree(connection)) return;
+    state.retired = state.ageMs() >= state.limits.maxLifetimeMs ? 'lifetime' : 'idle-limit';
+    this.#evict(state, state.retired);
+    const end = (Object.getPrototypeOf(Object.getPrototypeOf(connection)) as { end?: unknown } | null)?.end;
+    if (typeof connection._removeFromPool !== 'function' || typeof end !== 'function') {
+      connection.destroy();
+      return;
+    }
+    // What mysql2's PoolConnection.end() does with gracefulEnd (lib/pool_connection.js).
+    connection._removeFromPool();
+    end.call(connection, () => {
+      // A connection that cannot say goodbye is gone anyway.
+    });
   }
 
   #validate(connection: CorePoolConnection): boolean | Promise<boolean> {
@@ -492,6 +538,7 @@ export class Mysql2PoolInstance {
   }
 
   destroy(): void {
+    this.#reaper.close();
     this.retry.destroy();
     this.gate.destroy();
   }
