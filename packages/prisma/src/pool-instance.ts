@@ -29,6 +29,13 @@ import { largestPacketBytes } from './packet-bytes.js';
 
 type CallKind = 'query' | 'execute';
 
+/**
+ * How long a first attempt waits for a pool with no connection at all before it counts as a failed
+ * connect (the outage budget runs from there; the call is then retried, so a pool that is merely
+ * slow to open its first connection costs nothing visible).
+ */
+const FIRST_CONNECT_WAIT_MS = 1_000;
+
 interface Acquire {
   readonly reject: (error: unknown) => void;
 }
@@ -50,6 +57,8 @@ export class PrismaGoneawayInstance {
   /** Pools whose last connect was refused for good (a wrong password, a blocked host): the refusal. */
   readonly #refused = new WeakMap<MariadbPool, unknown>();
   readonly #probing = new WeakSet<MariadbPool>();
+  /** The driver error of each pool's last failed connect (what a wait bounded by the budget ends with). */
+  readonly #lastConnectError = new WeakMap<MariadbPool, unknown>();
   #limitsReported = false;
 
   constructor(readonly policy: Policy) {
@@ -96,10 +105,12 @@ export class PrismaGoneawayInstance {
           .catch(rethrowForPrisma);
       };
     const onPoolError = (error: unknown) => {
+      // mariadb reports each failed connect of its own as a pool error wrapping the driver's.
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      this.#lastConnectError.set(pool, cause);
       // A wrong password (or a denied host) never gets better by waiting: answer every waiting call now.
       const classification = classify(error);
       if (classification.kind !== 'auth-failed' && classification.kind !== 'host-blocked') return;
-      const cause = (error as { cause?: unknown }).cause ?? error;
       this.#refused.set(pool, cause);
       for (const acquire of this.#pending) acquire.reject(cause);
     };
@@ -129,8 +140,8 @@ export class PrismaGoneawayInstance {
       const proto = Object.getPrototypeOf(pool) as MariadbPool;
       const creates = pool.idleConnections() === 0;
       const connection = creates
-        ? await this.gate.connect(() => this.#adoptNew(pool, proto), { signal, deadline })
-        : await this.#rawAcquire(pool, proto);
+        ? await this.gate.connect(() => this.#adoptNew(pool, proto, deadline), { signal, deadline })
+        : await this.#rawAcquire(pool, proto, deadline);
       const state = await this.#stateOf(connection);
       const verdict = this.validator.validate(shim(connection), state);
       if (verdict === true || (verdict !== false && (await verdict))) return connection;
@@ -138,10 +149,10 @@ export class PrismaGoneawayInstance {
     }
   }
 
-  async #adoptNew(pool: MariadbPool, proto: MariadbPool): Promise<MariadbConnection> {
+  async #adoptNew(pool: MariadbPool, proto: MariadbPool, deadline?: number): Promise<MariadbConnection> {
     let connection: MariadbConnection | undefined;
     try {
-      connection = await this.#rawAcquire(pool, proto);
+      connection = await this.#rawAcquire(pool, proto, deadline);
       await this.#stateOf(connection);
       return connection;
     } catch (error) {
@@ -151,8 +162,14 @@ export class PrismaGoneawayInstance {
     }
   }
 
-  /** mariadb's own acquire, which a pool error that waiting cannot cure (a wrong password) ends at once. */
-  #rawAcquire(pool: MariadbPool, proto: MariadbPool): Promise<MariadbConnection> {
+  /**
+   * mariadb's own acquire, which a pool error that waiting cannot cure (a wrong password) ends at once.
+   * While the server is unreachable mariadb keeps a waiter for its acquireTimeout (10 s by default):
+   * the wait is bounded by the call's outage budget (`deadline`; FIRST_CONNECT_WAIT_MS on a first
+   * attempt while the pool has no connection at all) and then fails with the last connect error, so
+   * the retry engine can answer GONEAWAY_UNAVAILABLE in time.
+   */
+  #rawAcquire(pool: MariadbPool, proto: MariadbPool, deadline?: number): Promise<MariadbConnection> {
     const refused = this.#refused.get(pool);
     if (refused !== undefined && pool.totalConnections() === 0) {
       // The server refused our credentials and nothing has connected since: answer at once, and let
@@ -160,17 +177,28 @@ export class PrismaGoneawayInstance {
       this.#probe(pool, proto);
       return Promise.reject(refused);
     }
+    const until =
+      deadline ?? (pool.totalConnections() === 0 ? performance.now() + FIRST_CONNECT_WAIT_MS : undefined);
     return new Promise((resolve, reject) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const acquire: Acquire = {
         reject: (error) => {
           if (settled) return;
           settled = true;
+          clearTimeout(timer);
           this.#pending.delete(acquire);
           reject(error);
         },
       };
       this.#pending.add(acquire);
+      if (until !== undefined) {
+        timer = setTimeout(
+          () => acquire.reject(markConnectPhase(this.#lastConnectError.get(pool) ?? noConnectionInTime())),
+          Math.max(0, until - performance.now()),
+        );
+        timer.unref?.();
+      }
       proto.getConnection.call(pool).then(
         (connection) => {
           this.#pending.delete(acquire);
@@ -180,6 +208,7 @@ export class PrismaGoneawayInstance {
             return;
           }
           settled = true;
+          clearTimeout(timer);
           resolve(connection);
         },
         (error: unknown) => acquire.reject(error),
@@ -358,6 +387,17 @@ function rethrowForPrisma(error: unknown): never {
     });
   }
   throw error;
+}
+
+/** A connect that did not finish in time, for classify: nothing was sent. */
+function noConnectionInTime(): Error {
+  return Object.assign(
+    new Error('connect ETIMEDOUT: the mariadb pool gave no connection within the outage budget'),
+    {
+      code: 'ETIMEDOUT',
+      syscall: 'connect',
+    },
+  );
 }
 
 function keyOf(connection: MariadbConnection): object {
