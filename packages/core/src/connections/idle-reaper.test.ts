@@ -54,4 +54,18 @@ describe('IdleReaper', () => {
     expect(retired).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('waits out a deadline beyond the 24.8-day maximum of setTimeout instead of firing at once', () => {
+    const retired: string[] = [];
+    const reaper = new IdleReaper<{ name: string }>((item) => retired.push(item.name));
+    const yearMs = 365 * 24 * 3600 * 1000;
+    reaper.idle({ name: 'a' }, yearMs);
+    vi.advanceTimersByTime(1000);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(2 ** 31);
+    expect(retired).toEqual([]);
+    vi.advanceTimersByTime(yearMs);
+    expect(retired).toEqual(['a']);
+    reaper.close();
+  });
 });

@@ -6,6 +6,9 @@
  * every other connection suspect. One timer for the whole pool, armed for the earliest deadline,
  * keeps the hot path to two Map operations.
  */
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export class IdleReaper<T extends object> {
   /** Idle connections by deadline (monotonic ms); insertion order is release order. */
   readonly #deadlines = new Map<T, number>();
@@ -37,7 +40,10 @@ export class IdleReaper<T extends object> {
   #arm(deadline: number): void {
     this.#disarm();
     this.#armedFor = deadline;
-    this.#timer = setTimeout(() => this.#sweep(), Math.max(0, deadline - performance.now()));
+    // setTimeout takes at most 2^31 - 1 ms (about 24.8 days: a wait_timeout of a year derives a longer
+    // limit); a longer delay would fire at once, again and again. The sweep re-arms for what is left.
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - performance.now()));
+    this.#timer = setTimeout(() => this.#sweep(), delay);
     this.#timer.unref();
   }
 
