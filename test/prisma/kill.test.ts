@@ -74,6 +74,23 @@ describeWithOwnServer('prisma: KILL', () => {
     }
   });
 
+  it('goneaway: a client used again after $disconnect() connects again and keeps the policy', async () => {
+    const { prisma, adapter } = open('goneaway');
+    try {
+      expect(await prisma.item.count()).toBe(0);
+      await prisma.$disconnect();
+      expect(await prisma.item.count()).toBe(0);
+      const read = prisma
+        .$queryRawUnsafe<Array<{ n: bigint }>>('select sleep(1) as s, 7 as n')
+        .then((rows) => rows);
+      await killWhenRunning(server, 'select sleep(1)%');
+      expect((await read).map((r) => Number(r.n))).toEqual([7]);
+      expect(stats(adapter).events.retry).toBe(1);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
   it('goneaway: a read killed mid-flight is run again and its result returned', async () => {
     const { prisma, adapter } = open('goneaway');
     try {

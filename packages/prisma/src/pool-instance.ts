@@ -366,11 +366,6 @@ export class PrismaGoneawayInstance {
   #isDead(connection: MariadbConnection): boolean {
     return this.#states.get(keyOf(connection))?.unusable !== undefined || !connection.isValid();
   }
-
-  destroy(): void {
-    this.retry.destroy();
-    this.gate.destroy();
-  }
 }
 
 /**

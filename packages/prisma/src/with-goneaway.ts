@@ -52,14 +52,9 @@ export function withGoneaway<F extends SqlDriverAdapterFactory>(
         });
       }
       instance.wrapPool(pool);
-      const dispose = adapter.dispose.bind(adapter);
-      // Calls still waiting out an outage end when the client disconnects, instead of holding the process open.
-      return Object.assign(adapter, {
-        dispose: async () => {
-          instance.destroy();
-          await dispose();
-        },
-      });
+      // dispose() is the adapter's own: mariadb's pool.end() answers the calls still waiting on it
+      // ('pool is ending'), and the instance stays usable: Prisma connects again after $disconnect().
+      return adapter;
     },
   };
   instances.set(wrapped, instance);
