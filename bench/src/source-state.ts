@@ -18,7 +18,8 @@ function git(args: readonly string[]): string | null {
       cwd: root,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
+      // Only the end: porcelain lines start with a status column that may be a space (" M path").
+    }).trimEnd();
   } catch {
     return null;
   }
