@@ -9,6 +9,7 @@ export interface ErrorSummary {
 }
 
 const SHORT_MESSAGE = 90;
+const PRISMA_PREAMBLE = /^Invalid `[^`]*` invocation/;
 
 export function errorCode(error: unknown): string {
   if (typeof error !== 'object' || error === null) return '(not an Error)';
@@ -36,7 +37,9 @@ export function fullMessage(error: unknown): string {
  * keep only the driver's part, then hide any literal that is left, so no value reaches the report.
  */
 export function shortMessage(message: string): string {
-  const firstLine = message.split('\n', 1)[0] ?? '';
+  // Prisma opens its messages with a blank line and "Invalid `prisma.$queryRawUnsafe()` invocation:".
+  const lines = message.split('\n').filter((line) => line.trim() !== '' && !PRISMA_PREAMBLE.test(line));
+  const firstLine = lines[0] ?? '';
   const separator = firstLine.lastIndexOf(' - ');
   const text = separator >= 0 && looksLikeSql(firstLine) ? firstLine.slice(separator + 3) : firstLine;
   const redacted = text

@@ -32,7 +32,7 @@ async function runSide(
   lane: DemoLane,
   client: DemoClient,
 ): Promise<SideResult> {
-  const expectation = scenario.expect[name];
+  const expectation = client.expectations?.[scenario.id]?.[name] ?? scenario.expect[name];
   const recorder = new SideRecorder();
   const abort = new AbortController();
   const started = performance.now();

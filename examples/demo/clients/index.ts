@@ -1,6 +1,7 @@
 import type { ClientId, DemoClient } from './app-db.js';
 import { knexClient } from './knex.js';
 import { mysql2Client } from './mysql2.js';
+import { prismaClient } from './prisma.js';
 import { typeormClient } from './typeorm.js';
 
 /** The libraries `--client` chooses from, the default first. */
@@ -8,6 +9,7 @@ export const CLIENTS: Readonly<Record<ClientId, DemoClient>> = {
   knex: knexClient,
   mysql2: mysql2Client,
   typeorm: typeormClient,
+  prisma: prismaClient,
 };
 
 export const CLIENT_IDS = Object.keys(CLIENTS) as ClientId[];
