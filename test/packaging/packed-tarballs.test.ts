@@ -33,6 +33,11 @@ const packages = [
     name: '@goneaway/typeorm',
     probe: ['goneAwayTypeorm', 'withTransactionRetry', 'stats', 'isTransactionLost'],
   },
+  {
+    dir: 'packages/prisma',
+    name: '@goneaway/prisma',
+    probe: ['withGoneaway', 'withTransactionRetry', 'stats', 'isPacketTooLarge'],
+  },
 ];
 /** Runtime dependencies the tarballs need, linked from the workspace install (no registry access). */
 const thirdParty = ['zod', 'cockatiel', 'knex', 'mysql2', 'commander', 'cli-table3', 'picocolors'];
