@@ -15,6 +15,7 @@ import {
   ReconnectGate,
   type RetryEngine,
   readServerLimits,
+  reportEviction,
 } from '@goneaway/core';
 import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
 import type { Mysql2Connection } from './knex-internals.js';
@@ -139,16 +140,7 @@ export class KnexPluginInstance {
   }
 
   evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {
-    if (state.evictionReported) return;
-    state.evictionReported = true;
-    this.hub.emit({
-      type: 'evicted',
-      reason,
-      connectionId: state.connectionId,
-      ageMs: Math.round(state.ageMs()),
-      idleMs: Math.round(state.idleMs()),
-      classification,
-    });
+    reportEviction(this.hub, state, reason, classification);
   }
 
   #reportLimits(state: PooledConnectionState, capped: readonly LimitCap[]): void {
