@@ -1,6 +1,5 @@
 import {
   assertPacketFits,
-  type Classification,
   ConnectionLostError,
   ConnectionValidator,
   classify,
@@ -11,7 +10,6 @@ import {
   deriveConnectionLimits,
   describeSql,
   type EventHub,
-  type EvictionReason,
   formattedQueryBytes,
   IdleReaper,
   isReadOnlyStatement,
@@ -22,6 +20,8 @@ import {
   ReconnectGate,
   type RetryEngine,
   readServerLimits,
+  reportEviction,
+  transactionBoundary,
   transactionLossError,
 } from '@goneaway/core';
 import { executePacketBytes } from './execute-packet-bytes.js';
@@ -29,10 +29,6 @@ import type { CorePool, CorePoolConnection, Mysql2Callback } from './mysql2-inte
 import { type Mysql2Call, parseCall } from './parse-call.js';
 
 export type CallKind = 'query' | 'execute';
-
-const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
-/** Ends the transaction; `ROLLBACK TO [SAVEPOINT] x` does not. */
-const END = /^\s*(?:COMMIT|ROLLBACK)\b(?!\s+(?:WORK\s+)?TO\b)/i;
 
 type AcquireCallback = (error: unknown, connection?: CorePoolConnection) => void;
 
@@ -113,7 +109,7 @@ export class Mysql2PoolInstance {
     this.retry = createRetryEngine(policy, this.hub);
     this.gate = new ReconnectGate(policy);
     this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
-      this.#evict(state, reason, classification),
+      reportEviction(this.hub, state, reason, classification),
     );
   }
 
@@ -337,7 +333,7 @@ export class Mysql2PoolInstance {
       const classification = classify(error);
       state.unusable ??= classification;
       this.validator.suspectOthers();
-      this.#evict(state, 'error', classification);
+      reportEviction(this.hub, state, 'error', classification);
     });
   }
 
@@ -378,7 +374,7 @@ export class Mysql2PoolInstance {
     const state = this.states.get(connection);
     if (state === undefined || state.unusable || state.retired || !isFree(connection)) return;
     state.retired = state.ageMs() >= state.limits.maxLifetimeMs ? 'lifetime' : 'idle-limit';
-    this.#evict(state, state.retired);
+    reportEviction(this.hub, state, state.retired);
     const end = (Object.getPrototypeOf(Object.getPrototypeOf(connection)) as { end?: unknown } | null)?.end;
     if (typeof connection._removeFromPool !== 'function' || typeof end !== 'function') {
       connection.destroy();
@@ -449,10 +445,11 @@ export class Mysql2PoolInstance {
       process.nextTick(callback, rejection);
       return undefined;
     }
-    if (BEGIN.test(sql)) {
+    const boundary = transactionBoundary(sql);
+    if (boundary === 'begin') {
       transacting = true;
       this.#transacting.add(connection);
-    } else if (transacting && END.test(sql)) {
+    } else if (boundary !== undefined) {
       this.#transacting.delete(connection);
     }
     // The connection's last use is marked when it is released: nothing validates it before then.
@@ -522,19 +519,6 @@ export class Mysql2PoolInstance {
       });
       return error;
     }
-  }
-
-  #evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {
-    if (state.evictionReported) return;
-    state.evictionReported = true;
-    this.hub.emit({
-      type: 'evicted',
-      reason,
-      connectionId: state.connectionId,
-      ageMs: Math.round(state.ageMs()),
-      idleMs: Math.round(state.idleMs()),
-      classification,
-    });
   }
 
   destroy(): void {

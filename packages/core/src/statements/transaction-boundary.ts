@@ -1,9 +1,10 @@
 export type TransactionBoundary = 'begin' | 'commit' | 'rollback';
 
-const BEGIN = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
-const COMMIT = /^\s*COMMIT\b/i;
-/** `ROLLBACK TO [SAVEPOINT] x` keeps the transaction open: not a boundary. */
-const ROLLBACK = /^\s*ROLLBACK\b(?!\s+(?:WORK\s+)?TO\b)/i;
+/**
+ * One pattern, so that the usual statement (not a boundary) costs one failed match. `ROLLBACK TO
+ * [SAVEPOINT] x` keeps the transaction open: not a boundary.
+ */
+const BOUNDARY = /^\s*(?:(BEGIN|START\s+TRANSACTION)|(COMMIT)|(ROLLBACK)(?!\s+(?:WORK\s+)?TO\b))\b/i;
 
 /**
  * Whether a statement an adapter sees on a held connection opens or ends a transaction: what lets it
@@ -11,8 +12,8 @@ const ROLLBACK = /^\s*ROLLBACK\b(?!\s+(?:WORK\s+)?TO\b)/i;
  * (ConnectionLostError). Only the statement's start is read.
  */
 export function transactionBoundary(sql: string): TransactionBoundary | undefined {
-  if (BEGIN.test(sql)) return 'begin';
-  if (COMMIT.test(sql)) return 'commit';
-  if (ROLLBACK.test(sql)) return 'rollback';
-  return undefined;
+  const match = BOUNDARY.exec(sql);
+  if (match === null) return undefined;
+  if (match[1] !== undefined) return 'begin';
+  return match[2] !== undefined ? 'commit' : 'rollback';
 }
