@@ -1,5 +1,5 @@
 import { runTransactionWithRetry } from '@goneaway/core';
-import { isGoneAwayError, wrapMysql2 } from '@goneaway/mysql2';
+import { findGoneAwayError, wrapMysql2 } from '@goneaway/mysql2';
 import { eq, sql } from 'drizzle-orm';
 import { int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import { drizzle } from 'drizzle-orm/mysql2';
@@ -77,34 +77,32 @@ export async function run(url: string, options: DrizzleExampleOptions = {}): Pro
         attempts = attempt;
         acquired = [];
         released = [];
-        const sessions = await db
-          .transaction(async (tx) => {
-            const session = async () => {
-              const [rows] = (await tx.execute(sql`select connection_id() as id`)) as unknown as [
-                Array<{ id: number }>,
-              ];
-              return Number(rows[0]?.id);
-            };
-            const first = await session();
-            await tx
-              .update(accounts)
-              .set({ balance: sql`${accounts.balance} - 30` })
-              .where(eq(accounts.id, 1));
-            await options.insideTransaction?.(first, attempt);
-            await tx
-              .update(accounts)
-              .set({ balance: sql`${accounts.balance} + 30` })
-              .where(eq(accounts.id, 2));
-            return [first, await session()];
-          })
-          .catch((error: unknown) => {
-            throw goneawayErrorOf(error);
-          });
+        const sessions = await db.transaction(async (tx) => {
+          const session = async () => {
+            const [rows] = (await tx.execute(sql`select connection_id() as id`)) as unknown as [
+              Array<{ id: number }>,
+            ];
+            return Number(rows[0]?.id);
+          };
+          const first = await session();
+          await tx
+            .update(accounts)
+            .set({ balance: sql`${accounts.balance} - 30` })
+            .where(eq(accounts.id, 1));
+          await options.insideTransaction?.(first, attempt);
+          await tx
+            .update(accounts)
+            .set({ balance: sql`${accounts.balance} + 30` })
+            .where(eq(accounts.id, 2));
+          return [first, await session()];
+        });
         transferAcquired = [...acquired];
         transferReleased = [...released];
         return sessions;
       },
-      { onRetry: (info) => lostCodes.push(codeOf(info.error)) },
+      // Drizzle wraps the failed statement's error in a DrizzleQueryError whose `cause` is goneaway's:
+      // runTransactionWithRetry looks through it, and so does findGoneAwayError.
+      { onRetry: (info) => lostCodes.push(codeOf(findGoneAwayError(info.error) ?? info.error)) },
     );
 
     const balances = await db.select().from(accounts).orderBy(accounts.id);
@@ -122,14 +120,4 @@ export async function run(url: string, options: DrizzleExampleOptions = {}): Pro
   } finally {
     await pool.end();
   }
-}
-
-/**
- * Drizzle wraps the error of every failed statement in a DrizzleQueryError ("Failed query: …") whose
- * `cause` is the driver's error, here goneaway's typed one: check `error.cause` (isTransactionLost,
- * isConnectionLost…), or unwrap it as here so that runTransactionWithRetry sees the code.
- */
-export function goneawayErrorOf(error: unknown): unknown {
-  const cause = (error as { cause?: unknown } | null | undefined)?.cause;
-  return isGoneAwayError(cause) ? cause : error;
 }

@@ -57,6 +57,7 @@ export {
   isGoneAwayConfigError,
 } from './errors/goneaway-config-error.js';
 export {
+  findGoneAwayError,
   GoneAwayError,
   type GoneAwayErrorJson,
   type GoneAwayErrorOptions,

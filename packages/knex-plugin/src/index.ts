@@ -10,6 +10,7 @@ export {
   classify,
   DatabaseUnavailableError,
   type ErrorKind,
+  findGoneAwayError,
   GONEAWAY_CHANNEL,
   GONEAWAY_CODES,
   GoneAwayConfigError,

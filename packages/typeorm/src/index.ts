@@ -3,6 +3,7 @@ export {
   CommitOutcomeUnknownError,
   ConnectionLostError,
   DatabaseUnavailableError,
+  findGoneAwayError,
   GONEAWAY_CODES,
   type GoneAwayCode,
   GoneAwayConfigError,

@@ -81,6 +81,26 @@ export function isGoneAwayError(value: unknown): value is GoneAwayError {
   return isGoneAwayCode(readProperty(value, 'code'));
 }
 
+const MAX_WRAPPER_DEPTH = 8;
+
+/**
+ * goneaway's error itself, or the one a library wrapped (Drizzle's DrizzleQueryError keeps it as
+ * `cause`; others use `originalError`): the first goneaway error along the cause chain, at most 8
+ * deep, or undefined. The guards check only the value they are given (their type says what it is);
+ * `isTransactionLost(findGoneAwayError(error))` looks through wrappers.
+ */
+export function findGoneAwayError(value: unknown): GoneAwayError | undefined {
+  const seen = new Set<unknown>();
+  let node = value;
+  for (let depth = 0; depth < MAX_WRAPPER_DEPTH && typeof node === 'object' && node !== null; depth++) {
+    if (seen.has(node)) return undefined;
+    seen.add(node);
+    if (isGoneAwayError(node)) return node;
+    node = readProperty(node, 'cause') ?? readProperty(node, 'originalError');
+  }
+  return undefined;
+}
+
 /** Used by each guard: `value.code === code`, safely. */
 export function hasGoneAwayCode(value: unknown, code: GoneAwayCode): boolean {
   return readProperty(value, 'code') === code;

@@ -5,7 +5,7 @@ import { ConnectionLostError, isConnectionLost } from './connection-lost-error.j
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './database-unavailable-error.js';
 import { GONEAWAY_CODES } from './goneaway-codes.js';
 import { GoneAwayConfigError, isGoneAwayConfigError } from './goneaway-config-error.js';
-import { GoneAwayError, isGoneAwayError } from './goneaway-error.js';
+import { findGoneAwayError, GoneAwayError, isGoneAwayError } from './goneaway-error.js';
 import { isPacketTooLarge, PacketTooLargeError } from './packet-too-large-error.js';
 import { isTransactionLost, TransactionLostError } from './transaction-lost-error.js';
 
@@ -252,5 +252,29 @@ describe('ConnectionLostError for a read', () => {
     expect(error.message).toBe(
       'Connection lost while running a SELECT (`select * from `?` where `?` = ?`); it may or may not have run, so it was not retried. It only reads, so it is safe to run again.',
     );
+  });
+});
+
+describe('findGoneAwayError', () => {
+  it("finds goneaway's error itself, or through cause / originalError wrappers; the guards stay exact", () => {
+    const ours = new TransactionLostError({ cause: new Error('PROTOCOL_CONNECTION_LOST') });
+    expect(findGoneAwayError(ours)).toBe(ours);
+    const drizzle = Object.assign(new Error('Failed query: update …'), { cause: ours });
+    expect(findGoneAwayError(drizzle)).toBe(ours);
+    expect(isTransactionLost(drizzle)).toBe(false);
+    expect(isTransactionLost(findGoneAwayError(drizzle))).toBe(true);
+    expect(findGoneAwayError({ originalError: { cause: ours } })).toBe(ours);
+  });
+
+  it('gives undefined for anything else, a cycle, or a chain deeper than 8', () => {
+    expect(findGoneAwayError(undefined)).toBeUndefined();
+    expect(findGoneAwayError('GONEAWAY_TRANSACTION_LOST')).toBeUndefined();
+    expect(findGoneAwayError(new Error('x', { cause: new Error('y') }))).toBeUndefined();
+    const cycle: { cause?: unknown } = {};
+    cycle.cause = cycle;
+    expect(findGoneAwayError(cycle)).toBeUndefined();
+    let deep: unknown = new TransactionLostError({});
+    for (let i = 0; i < 8; i++) deep = { cause: deep };
+    expect(findGoneAwayError(deep)).toBeUndefined();
   });
 });

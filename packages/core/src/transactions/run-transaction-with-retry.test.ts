@@ -66,6 +66,18 @@ describe('runTransactionWithRetry', () => {
     ]);
   });
 
+  it("sees TRANSACTION_LOST through a library's wrapper (Drizzle's cause) and rethrows the wrapper untouched", async () => {
+    const wrapped = () => Object.assign(new Error('Failed query: update …'), { cause: lost() });
+    const { runOnce, runs } = transaction([wrapped]);
+    const { value } = await settle(runTransactionWithRetry(runOnce));
+    expect(value).toBe('attempt-2');
+    expect(runs).toEqual([1, 2]);
+
+    const last = wrapped();
+    const { error } = await settle(runTransactionWithRetry(() => Promise.reject(last), { maxAttempts: 1 }));
+    expect(error).toBe(last);
+  });
+
   it('stops at maxAttempts and rethrows the last error untouched', async () => {
     const last = deadlock();
     const { runOnce, runs } = transaction([deadlock, deadlock, () => last]);

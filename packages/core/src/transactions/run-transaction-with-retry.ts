@@ -2,6 +2,7 @@ import { classify } from '../classification/classify.js';
 import { readProperty } from '../classification/read-property.js';
 import { isCommitOutcomeUnknown } from '../errors/commit-outcome-unknown-error.js';
 import { GoneAwayConfigError } from '../errors/goneaway-config-error.js';
+import { findGoneAwayError } from '../errors/goneaway-error.js';
 import { isTransactionLost, TransactionLostError } from '../errors/transaction-lost-error.js';
 import { describeReceived } from '../policy/describe-received.js';
 import type { Policy } from '../policy/options.js';
@@ -92,18 +93,20 @@ export async function runTransactionWithRetry<T>(
       error = caught;
     }
 
+    // A wrapper (Drizzle's DrizzleQueryError) may carry goneaway's error as its cause.
+    const ours = findGoneAwayError(error);
     let reason: TransactionRetryReason;
-    if (isCommitOutcomeUnknown(error)) {
+    if (isCommitOutcomeUnknown(ours)) {
       if (options.resolveCommitOutcome === undefined) throw error;
-      const resolution = await options.resolveCommitOutcome(error, { attempt, signal });
+      const resolution = await options.resolveCommitOutcome(ours, { attempt, signal });
       if (resolution.outcome === 'committed') return resolution.value;
       if (resolution.outcome !== 'not-committed') throw error;
       if (attempt >= maxAttempts) {
         // Known rolled back, out of attempts: that is exactly what TRANSACTION_LOST tells the caller.
-        throw new TransactionLostError({ cause: error });
+        throw new TransactionLostError({ cause: ours });
       }
       reason = 'not-committed';
-    } else if (isTransactionLost(error)) {
+    } else if (isTransactionLost(ours)) {
       reason = 'transaction-lost';
     } else if (isDeadlock(error)) {
       reason = 'deadlock';
