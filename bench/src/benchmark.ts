@@ -4,6 +4,8 @@ import type { SourceState } from './source-state.js';
 export const BENCH_NAMES = [
   'overhead',
   'overhead-mysql2',
+  'overhead-typeorm',
+  'overhead-prisma',
   'restart',
   'idle-race',
   'half-open',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 
 export interface MachineInfo {
   readonly cores: number;
@@ -17,13 +18,31 @@ export interface MachineInfo {
 
 const require = createRequire(import.meta.url);
 
+function readManifest(path: string): { name?: string; version?: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+  } catch {
+    return undefined;
+  }
+}
+
 function packageVersion(name: string): string {
   try {
-    const path = require.resolve(`${name}/package.json`);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? 'unknown';
+    return readManifest(require.resolve(`${name}/package.json`))?.version ?? 'unknown';
   } catch {
-    return 'unknown';
+    // Its exports hide package.json (typeorm, mariadb): walk up from the entry point instead.
   }
+  try {
+    let dir = dirname(require.resolve(name));
+    while (dir !== dirname(dir)) {
+      const manifest = readManifest(join(dir, 'package.json'));
+      if (manifest?.name === name) return manifest.version ?? 'unknown';
+      dir = dirname(dir);
+    }
+  } catch {
+    // not installed
+  }
+  return 'unknown';
 }
 
 export function machineInfo(mariadbVersion: string): MachineInfo {
@@ -42,6 +61,12 @@ export function machineInfo(mariadbVersion: string): MachineInfo {
       mysql2: packageVersion('mysql2'),
       '@goneaway/knex': packageVersion('@goneaway/knex'),
       '@goneaway/mysql2': packageVersion('@goneaway/mysql2'),
+      typeorm: packageVersion('typeorm'),
+      '@goneaway/typeorm': packageVersion('@goneaway/typeorm'),
+      '@prisma/client': packageVersion('@prisma/client'),
+      '@prisma/adapter-mariadb': packageVersion('@prisma/adapter-mariadb'),
+      mariadb: packageVersion('mariadb'),
+      '@goneaway/prisma': packageVersion('@goneaway/prisma'),
     },
   };
 }

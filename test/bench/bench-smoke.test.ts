@@ -9,6 +9,8 @@ import { type IdleRaceConfig, idleRace } from '../../bench/src/benchmarks/idle-r
 import { BENCHMARKS } from '../../bench/src/benchmarks/index.js';
 import { type OverheadConfig, overhead } from '../../bench/src/benchmarks/overhead.js';
 import { type Mysql2OverheadConfig, overheadMysql2 } from '../../bench/src/benchmarks/overhead-mysql2.js';
+import { overheadPrisma, type PrismaOverheadConfig } from '../../bench/src/benchmarks/overhead-prisma.js';
+import { overheadTypeorm, type TypeormOverheadConfig } from '../../bench/src/benchmarks/overhead-typeorm.js';
 import { type PacketGuardConfig, packetGuard } from '../../bench/src/benchmarks/packet-guard.js';
 import { type RestartConfig, restart } from '../../bench/src/benchmarks/restart.js';
 import { type ScaleConfig, scale } from '../../bench/src/benchmarks/scale.js';
@@ -151,6 +153,66 @@ describe('bench smoke: each benchmark in a tiny configuration writes valid JSON'
     }
     expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
     expect(result.machine.versions['@goneaway/mysql2']).toMatch(/^\d+\.\d+/);
+  });
+
+  it('overhead-typeorm: two bare TypeORM DataSources and one through goneAwayTypeorm, each workload', async () => {
+    const config: TypeormOverheadConfig = {
+      workloads: ['select-1', 'find-20', 'insert', 'transaction'],
+      concurrency: [2],
+      rounds: 2,
+      segmentMs: 30,
+      rampMs: 5,
+      warmupMs: 20,
+      pool: { min: 0, max: 3 },
+    };
+    const result = await runTiny(overheadTypeorm, config);
+    const { rows } = result.summary;
+    expect(rows.map((row) => `${row.workload}×${row.concurrency}`)).toEqual([
+      'select-1×2',
+      'find-20×2',
+      'insert×2',
+      'transaction×2',
+    ]);
+    for (const row of rows) {
+      expect(row.bareOpsPerSecond).toBeGreaterThan(0);
+      expect(row.goneawayOpsPerSecond).toBeGreaterThan(0);
+      expect(row.goneawayCpuUsPerOp).toBeGreaterThan(0);
+      expect(row.errors).toBe(0);
+      expect(row.retries).toBe(0);
+    }
+    expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
+    expect(result.machine.versions.typeorm).toMatch(/^1\./);
+    expect(result.machine.versions['@goneaway/typeorm']).toMatch(/^\d+\.\d+/);
+  });
+
+  it('overhead-prisma: two Prisma clients on the bare adapter and one on withGoneaway, each workload', async () => {
+    const config: PrismaOverheadConfig = {
+      workloads: ['select-1', 'find-20', 'create', 'transaction'],
+      concurrency: [2],
+      rounds: 2,
+      segmentMs: 30,
+      rampMs: 5,
+      warmupMs: 20,
+      pool: { min: 0, max: 3 },
+    };
+    const result = await runTiny(overheadPrisma, config);
+    const { rows } = result.summary;
+    expect(rows.map((row) => `${row.workload}×${row.concurrency}`)).toEqual([
+      'select-1×2',
+      'find-20×2',
+      'create×2',
+      'transaction×2',
+    ]);
+    for (const row of rows) {
+      expect(row.bareOpsPerSecond).toBeGreaterThan(0);
+      expect(row.goneawayOpsPerSecond).toBeGreaterThan(0);
+      expect(row.goneawayCpuUsPerOp).toBeGreaterThan(0);
+      expect(row.errors).toBe(0);
+      expect(row.retries).toBe(0);
+    }
+    expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
+    expect(result.machine.versions['@prisma/client']).toMatch(/^7\./);
+    expect(result.machine.versions['@goneaway/prisma']).toMatch(/^\d+\.\d+/);
   });
 
   it.skipIf(!canControlServers)('restart: a bare and a goneaway run per cell, with a timeline', async () => {

@@ -3,6 +3,8 @@ import { halfOpen } from './half-open.js';
 import { idleRace } from './idle-race.js';
 import { overhead } from './overhead.js';
 import { overheadMysql2 } from './overhead-mysql2.js';
+import { overheadPrisma } from './overhead-prisma.js';
+import { overheadTypeorm } from './overhead-typeorm.js';
 import { packetGuard } from './packet-guard.js';
 import { restart } from './restart.js';
 import { scale } from './scale.js';
@@ -11,6 +13,8 @@ import { scale } from './scale.js';
 export const BENCHMARKS: readonly AnyBenchmark[] = [
   overhead as AnyBenchmark,
   overheadMysql2 as AnyBenchmark,
+  overheadTypeorm as AnyBenchmark,
+  overheadPrisma as AnyBenchmark,
   restart as AnyBenchmark,
   idleRace as AnyBenchmark,
   halfOpen as AnyBenchmark,
