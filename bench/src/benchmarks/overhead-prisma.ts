@@ -163,7 +163,8 @@ export const overheadPrisma: Benchmark<PrismaOverheadConfig, PrismaOverheadSumma
       ...spec,
       notes: [
         ...(spec.notes ?? []),
-        `Prisma 7 clients (prisma-client-js, model Item on table t) on new PrismaMariaDb(config), connectionLimit ${config.pool.max} on every side; goneaway: withGoneaway(new PrismaMariaDb(config)) with default options; pings counted after a ${config.rampMs} ms unmeasured ramp per segment. item.create and update each run an INSERT/UPDATE and a SELECT (MySQL has no RETURNING).`,
+        `Prisma 7 clients (prisma-client-js, model Item on table t) on new PrismaMariaDb(config), connectionLimit ${config.pool.max} on every side; goneaway: withGoneaway(new PrismaMariaDb(config)) with default options; pings counted after a ${config.rampMs} ms unmeasured ramp per segment. Statements per call, counted on the server: item.create is BEGIN, INSERT, SELECT, COMMIT (Prisma wraps it in a transaction; MySQL has no RETURNING); the interactive transaction is 8 (BEGIN, INSERT, SELECT, SELECT, UPDATE, SELECT, SELECT, COMMIT).`,
+        `×32 is more callers than connections (${config.pool.max}): a p50 ratio far below 1 beside a p99 ratio far above 1 means the pool served callers out of order, some running back to back while others waited.`,
       ],
     };
   },
