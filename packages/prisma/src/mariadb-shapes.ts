@@ -22,6 +22,8 @@ export interface MariadbPool {
   batch(sql: unknown, values?: unknown): Promise<unknown>;
   idleConnections(): number;
   totalConnections(): number;
+  /** Callers waiting for a connection. */
+  taskQueueSize(): number;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   off(event: 'error', listener: (error: unknown) => void): unknown;
 }

@@ -134,14 +134,19 @@ export class PrismaGoneawayInstance {
     });
   }
 
-  /** One acquire: an idle connection that passes validation, or a new one (through the gate). */
+  /**
+   * One acquire: a connection from mariadb's own pool that passes validation. Only a pool with no
+   * connection at all (a cold start, or every connection lost in an outage) connects through the
+   * single-flight gate; a busy pool's callers wait in mariadb's own queue, first come first served
+   * (through the gate, one at a time, they starved behind callers that found a connection idle).
+   */
   async acquire(pool: MariadbPool, signal?: AbortSignal, deadline?: number): Promise<MariadbConnection> {
     for (;;) {
       const proto = Object.getPrototypeOf(pool) as MariadbPool;
-      const creates = pool.idleConnections() === 0;
+      const creates = pool.totalConnections() === 0;
       const connection = creates
         ? await this.gate.connect(() => this.#adoptNew(pool, proto, deadline), { signal, deadline })
-        : await this.#rawAcquire(pool, proto, deadline);
+        : await this.#queuedAcquire(pool, proto, deadline);
       const state = await this.#stateOf(connection);
       const verdict = this.validator.validate(shim(connection), state);
       if (verdict === true || (verdict !== false && (await verdict))) return connection;
@@ -158,6 +163,23 @@ export class PrismaGoneawayInstance {
     } catch (error) {
       connection?.destroy();
       // Nothing of the application's was sent on a connection that never finished connecting.
+      throw markConnectPhase(error);
+    }
+  }
+
+  /**
+   * mariadb hands an idle connection to whoever asks first, and serves its queue of waiting callers
+   * only on the next tick after a release: a caller whose next statement follows its release within
+   * the same run of promise callbacks would take the connection back every time, and the queued
+   * callers wait until mariadb's acquireTimeout fails them. While callers are queued, ask on a later
+   * tick than the one that serves them (a tick, not a macrotask: a connection never waits idle).
+   * Nothing was sent on a connection that could not be acquired.
+   */
+  async #queuedAcquire(pool: MariadbPool, proto: MariadbPool, deadline?: number): Promise<MariadbConnection> {
+    if (pool.taskQueueSize() > 0) await new Promise<void>((resolve) => process.nextTick(resolve));
+    try {
+      return await this.#rawAcquire(pool, proto, deadline);
+    } catch (error) {
       throw markConnectPhase(error);
     }
   }
