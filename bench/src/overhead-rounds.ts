@@ -2,7 +2,8 @@ import { type Check, type TableSpec, verdictCell } from './benchmark.js';
 import { interleavedOrder } from './interleave.js';
 import { median, percentile, percentileOfSorted, round } from './sample-stats.js';
 
-// The measuring loop, summary and table shared by the overhead benchmarks (knex and @goneaway/mysql2):
+// The presets, measuring loop, summary and table shared by the overhead benchmarks (knex, mysql2,
+// TypeORM, Prisma):
 // two bare instances of the library (their ratio is the noise floor) and one with goneaway, in the same
 // process, interleaved in short rounds.
 
@@ -22,6 +23,29 @@ export interface OverheadConfig<W extends string = string> {
   /** Unmeasured run per side before a cell's first round (JIT, pool connections, buffer pool). */
   readonly warmupMs: number;
   readonly pool: { readonly min: number; readonly max: number };
+}
+
+/**
+ * The presets every overhead benchmark runs: the same rounds, segments and ramps, so the tables of
+ * the four libraries compare; only the workloads and the pool differ. Many short rounds rather than
+ * a few long ones: on a shared machine the noise comes in bursts of hundreds of ms, which then hit
+ * the three sides of a round alike, and the median over many rounds settles. Two other sides'
+ * segments (2 × (ramp + segment)) stay under goneaway's 500 ms bypass window.
+ */
+export function overheadPresets<W extends string>(
+  workloads: readonly W[],
+  pool: OverheadConfig['pool'],
+): { readonly full: OverheadConfig<W>; readonly quick: OverheadConfig<W> } {
+  const full: OverheadConfig<W> = {
+    workloads,
+    concurrency: [1, 8, 32],
+    rounds: 20,
+    segmentMs: 100,
+    rampMs: 15,
+    warmupMs: 300,
+    pool,
+  };
+  return { full, quick: { ...full, rounds: 6, segmentMs: 50, rampMs: 10, warmupMs: 80 } };
 }
 
 /** Target of the issue: goneaway costs nothing when all is well. */
@@ -148,7 +172,7 @@ async function runSegment(
 }
 
 /** Every cell (workload × concurrency): a warm-up per side, then `rounds` interleaved rounds. */
-export async function runOverheadCells<W extends string>(
+async function runOverheadCells<W extends string>(
   sides: ReadonlyMap<Runner, OverheadSide<W>>,
   config: OverheadConfig<W>,
   titles: Readonly<Record<W, string>>,
@@ -207,6 +231,21 @@ function ratioSummary(ratios: readonly number[]): RatioSummary {
     p25: round(percentile(ratios, 25), 4),
     p75: round(percentile(ratios, 75), 4),
   };
+}
+
+/**
+ * Every cell, then what an overhead benchmark reports: the rows against the targets, the checks and
+ * the raw samples.
+ */
+export async function measureOverhead<W extends string>(
+  sides: ReadonlyMap<Runner, OverheadSide<W>>,
+  config: OverheadConfig<W>,
+  titles: Readonly<Record<W, string>>,
+  progress: (text: string) => void,
+): Promise<{ checks: Check[]; summary: OverheadSummary<W>; samples: SegmentSample<W>[] }> {
+  const { rows, samples } = await runOverheadCells(sides, config, titles, progress);
+  const summary: OverheadSummary<W> = { rows, throughputTarget: THROUGHPUT_TARGET, p99Target: P99_TARGET };
+  return { checks: overheadChecks(rows, titles), summary, samples };
 }
 
 /** The tables both overhead benchmarks write to: 200 rows to read, and one to insert into. */
@@ -282,7 +321,7 @@ function summarizeCell<W extends string>(
   };
 }
 
-export function overheadChecks<W extends string>(
+function overheadChecks<W extends string>(
   rows: readonly OverheadRow<W>[],
   titles: Readonly<Record<W, string>>,
 ): Check[] {

@@ -5,17 +5,15 @@ import mysql2Promise, { type Pool } from 'mysql2/promise';
 import type { Benchmark } from '../benchmark.js';
 import {
   createOverheadTables,
+  measureOverhead,
   type OverheadConfig,
   type OverheadRow,
   type OverheadSide,
   type OverheadSummary,
-  overheadChecks,
+  overheadPresets,
   overheadTable,
-  P99_TARGET,
   type Runner,
-  runOverheadCells,
   type SegmentSample,
-  THROUGHPUT_TARGET,
 } from '../overhead-rounds.js';
 
 // The same measurement as the knex overhead benchmark, for @goneaway/mysql2: a bare mysql2 pool (two
@@ -35,24 +33,8 @@ export type Mysql2OverheadSummary = OverheadSummary<Mysql2WorkloadName>;
 export type Mysql2OverheadRow = OverheadRow<Mysql2WorkloadName>;
 export type Mysql2SegmentSample = SegmentSample<Mysql2WorkloadName>;
 
-const FULL: Mysql2OverheadConfig = {
-  workloads: MYSQL2_WORKLOADS,
-  concurrency: [1, 8, 32],
-  rounds: 20,
-  segmentMs: 100,
-  rampMs: 15,
-  warmupMs: 300,
-  // mysql2 has no minimum: connectionLimit is max.
-  pool: { min: 0, max: 10 },
-};
-
-const QUICK: Mysql2OverheadConfig = {
-  ...FULL,
-  rounds: 6,
-  segmentMs: 50,
-  rampMs: 10,
-  warmupMs: 80,
-};
+// mysql2 has no minimum: connectionLimit is max.
+const { full: FULL, quick: QUICK } = overheadPresets(MYSQL2_WORKLOADS, { min: 0, max: 10 });
 
 const TITLES: Record<Mysql2WorkloadName, string> = {
   'select-1': 'pool.query select 1',
@@ -150,13 +132,8 @@ export const overheadMysql2: Benchmark<Mysql2OverheadConfig, Mysql2OverheadSumma
         ['bare-2', make(false)],
         ['goneaway', make(true)],
       ]);
-      const { rows, samples } = await runOverheadCells(sides, config, TITLES, context.progress);
-      const summary: Mysql2OverheadSummary = {
-        rows,
-        throughputTarget: THROUGHPUT_TARGET,
-        p99Target: P99_TARGET,
-      };
-      return { mariadbVersion, checks: overheadChecks(rows, TITLES), summary, samples };
+      const measured = await measureOverhead(sides, config, TITLES, context.progress);
+      return { mariadbVersion, ...measured };
     } finally {
       await Promise.allSettled(pools.map((pool) => pool.end()));
       await server.destroy();

@@ -4,17 +4,15 @@ import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { CREATE_ITEMS_TABLE, generatePrismaClient } from '../../../examples/prisma/generate-client.js';
 import type { Benchmark } from '../benchmark.js';
 import {
+  measureOverhead,
   type OverheadConfig,
   type OverheadRow,
   type OverheadSide,
   type OverheadSummary,
-  overheadChecks,
+  overheadPresets,
   overheadTable,
-  P99_TARGET,
   type Runner,
-  runOverheadCells,
   type SegmentSample,
-  THROUGHPUT_TARGET,
 } from '../overhead-rounds.js';
 
 // The same measurement as the knex overhead benchmark, for @goneaway/prisma: Prisma 7 on a bare
@@ -29,24 +27,8 @@ export type PrismaOverheadSummary = OverheadSummary<PrismaWorkloadName>;
 export type PrismaOverheadRow = OverheadRow<PrismaWorkloadName>;
 export type PrismaSegmentSample = SegmentSample<PrismaWorkloadName>;
 
-const FULL: PrismaOverheadConfig = {
-  workloads: PRISMA_WORKLOADS,
-  concurrency: [1, 8, 32],
-  rounds: 20,
-  segmentMs: 100,
-  rampMs: 15,
-  warmupMs: 300,
-  // The adapter's connectionLimit (mariadb's pool keeps them all open: minimumIdle defaults to it).
-  pool: { min: 0, max: 10 },
-};
-
-const QUICK: PrismaOverheadConfig = {
-  ...FULL,
-  rounds: 6,
-  segmentMs: 50,
-  rampMs: 10,
-  warmupMs: 80,
-};
+// The adapter's connectionLimit (mariadb's pool keeps them all open: minimumIdle defaults to it).
+const { full: FULL, quick: QUICK } = overheadPresets(PRISMA_WORKLOADS, { min: 0, max: 10 });
 
 const TITLES: Record<PrismaWorkloadName, string> = {
   'select-1': '$queryRawUnsafe select 1',
@@ -143,13 +125,8 @@ export const overheadPrisma: Benchmark<PrismaOverheadConfig, PrismaOverheadSumma
         ['bare-2', await make(false)],
         ['goneaway', await make(true)],
       ]);
-      const { rows, samples } = await runOverheadCells(sides, config, TITLES, context.progress);
-      const summary: PrismaOverheadSummary = {
-        rows,
-        throughputTarget: THROUGHPUT_TARGET,
-        p99Target: P99_TARGET,
-      };
-      return { mariadbVersion, checks: overheadChecks(rows, TITLES), summary, samples };
+      const measured = await measureOverhead(sides, config, TITLES, context.progress);
+      return { mariadbVersion, ...measured };
     } finally {
       await Promise.allSettled(clients.map((prisma) => prisma.$disconnect()));
       await server.destroy();

@@ -4,17 +4,15 @@ import { DataSource, EntitySchema, LessThanOrEqual } from 'typeorm';
 import type { Benchmark } from '../benchmark.js';
 import {
   createOverheadTables,
+  measureOverhead,
   type OverheadConfig,
   type OverheadRow,
   type OverheadSide,
   type OverheadSummary,
-  overheadChecks,
+  overheadPresets,
   overheadTable,
-  P99_TARGET,
   type Runner,
-  runOverheadCells,
   type SegmentSample,
-  THROUGHPUT_TARGET,
 } from '../overhead-rounds.js';
 
 // The same measurement as the knex overhead benchmark, for @goneaway/typeorm: a bare TypeORM 1.x
@@ -28,24 +26,8 @@ export type TypeormOverheadSummary = OverheadSummary<TypeormWorkloadName>;
 export type TypeormOverheadRow = OverheadRow<TypeormWorkloadName>;
 export type TypeormSegmentSample = SegmentSample<TypeormWorkloadName>;
 
-const FULL: TypeormOverheadConfig = {
-  workloads: TYPEORM_WORKLOADS,
-  concurrency: [1, 8, 32],
-  rounds: 20,
-  segmentMs: 100,
-  rampMs: 15,
-  warmupMs: 300,
-  // TypeORM's poolSize is mysql2's connectionLimit: no minimum.
-  pool: { min: 0, max: 10 },
-};
-
-const QUICK: TypeormOverheadConfig = {
-  ...FULL,
-  rounds: 6,
-  segmentMs: 50,
-  rampMs: 10,
-  warmupMs: 80,
-};
+// TypeORM's poolSize is mysql2's connectionLimit: no minimum.
+const { full: FULL, quick: QUICK } = overheadPresets(TYPEORM_WORKLOADS, { min: 0, max: 10 });
 
 const TITLES: Record<TypeormWorkloadName, string> = {
   'select-1': 'dataSource.query select 1',
@@ -167,13 +149,8 @@ export const overheadTypeorm: Benchmark<
         ['bare-2', await make(false)],
         ['goneaway', await make(true)],
       ]);
-      const { rows, samples } = await runOverheadCells(sides, config, TITLES, context.progress);
-      const summary: TypeormOverheadSummary = {
-        rows,
-        throughputTarget: THROUGHPUT_TARGET,
-        p99Target: P99_TARGET,
-      };
-      return { mariadbVersion, checks: overheadChecks(rows, TITLES), summary, samples };
+      const measured = await measureOverhead(sides, config, TITLES, context.progress);
+      return { mariadbVersion, ...measured };
     } finally {
       await Promise.allSettled(
         dataSources.map((dataSource) =>

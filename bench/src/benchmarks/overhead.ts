@@ -8,12 +8,12 @@ import {
   type OverheadRow as GenericOverheadRow,
   type OverheadSummary as GenericOverheadSummary,
   type SegmentSample as GenericSegmentSample,
+  measureOverhead,
   type OverheadSide,
-  overheadChecks,
+  overheadPresets,
   overheadTable,
   P99_TARGET,
   type Runner,
-  runOverheadCells,
   THROUGHPUT_TARGET,
 } from '../overhead-rounds.js';
 
@@ -27,26 +27,7 @@ export type SegmentSample = GenericSegmentSample<WorkloadName>;
 export type OverheadRow = GenericOverheadRow<WorkloadName>;
 export type OverheadSummary = GenericOverheadSummary<WorkloadName>;
 
-// Many short rounds rather than a few long ones: on a shared machine the noise comes in bursts of
-// hundreds of ms, which then hit the three sides of a round alike, and the median over many rounds
-// settles. Two other sides' segments (2 × (ramp + segment)) stay under goneaway's 500 ms bypass window.
-const FULL: OverheadConfig = {
-  workloads: WORKLOADS,
-  concurrency: [1, 8, 32],
-  rounds: 20,
-  segmentMs: 100,
-  rampMs: 15,
-  warmupMs: 300,
-  pool: { min: 2, max: 10 },
-};
-
-const QUICK: OverheadConfig = {
-  ...FULL,
-  rounds: 6,
-  segmentMs: 50,
-  rampMs: 10,
-  warmupMs: 80,
-};
+const { full: FULL, quick: QUICK } = overheadPresets(WORKLOADS, { min: 2, max: 10 });
 
 const WORKLOAD_TITLES: Record<WorkloadName, string> = {
   'select-1': 'select 1',
@@ -97,14 +78,13 @@ export const overhead: Benchmark<OverheadConfig, OverheadSummary, SegmentSample[
       sides.set('bare', makeKnex('bare', server.connection, pool));
       sides.set('bare-2', makeKnex('bare', server.connection, pool));
       sides.set('goneaway', makeKnex('goneaway', server.connection, pool));
-      const { rows, samples } = await runOverheadCells(
+      const measured = await measureOverhead(
         new Map([...sides].map(([runner, bench]) => [runner, sideOf(bench)])),
         config,
         WORKLOAD_TITLES,
         context.progress,
       );
-      const summary: OverheadSummary = { rows, throughputTarget: THROUGHPUT_TARGET, p99Target: P99_TARGET };
-      return { mariadbVersion, checks: overheadChecks(rows, WORKLOAD_TITLES), summary, samples };
+      return { mariadbVersion, ...measured };
     } finally {
       await Promise.allSettled([...sides.values()].map((side) => side.destroy()));
       await server.destroy();
