@@ -8,13 +8,18 @@ import { type HalfOpenConfig, halfOpen } from '../../bench/src/benchmarks/half-o
 import { type IdleRaceConfig, idleRace } from '../../bench/src/benchmarks/idle-race.js';
 import { BENCHMARKS } from '../../bench/src/benchmarks/index.js';
 import { type OverheadConfig, overhead } from '../../bench/src/benchmarks/overhead.js';
-import { type Mysql2OverheadConfig, overheadMysql2 } from '../../bench/src/benchmarks/overhead-mysql2.js';
-import { overheadPrisma, type PrismaOverheadConfig } from '../../bench/src/benchmarks/overhead-prisma.js';
-import { overheadTypeorm, type TypeormOverheadConfig } from '../../bench/src/benchmarks/overhead-typeorm.js';
+import { overheadMysql2 } from '../../bench/src/benchmarks/overhead-mysql2.js';
+import { overheadPrisma } from '../../bench/src/benchmarks/overhead-prisma.js';
+import { overheadTypeorm } from '../../bench/src/benchmarks/overhead-typeorm.js';
 import { type PacketGuardConfig, packetGuard } from '../../bench/src/benchmarks/packet-guard.js';
 import { type RestartConfig, restart } from '../../bench/src/benchmarks/restart.js';
 import { type ScaleConfig, scale } from '../../bench/src/benchmarks/scale.js';
 import { BenchUsageError, parseBenchArgs } from '../../bench/src/cli-options.js';
+import type {
+  OverheadConfig as AdapterOverheadConfig,
+  OverheadSummary,
+  SegmentSample,
+} from '../../bench/src/overhead-rounds.js';
 import { renderMarkdown } from '../../bench/src/render-markdown.js';
 import { renderResult } from '../../bench/src/render-table.js';
 import { readResults, runBenchmark } from '../../bench/src/run-benchmark.js';
@@ -51,6 +56,37 @@ async function runTiny<C, S, T>(benchmark: Benchmark<C, S, T>, config: C): Promi
   for (const row of table.rows) expect(row).toHaveLength(table.head.length);
   expect(renderResult(benchmark as never, written as BenchResult)).toContain(benchmark.title);
   return written;
+}
+
+/**
+ * An adapter's overhead benchmark in a tiny configuration (2 callers, 2 rounds, 3 connections): one
+ * row per workload in order, both sides measured, no error and no retry, three runners per round.
+ */
+async function runTinyAdapterOverhead<W extends string>(
+  benchmark: Benchmark<AdapterOverheadConfig<W>, OverheadSummary<W>, SegmentSample<W>[]>,
+  workloads: readonly W[],
+): Promise<BenchResult<AdapterOverheadConfig<W>, OverheadSummary<W>, SegmentSample<W>[]>> {
+  const config: AdapterOverheadConfig<W> = {
+    workloads,
+    concurrency: [2],
+    rounds: 2,
+    segmentMs: 30,
+    rampMs: 5,
+    warmupMs: 20,
+    pool: { min: 0, max: 3 },
+  };
+  const result = await runTiny(benchmark, config);
+  const { rows } = result.summary;
+  expect(rows.map((row) => `${row.workload}×${row.concurrency}`)).toEqual(workloads.map((w) => `${w}×2`));
+  for (const row of rows) {
+    expect(row.bareOpsPerSecond).toBeGreaterThan(0);
+    expect(row.goneawayOpsPerSecond).toBeGreaterThan(0);
+    expect(row.goneawayCpuUsPerOp).toBeGreaterThan(0);
+    expect(row.errors).toBe(0);
+    expect(row.retries).toBe(0);
+  }
+  expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
+  return result;
 }
 
 function expectEnvelope(result: BenchResult<unknown, unknown, unknown>, name: string, config: unknown): void {
@@ -127,90 +163,33 @@ describe('bench smoke: each benchmark in a tiny configuration writes valid JSON'
   });
 
   it('overhead-mysql2: a bare mysql2 pool, a second one and a wrapMysql2 pool, each workload', async () => {
-    const config: Mysql2OverheadConfig = {
-      workloads: ['select-1', 'execute', 'held', 'transaction'],
-      concurrency: [2],
-      rounds: 2,
-      segmentMs: 30,
-      rampMs: 5,
-      warmupMs: 20,
-      pool: { min: 0, max: 3 },
-    };
-    const result = await runTiny(overheadMysql2, config);
-    const { rows } = result.summary;
-    expect(rows.map((row) => `${row.workload}×${row.concurrency}`)).toEqual([
-      'select-1×2',
-      'execute×2',
-      'held×2',
-      'transaction×2',
+    const result = await runTinyAdapterOverhead(overheadMysql2, [
+      'select-1',
+      'execute',
+      'held',
+      'transaction',
     ]);
-    for (const row of rows) {
-      expect(row.bareOpsPerSecond).toBeGreaterThan(0);
-      expect(row.goneawayOpsPerSecond).toBeGreaterThan(0);
-      expect(row.goneawayCpuUsPerOp).toBeGreaterThan(0);
-      expect(row.errors).toBe(0);
-      expect(row.retries).toBe(0);
-    }
-    expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
     expect(result.machine.versions['@goneaway/mysql2']).toMatch(/^\d+\.\d+/);
   });
 
   it('overhead-typeorm: two bare TypeORM DataSources and one through goneAwayTypeorm, each workload', async () => {
-    const config: TypeormOverheadConfig = {
-      workloads: ['select-1', 'find-20', 'insert', 'transaction'],
-      concurrency: [2],
-      rounds: 2,
-      segmentMs: 30,
-      rampMs: 5,
-      warmupMs: 20,
-      pool: { min: 0, max: 3 },
-    };
-    const result = await runTiny(overheadTypeorm, config);
-    const { rows } = result.summary;
-    expect(rows.map((row) => `${row.workload}×${row.concurrency}`)).toEqual([
-      'select-1×2',
-      'find-20×2',
-      'insert×2',
-      'transaction×2',
+    const result = await runTinyAdapterOverhead(overheadTypeorm, [
+      'select-1',
+      'find-20',
+      'insert',
+      'transaction',
     ]);
-    for (const row of rows) {
-      expect(row.bareOpsPerSecond).toBeGreaterThan(0);
-      expect(row.goneawayOpsPerSecond).toBeGreaterThan(0);
-      expect(row.goneawayCpuUsPerOp).toBeGreaterThan(0);
-      expect(row.errors).toBe(0);
-      expect(row.retries).toBe(0);
-    }
-    expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
     expect(result.machine.versions.typeorm).toMatch(/^1\./);
     expect(result.machine.versions['@goneaway/typeorm']).toMatch(/^\d+\.\d+/);
   });
 
   it('overhead-prisma: two Prisma clients on the bare adapter and one on withGoneaway, each workload', async () => {
-    const config: PrismaOverheadConfig = {
-      workloads: ['select-1', 'find-20', 'create', 'transaction'],
-      concurrency: [2],
-      rounds: 2,
-      segmentMs: 30,
-      rampMs: 5,
-      warmupMs: 20,
-      pool: { min: 0, max: 3 },
-    };
-    const result = await runTiny(overheadPrisma, config);
-    const { rows } = result.summary;
-    expect(rows.map((row) => `${row.workload}×${row.concurrency}`)).toEqual([
-      'select-1×2',
-      'find-20×2',
-      'create×2',
-      'transaction×2',
+    const result = await runTinyAdapterOverhead(overheadPrisma, [
+      'select-1',
+      'find-20',
+      'create',
+      'transaction',
     ]);
-    for (const row of rows) {
-      expect(row.bareOpsPerSecond).toBeGreaterThan(0);
-      expect(row.goneawayOpsPerSecond).toBeGreaterThan(0);
-      expect(row.goneawayCpuUsPerOp).toBeGreaterThan(0);
-      expect(row.errors).toBe(0);
-      expect(row.retries).toBe(0);
-    }
-    expect(result.samples).toHaveLength(rows.length * config.rounds * 3);
     expect(result.machine.versions['@prisma/client']).toMatch(/^7\./);
     expect(result.machine.versions['@goneaway/prisma']).toMatch(/^\d+\.\d+/);
   });
