@@ -5,6 +5,7 @@ import { int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import { drizzle } from 'drizzle-orm/mysql2';
 import mysql2 from 'mysql2/promise';
 import { codeOf } from '../shared/sessions.js';
+import type { TransferExampleOptions, TransferExampleReport } from '../shared/transfer-example.js';
 
 // Drizzle on a wrapMysql2 pool: the pool is handed to drizzle() exactly as a bare one would be. Reads
 // and writes, then a transfer in db.transaction (Drizzle holds one connection for all of it), run again
@@ -16,30 +17,8 @@ export const accounts = mysqlTable('drizzle_example_accounts', {
   balance: int('balance').notNull(),
 });
 
-export interface DrizzleExampleOptions {
-  /** A bare mysql2 pool instead of the wrapped one (the control in the test). */
-  readonly bare?: boolean;
-  /** Runs while the pool's connections sit idle after the first reads (where the test KILLs them). */
-  readonly whileIdle?: () => Promise<void>;
-  /**
-   * Runs inside the transfer, between its debit and its credit, with the session id of the
-   * transaction's connection and the attempt (where the test KILLs that session).
-   */
-  readonly insideTransaction?: (sessionId: number, attempt: number) => Promise<void>;
-}
-
-export interface DrizzleExampleReport {
-  readonly balances: ReadonlyArray<{ readonly id: number; readonly owner: string; readonly balance: number }>;
-  /** Runs of the transfer: 1, or 2 after a lost transaction. */
-  readonly transferAttempts: number;
-  /** The code of each run that was lost (GONEAWAY_TRANSACTION_LOST). */
-  readonly lostCodes: readonly string[];
-  /** connection_id() at the start and the end of the transfer that committed: one session throughout. */
-  readonly transferSessions: readonly number[];
-  /** Connections the pool handed out during that transfer, and whether it got the same object back. */
-  readonly transferAcquires: number;
-  readonly releasedSameConnection: boolean;
-}
+export type DrizzleExampleOptions = TransferExampleOptions;
+export type DrizzleExampleReport = TransferExampleReport;
 
 export async function run(url: string, options: DrizzleExampleOptions = {}): Promise<DrizzleExampleReport> {
   const mysql = options.bare ? mysql2 : wrapMysql2(mysql2);

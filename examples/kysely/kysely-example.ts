@@ -3,6 +3,7 @@ import { wrapMysql2 } from '@goneaway/mysql2';
 import { type Generated, Kysely, MysqlDialect, sql } from 'kysely';
 import mysql2 from 'mysql2';
 import { codeOf } from '../shared/sessions.js';
+import type { TransferExampleOptions, TransferExampleReport } from '../shared/transfer-example.js';
 
 // Kysely on a wrapMysql2 pool: MysqlDialect takes the callback pool, as it would a bare one. Kysely
 // acquires a connection for every statement (goneaway validates each hand-out) and holds one for a
@@ -24,30 +25,11 @@ export interface ExampleDatabase {
   kysely_example_transfers: TransfersTable;
 }
 
-export interface KyselyExampleOptions {
-  /** A bare mysql2 pool instead of the wrapped one (the control in the test). */
-  readonly bare?: boolean;
-  /** Runs while the pool's connections sit idle after the first reads (where the test KILLs them). */
-  readonly whileIdle?: () => Promise<void>;
-  /**
-   * Runs inside the transfer, between its debit and its credit, with the session id of the
-   * transaction's connection and the attempt (where the test KILLs that session).
-   */
-  readonly insideTransaction?: (sessionId: number, attempt: number) => Promise<void>;
-}
+export type KyselyExampleOptions = TransferExampleOptions;
 
-export interface KyselyExampleReport {
-  readonly balances: ReadonlyArray<{ readonly id: number; readonly owner: string; readonly balance: number }>;
+export interface KyselyExampleReport extends TransferExampleReport {
   /** Rows of the transfer log: 1 however many runs the transfer took. */
   readonly transfers: number;
-  readonly transferAttempts: number;
-  /** The code of each run that was lost (GONEAWAY_TRANSACTION_LOST). */
-  readonly lostCodes: readonly string[];
-  /** connection_id() at the start and the end of the transfer that committed: one session throughout. */
-  readonly transferSessions: readonly number[];
-  /** Connections the pool handed out during that transfer, and whether it got the same object back. */
-  readonly transferAcquires: number;
-  readonly releasedSameConnection: boolean;
 }
 
 export async function run(url: string, options: KyselyExampleOptions = {}): Promise<KyselyExampleReport> {
