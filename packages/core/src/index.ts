@@ -32,6 +32,7 @@ export {
   type PingOutcome,
   pingWithTimeout,
 } from './connections/ping-with-timeout.js';
+export { createPoolRuntime, type PoolRuntime } from './connections/pool-runtime.js';
 export { PooledConnectionState } from './connections/pooled-connection-state.js';
 
 // Errors and guards

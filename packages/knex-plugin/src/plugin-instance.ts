@@ -1,9 +1,8 @@
 import {
   type Classification,
-  ConnectionValidator,
+  type ConnectionValidator,
   classify,
-  createEventHub,
-  createRetryEngine,
+  createPoolRuntime,
   deriveConnectionLimits,
   type EventHub,
   type EvictionReason,
@@ -12,7 +11,7 @@ import {
   markConnectPhase,
   type Policy,
   PooledConnectionState,
-  ReconnectGate,
+  type ReconnectGate,
   type RetryEngine,
   readServerLimits,
   reportEviction,
@@ -49,12 +48,11 @@ export class KnexPluginInstance {
   #lastLimitsKey: string | undefined;
 
   constructor(readonly policy: Policy) {
-    this.hub = createEventHub(policy.name);
-    this.retry = createRetryEngine(policy, this.hub);
-    this.gate = new ReconnectGate(policy);
-    this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
-      this.evict(state, reason, classification),
-    );
+    const runtime = createPoolRuntime(policy);
+    this.hub = runtime.hub;
+    this.retry = runtime.retry;
+    this.gate = runtime.gate;
+    this.validator = runtime.validator;
   }
 
   /** afterCreate: keepalive, the server's limits (one round trip) and an error listener. */

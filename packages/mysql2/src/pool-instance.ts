@@ -1,12 +1,11 @@
 import {
   assertPacketFits,
   ConnectionLostError,
-  ConnectionValidator,
+  type ConnectionValidator,
   classify,
   commandPacketBytes,
   connectionIsGone,
-  createEventHub,
-  createRetryEngine,
+  createPoolRuntime,
   deriveConnectionLimits,
   describeSql,
   type EventHub,
@@ -17,7 +16,7 @@ import {
   type Policy,
   PooledConnectionState,
   queryBytesCeiling,
-  ReconnectGate,
+  type ReconnectGate,
   type RetryEngine,
   readServerLimits,
   reportEviction,
@@ -105,12 +104,11 @@ export class Mysql2PoolInstance {
   #limitsReported = false;
 
   constructor(readonly policy: Policy) {
-    this.hub = createEventHub(policy.name);
-    this.retry = createRetryEngine(policy, this.hub);
-    this.gate = new ReconnectGate(policy);
-    this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
-      reportEviction(this.hub, state, reason, classification),
-    );
+    const runtime = createPoolRuntime(policy);
+    this.hub = runtime.hub;
+    this.retry = runtime.retry;
+    this.gate = runtime.gate;
+    this.validator = runtime.validator;
   }
 
   /** pool.getConnection(): a validated connection, an outage waited out within the budget. */

@@ -1,11 +1,10 @@
 import {
   assertPacketFits,
   ConnectionLostError,
-  ConnectionValidator,
+  type ConnectionValidator,
   classify,
   connectionIsGone,
-  createEventHub,
-  createRetryEngine,
+  createPoolRuntime,
   deriveConnectionLimits,
   describeSql,
   type EventHub,
@@ -15,10 +14,9 @@ import {
   markConnectPhase,
   type Policy,
   PooledConnectionState,
-  ReconnectGate,
+  type ReconnectGate,
   type RetryEngine,
   readServerLimits,
-  reportEviction,
   transactionBoundary,
   transactionLossError,
   type ValidatableConnection,
@@ -62,12 +60,11 @@ export class PrismaGoneawayInstance {
   #limitsReported = false;
 
   constructor(readonly policy: Policy) {
-    this.hub = createEventHub(policy.name);
-    this.retry = createRetryEngine(policy, this.hub);
-    this.gate = new ReconnectGate(policy);
-    this.validator = new ConnectionValidator(policy, (state, reason, classification) =>
-      reportEviction(this.hub, state, reason, classification),
-    );
+    const runtime = createPoolRuntime(policy);
+    this.hub = runtime.hub;
+    this.retry = runtime.retry;
+    this.gate = runtime.gate;
+    this.validator = runtime.validator;
   }
 
   /**
