@@ -10,3 +10,21 @@ export function readProperty(value: unknown, key: string | symbol): unknown {
     return undefined;
   }
 }
+
+const MAX_WRAPPER_DEPTH = 8;
+
+/**
+ * The value and the errors it wraps, one after another along `cause` (else `originalError`): at most
+ * 8 objects, ending early at a primitive or a cycle. What a library's wrapper (Drizzle's
+ * DrizzleQueryError, a user's own) hides of the driver's or goneaway's error.
+ */
+export function* causeChain(value: unknown): Generator<object> {
+  const seen = new Set<unknown>();
+  let node = value;
+  for (let depth = 0; depth < MAX_WRAPPER_DEPTH && typeof node === 'object' && node !== null; depth++) {
+    if (seen.has(node)) return;
+    seen.add(node);
+    yield node;
+    node = readProperty(node, 'cause') ?? readProperty(node, 'originalError');
+  }
+}

@@ -1,5 +1,5 @@
 import type { Classification } from '../classification/classification.js';
-import { readProperty } from '../classification/read-property.js';
+import { causeChain, readProperty } from '../classification/read-property.js';
 import { describeError, type SafeErrorSummary } from '../redaction/describe-error.js';
 import { type GoneAwayCode, isGoneAwayCode } from './goneaway-codes.js';
 
@@ -81,8 +81,6 @@ export function isGoneAwayError(value: unknown): value is GoneAwayError {
   return isGoneAwayCode(readProperty(value, 'code'));
 }
 
-const MAX_WRAPPER_DEPTH = 8;
-
 /**
  * goneaway's error itself, or the one a library wrapped (Drizzle's DrizzleQueryError keeps it as
  * `cause`; others use `originalError`): the first goneaway error along the cause chain, at most 8
@@ -90,14 +88,7 @@ const MAX_WRAPPER_DEPTH = 8;
  * `isTransactionLost(findGoneAwayError(error))` looks through wrappers.
  */
 export function findGoneAwayError(value: unknown): GoneAwayError | undefined {
-  const seen = new Set<unknown>();
-  let node = value;
-  for (let depth = 0; depth < MAX_WRAPPER_DEPTH && typeof node === 'object' && node !== null; depth++) {
-    if (seen.has(node)) return undefined;
-    seen.add(node);
-    if (isGoneAwayError(node)) return node;
-    node = readProperty(node, 'cause') ?? readProperty(node, 'originalError');
-  }
+  for (const node of causeChain(value)) if (isGoneAwayError(node)) return node;
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import { classify } from '../classification/classify.js';
-import { readProperty } from '../classification/read-property.js';
+import { causeChain, readProperty } from '../classification/read-property.js';
 import { isCommitOutcomeUnknown } from '../errors/commit-outcome-unknown-error.js';
 import { GoneAwayConfigError } from '../errors/goneaway-config-error.js';
 import { findGoneAwayError } from '../errors/goneaway-error.js';
@@ -59,7 +59,6 @@ export interface TransactionRetryOptions<T> {
 }
 
 const DEADLOCK_ERRNO = 1213;
-const MAX_CAUSE_DEPTH = 8;
 
 /**
  * Runs a whole transaction again after it was lost (GONEAWAY_TRANSACTION_LOST: the server rolled it
@@ -128,10 +127,6 @@ export async function runTransactionWithRetry<T>(
 export function isDeadlock(error: unknown): boolean {
   const classification = classify(error);
   if (classification.kind === 'deadlock' || classification.retry === 'whole-transaction') return true;
-  let node = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH && typeof node === 'object' && node !== null; depth++) {
-    if (readProperty(node, 'errno') === DEADLOCK_ERRNO) return true;
-    node = readProperty(node, 'cause') ?? readProperty(node, 'originalError');
-  }
+  for (const node of causeChain(error)) if (readProperty(node, 'errno') === DEADLOCK_ERRNO) return true;
   return false;
 }
