@@ -87,10 +87,12 @@ export interface Mysql2Connection {
 
 /** Called once per goneAway(): Node's require cache makes repeated loads cheap. */
 export function loadKnexInternals(): KnexInternals {
-  const require = createRequire(import.meta.url);
+  // Not named `require`: the CJS build rewrites `import.meta.url` into an expression that calls the
+  // module's own `require`, which a local `const require` would shadow (a ReferenceError at load).
+  const requireFromHere = createRequire(import.meta.url);
   const load = <T>(path: string): T => {
     try {
-      return require(path) as T;
+      return requireFromHere(path) as T;
     } catch (error) {
       throw new Error(
         `@goneaway/knex could not load ${path} from the installed knex (a peer dependency: npm install knex@">=3.2" mysql2).`,
