@@ -1,0 +1,12 @@
+import { renderReport, runDoctor } from '@goneaway/doctor';
+
+const report = await runDoctor({ url: process.env.DATABASE_URL, poolMax: 10, instances: 2 });
+const text = renderReport(report, { color: false });
+console.log(
+  JSON.stringify({
+    connected: report.connected,
+    exitCode: report.exitCode,
+    findings: report.connected ? report.findings.map((f) => f.id) : [],
+    passwordShown: text.includes(new URL(process.env.DATABASE_URL).password),
+  }),
+);

@@ -1,0 +1,10 @@
+import { goneAway, stats } from '@goneaway/knex';
+import knex from 'knex';
+
+const db = knex(goneAway({ client: 'mysql2', connection: process.env.DATABASE_URL }));
+try {
+  const [rows] = await db.raw('select 1 as one');
+  console.log(JSON.stringify({ one: rows[0].one, limitsDiscovered: stats(db).events['limits-discovered'] }));
+} finally {
+  await db.destroy();
+}

@@ -1,0 +1,13 @@
+import { goneAwayTypeorm, stats } from '@goneaway/typeorm';
+import { DataSource } from 'typeorm';
+
+const dataSource = new DataSource(goneAwayTypeorm({ type: 'mysql', url: process.env.DATABASE_URL }));
+await dataSource.initialize();
+try {
+  const rows = await dataSource.query('select 1 as one');
+  console.log(
+    JSON.stringify({ one: rows[0].one, limitsDiscovered: stats(dataSource).events['limits-discovered'] }),
+  );
+} finally {
+  await dataSource.destroy();
+}
