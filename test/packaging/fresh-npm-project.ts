@@ -24,6 +24,8 @@ export interface FreshProjectOptions {
   packageJson: Record<string, unknown>;
   /** Each entry is one `npm install …` command line's arguments, run in order. */
   installs: readonly (readonly string[])[];
+  /** Commands run() lets run at once (concurrent tests queue): the machine's 2 cores by default. */
+  concurrency?: number;
 }
 
 export interface RunResult {
@@ -49,7 +51,10 @@ export interface FreshProject {
   /** The environment of a clean shell pointed at the local registry: no npm_* from `npm test`. */
   env: NodeJS.ProcessEnv;
   timings: Record<string, number>;
-  /** Runs a command in the project (or `cwd`) with `env`; killed after `timeoutMs` (default 60 s). */
+  /**
+   * Runs a command in the project (or `cwd`) with `env`, at most `concurrency` at once; killed
+   * after `timeoutMs` (default 60 s) from its start.
+   */
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
   dispose(): Promise<void>;
 }
@@ -105,12 +110,15 @@ export async function createFreshNpmProject(options: FreshProjectOptions): Promi
       npm_config_update_notifier: 'false',
       npm_config_loglevel: 'warn',
     });
+    const slot = semaphore(options.concurrency ?? 2);
     const run: FreshProject['run'] = (command, args, runOptions = {}) =>
-      spawnCollect(command, args, {
-        cwd: runOptions.cwd ?? dir,
-        env: runOptions.env ?? env,
-        timeoutMs: runOptions.timeoutMs ?? 60_000,
-      });
+      slot(() =>
+        spawnCollect(command, args, {
+          cwd: runOptions.cwd ?? dir,
+          env: runOptions.env ?? env,
+          timeoutMs: runOptions.timeoutMs ?? 60_000,
+        }),
+      );
 
     for (const args of options.installs) {
       const result = await timed(`npm install ${args.join(' ')}`, () => run('npm', ['install', ...args]));
@@ -241,6 +249,22 @@ async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Runs at most `limit` of the given tasks at a time, the others in the order they asked. */
+function semaphore(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolveTurn) => waiting.push(resolveTurn));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 /**
