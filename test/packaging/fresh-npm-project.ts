@@ -51,6 +51,8 @@ export interface FreshProject {
   /** The environment of a clean shell pointed at the local registry: no npm_* from `npm test`. */
   env: NodeJS.ProcessEnv;
   timings: Record<string, number>;
+  /** What each `npm install` printed (stdout and stderr), in order. */
+  installOutput: string[];
   /**
    * Runs a command in the project (or `cwd`) with `env`, at most `concurrency` at once; killed
    * after `timeoutMs` (default 60 s) from its start.
@@ -120,8 +122,10 @@ export async function createFreshNpmProject(options: FreshProjectOptions): Promi
         }),
       );
 
+    const installOutput: string[] = [];
     for (const args of options.installs) {
       const result = await timed(`npm install ${args.join(' ')}`, () => run('npm', ['install', ...args]));
+      installOutput.push(result.stdout + result.stderr);
       if (result.status !== 0) {
         throw new Error(
           `npm install ${args.join(' ')} failed (${result.status}); not served: ${[...served.misses].join(', ') || 'none'}\n${result.stderr}${result.stdout}`,
@@ -136,6 +140,7 @@ export async function createFreshNpmProject(options: FreshProjectOptions): Promi
       registry: served,
       env,
       timings,
+      installOutput,
       run,
       async dispose() {
         await served.close();

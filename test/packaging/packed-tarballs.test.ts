@@ -249,6 +249,17 @@ describe.concurrent('the packed package.json', () => {
   }
 });
 
+describe('npm install of the packed packages', () => {
+  it('prints no warning (no peer conflict) and leaves a tree `npm ls` accepts', async () => {
+    expect(project.installOutput.length).toBe(2);
+    for (const output of project.installOutput) expect(output).not.toMatch(/npm (warn|error)/i);
+    const ls = await project.run('npm', ['ls', '--all']);
+    expect(ls.status, ls.stdout + ls.stderr).toBe(0);
+    // The override packages/prisma/README.md prescribes took effect.
+    expect(ls.stdout).toMatch(/mariadb@3\.(5\.[4-9]|[6-9]\.)/);
+  });
+});
+
 describe('two copies of @goneaway/core', () => {
   it('the CJS and ESM builds share no state that would break `code`-based guards', async () => {
     const result = await project.run(process.execPath, [
