@@ -327,7 +327,12 @@ describe('`npx goneaway doctor`, as the READMEs tell users to run it', () => {
     expect(help.stdout).toContain('Usage: goneaway doctor');
 
     const password = new URL(databaseUrl).password;
-    const checked = await project.run('npx', ['goneaway', 'doctor', databaseUrl, '--json']);
+    const checked = await project.run('npx', [
+      'goneaway',
+      'doctor',
+      databaseUrl,
+      ...['--pool-max', '10', '--instances', '4', '--json'],
+    ]);
     expect([0, 1], checked.stderr).toContain(checked.status);
     const report = JSON.parse(checked.stdout) as { connected: boolean; exitCode: number };
     expect(report).toMatchObject({ connected: true, exitCode: checked.status });
