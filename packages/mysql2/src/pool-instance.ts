@@ -425,7 +425,11 @@ export class Mysql2PoolInstance {
       const pending = this.#pending.get(connection);
       // Not set up (its limits could not be read): mysql2 reports why on its own.
       if (pending === undefined) return invokeBase(connection, kind, parsed.head, callback);
-      pending.then(() => this.#dispatch(connection, kind, parsed, callback, held));
+      // A block body: #dispatch returns mysql2's command object, a thenable whose then() throws, and
+      // a then-callback that returned it would make the promise machinery call it (an unhandled rejection).
+      pending.then(() => {
+        this.#dispatch(connection, kind, parsed, callback, held);
+      });
       return undefined;
     }
 
@@ -451,11 +455,21 @@ export class Mysql2PoolInstance {
       this.#transacting.delete(connection);
     }
     // The connection's last use is marked when it is released: nothing validates it before then.
+    let command: { queryTimeout?: unknown } | undefined;
+    let answered = false;
     const done: Mysql2Callback = (error, rows, fields) => {
+      // mysql2 answers a command whose connection died, then its `timeout` timer (never cleared on that
+      // path, lib/base/connection.js _notifyError) answers it again with PROTOCOL_SEQUENCE_TIMEOUT:
+      // every caller above is answered once, and the stale timer goes.
+      if (answered) return;
+      answered = true;
+      const timer = command?.queryTimeout;
+      if (timer) clearTimeout(timer as NodeJS.Timeout);
       if (error) callback(this.#onError(connection, state, sql, transacting, held, error));
       else callback(null, rows, fields);
     };
-    return invokeBase(connection, kind, this.#withTimeout(parsed.head), done);
+    command = invokeBase(connection, kind, this.#withTimeout(parsed.head), done) as typeof command;
+    return command;
   }
 
   /** The policy's statement timeout, unless the call sets its own (mysql2's `timeout` option). */
