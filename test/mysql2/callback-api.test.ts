@@ -128,7 +128,8 @@ describeWithOwnServer('mysql2 callback and promise APIs, every wrapped entry poi
       expect((await held.query('select 5 as five'))[0]).toEqual([{ five: 5 }]);
       held.release();
       // A callback connection under a promise pool answers callbacks too.
-      const core = (await pool.getConnection()).connection;
+      // mysql2's typings call it a promise Connection; at run time it is the callback PoolConnection.
+      const core = (await pool.getConnection()).connection as unknown as mysql2.PoolConnection;
       expect(await rowsOf((cb) => core.query('select 6 as six', cb))).toEqual([{ six: 6 }]);
       core.release();
     } finally {

@@ -121,6 +121,29 @@ describeWithOwnServer('TypeORM: KILL', () => {
       });
     });
 
+    it("goneaway: after SET @x on a query runner's session, a killed read on it is not run again elsewhere: GONEAWAY_CONNECTION_LOST", async () => {
+      await withDataSource(orm, 'goneaway', async (dataSource) => {
+        const runner = (
+          dataSource as unknown as {
+            createQueryRunner(): {
+              query(sql: string): Promise<unknown>;
+              release(): Promise<void>;
+            };
+          }
+        ).createQueryRunner();
+        try {
+          await runner.query('SET @tenant = 7');
+          const read = failureOf(runner.query('select sleep(1) as s, 42 as answer'));
+          await killWhenRunning(server, 'select sleep(1)%');
+          const error = await read;
+          expect(codeOf(error)).toBe('GONEAWAY_CONNECTION_LOST');
+          expect(stats(dataSource).events.retry).toBe(0);
+        } finally {
+          await runner.release();
+        }
+      });
+    });
+
     it('goneaway: a KILL inside dataSource.transaction gives GONEAWAY_TRANSACTION_LOST, 0 rows; the next transaction works', async () => {
       await withDataSource(orm, 'goneaway', async (dataSource) => {
         const lost = await failureOf(

@@ -41,7 +41,7 @@ export function wrapMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: Gone
         ],
       });
     }
-    wrapCorePool(core, new Mysql2PoolInstance(policy));
+    wrapCorePool(core, new Mysql2PoolInstance(policy, core));
     return pool;
   };
   const createConnection = (config: unknown): unknown => {
