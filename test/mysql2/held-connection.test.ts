@@ -9,7 +9,7 @@ import {
 import { type MariaDBServer, startMariaDB } from '@goneaway/test-harness';
 import { sql as drizzleSql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/mysql2';
-import { type Generated, Kysely, MysqlDialect, sql } from 'kysely';
+import { CompiledQuery, type Generated, Kysely, MysqlDialect, sql } from 'kysely';
 import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -126,6 +126,38 @@ describeWithOwnServer('mysql2 held connections: replaced when nothing of the ses
         }
       },
     );
+
+    it('goneaway: after changeUser() on the held connection, a killed read is not replaced', async () => {
+      const pool = wrapMysql2(mysql2).createPool(config());
+      try {
+        const held = await getConnection(pool);
+        await new Promise<void>((resolve, reject) =>
+          held.changeUser({ database: 'goneaway' }, (error) => (error ? reject(error) : resolve())),
+        );
+        const read = failureOf(query(held, READ));
+        await killWhenRunning(server, READ_PATTERN);
+        expect(isConnectionLost(await read)).toBe(true);
+        held.release();
+      } finally {
+        await end(pool);
+      }
+    });
+
+    it("goneaway: state the pool's connection event sets on every new connection pins nothing: the read is replaced", async () => {
+      const pool = wrapMysql2(mysql2).createPool(config());
+      pool.on('connection', (connection) => connection.query("SET time_zone = '+00:00'"));
+      try {
+        const held = await getConnection(pool);
+        const read = query(held, 'select sleep(1) as s, @@session.time_zone as zone');
+        await killWhenRunning(server, READ_PATTERN);
+        // The replacement is a new connection: the event set its time zone too.
+        expect(await read).toEqual([{ s: 0, zone: '+00:00' }]);
+        held.release();
+        expect(stats(pool).events.retry).toBe(1);
+      } finally {
+        await end(pool);
+      }
+    });
 
     it('goneaway: the session stays pinned for the next holder of the same connection', async () => {
       const pool = wrapMysql2(mysql2).createPool(config(1));
@@ -255,6 +287,26 @@ describeWithOwnServer('mysql2 held connections: replaced when nothing of the ses
           }),
         );
         expect(isConnectionLost(error)).toBe(true);
+        expect(stats(pool).events.retry).toBe(0);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it("goneaway: state set in the dialect's onCreateConnection pins the session (the replacement would not have it)", async () => {
+      const pool = wrapMysql2(mysql2).createPool(config(1));
+      const db = new Kysely<Database>({
+        dialect: new MysqlDialect({
+          pool,
+          onCreateConnection: async (connection) => {
+            await connection.executeQuery(CompiledQuery.raw('set @tenant = 7'));
+          },
+        }),
+      });
+      try {
+        const read = failureOf(sql`select sleep(1) as s, 42 as answer`.execute(db));
+        await killWhenRunning(server, READ_PATTERN);
+        expect(isConnectionLost(await read)).toBe(true);
         expect(stats(pool).events.retry).toBe(0);
       } finally {
         await db.destroy();
