@@ -35,6 +35,9 @@ const MAX_KEYWORD_LENGTH = 24;
  */
 export function sessionStateEffect(sql: string): SessionStateEffect | undefined {
   if (typeof sql !== 'string') return undefined;
+  // Every held statement comes through here: most start with a plain keyword that needs no more reading.
+  const head = plainFirstWord(sql);
+  if (head !== undefined && !LEADING_HEADS.has(head)) return scanBody(sql) ? 'session' : undefined;
   const words: string[] = [];
   scanSql(sql, (kind, start, end) => {
     if (kind === 'space') return true;
@@ -56,6 +59,28 @@ export function sessionStateEffect(sql: string): SessionStateEffect | undefined 
 }
 
 const FLUSH_LOCKS = new Set(['LOCK', 'EXPORT']);
+/** First keywords whose statement is read further than its first word. */
+const LEADING_HEADS = new Set([...SESSION_HEADS, 'SET', 'CREATE', 'FLUSH']);
+
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/**
+ * The first keyword, upper-cased, when the text starts with one after plain whitespace; undefined
+ * when it starts otherwise (a comment, a parenthesis), which the full scanner then reads.
+ */
+function plainFirstWord(sql: string): string | undefined {
+  let start = 0;
+  while (start < sql.length && sql.charCodeAt(start) <= 0x20) start++;
+  let end = start;
+  while (end < sql.length && isLetter(sql.charCodeAt(end))) end++;
+  if (end === start || end - start > MAX_KEYWORD_LENGTH) return undefined;
+  const next = sql.charCodeAt(end);
+  // `SET@x`, `x_y`, `x1`: not a plain keyword followed by a separator.
+  if (next === 0x5f || (next >= 0x30 && next <= 0x39) || next === 0x24 || next >= 0x80) return undefined;
+  return sql.slice(start, end).toUpperCase();
+}
 
 /**
  * The whole text, read only when a cheap look says it may matter (an `@`, a `;`, `GET_LOCK`): a user
