@@ -58,6 +58,8 @@ describeWithOwnServer('mysql2 pool: KILL', () => {
       const [result] = await read;
       expect(result).toEqual([{ s: 0, answer: 42 }]);
       expect(stats(pool).events.retry).toBe(1);
+      // The KILLed connection counts as evicted, as in the knex plugin.
+      expect(stats(pool).evictions.error).toBe(1);
     } finally {
       await pool.end();
     }
@@ -112,8 +114,10 @@ describeWithOwnServer('mysql2 pool: KILL', () => {
       expect(codeOf(error)).toBe('GONEAWAY_CONNECTION_LOST');
       expect(String((error as Error).message)).not.toContain('w1');
       await sleep(200);
-      expect(await rows('w1')).toBeLessThanOrEqual(1);
+      // The KILL aborted it, and nothing ran it again.
+      expect(await rows('w1')).toBe(0);
       expect(stats(pool).events.retry).toBe(0);
+      expect(stats(pool).evictions.error).toBe(1);
     } finally {
       await pool.end();
     }
@@ -207,6 +211,7 @@ describeWithOwnServer('mysql2 pool: KILL', () => {
       await sleep(200);
       expect(await rows('h1')).toBeLessThanOrEqual(1);
       expect(stats(pool).events.retry).toBe(0);
+      expect(stats(pool).evictions.error).toBe(1);
     } finally {
       await new Promise((resolve) => pool.end(resolve));
     }

@@ -102,6 +102,8 @@ describeWithOwnServer('prisma: KILL', () => {
       const rows = await read;
       expect(rows.map((r) => [Number(r.s), Number(r.answer)])).toEqual([[0, 42]]);
       expect(stats(adapter).events.retry).toBe(1);
+      // The KILLed connection counts as evicted, as in the knex plugin.
+      expect(stats(adapter).evictions.error).toBe(1);
     } finally {
       await prisma.$disconnect();
     }
@@ -131,6 +133,7 @@ describeWithOwnServer('prisma: KILL', () => {
       await sleep(200);
       expect(await rowsOf(server, 'w1')).toBeLessThanOrEqual(1);
       expect(stats(adapter).events.retry).toBe(0);
+      expect(stats(adapter).evictions.error).toBe(1);
     } finally {
       await prisma.$disconnect();
     }

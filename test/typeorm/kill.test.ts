@@ -87,6 +87,8 @@ describeWithOwnServer('TypeORM: KILL', () => {
         await killWhenRunning(server, 'select sleep(1)%');
         expect(await read).toEqual([{ s: 0, answer: 42 }]);
         expect(stats(dataSource).events.retry).toBe(1);
+        // The KILLed connection counts as evicted, as in the knex plugin.
+        expect(stats(dataSource).evictions.error).toBe(1);
         // The repository's own reads too.
         await dataSource.getRepository('Row').insert({ k: 'r1', v: 1 });
         const find = dataSource.manager.query('select k, sleep(1) as s from goneaway.t where k = ?', ['r1']);
@@ -113,8 +115,32 @@ describeWithOwnServer('TypeORM: KILL', () => {
         await sleep(200);
         expect(await rows('w1-secret-value')).toBeLessThanOrEqual(1);
         expect(stats(dataSource).events.retry).toBe(0);
+        expect(stats(dataSource).evictions.error).toBe(1);
         // The DataSource goes on working.
         expect(await dataSource.query('select 1 as one')).toEqual([{ one: 1 }]);
+      });
+    });
+
+    it("goneaway: after SET @x on a query runner's session, a killed read on it is not run again elsewhere: GONEAWAY_CONNECTION_LOST", async () => {
+      await withDataSource(orm, 'goneaway', async (dataSource) => {
+        const runner = (
+          dataSource as unknown as {
+            createQueryRunner(): {
+              query(sql: string): Promise<unknown>;
+              release(): Promise<void>;
+            };
+          }
+        ).createQueryRunner();
+        try {
+          await runner.query('SET @tenant = 7');
+          const read = failureOf(runner.query('select sleep(1) as s, 42 as answer'));
+          await killWhenRunning(server, 'select sleep(1)%');
+          const error = await read;
+          expect(codeOf(error)).toBe('GONEAWAY_CONNECTION_LOST');
+          expect(stats(dataSource).events.retry).toBe(0);
+        } finally {
+          await runner.release();
+        }
       });
     });
 

@@ -152,6 +152,7 @@ export {
 
 // Statement safety
 export { isReadOnlyStatement } from './statements/is-read-only-statement.js';
+export { type SessionStateEffect, sessionStateEffect } from './statements/session-state-effect.js';
 export { type TransactionBoundary, transactionBoundary } from './statements/transaction-boundary.js';
 // Exactly-once transactions (commit marker)
 export {

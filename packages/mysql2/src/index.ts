@@ -20,5 +20,10 @@ export {
   TransactionLostError,
 } from '@goneaway/core';
 export { type Mysql2GoneAwayStats, stats, subscribeTo } from './stats.js';
-export { type WithTransactionRetryOptions, withTransactionRetry } from './with-transaction-retry.js';
+export {
+  type Mysql2Pool,
+  type TransactionConnectionOf,
+  type WithTransactionRetryOptions,
+  withTransactionRetry,
+} from './with-transaction-retry.js';
 export { type Mysql2ModuleLike, wrapMysql2 } from './wrap-mysql2.js';

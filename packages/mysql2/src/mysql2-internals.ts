@@ -12,6 +12,8 @@ export interface CorePoolConnection {
   release(): void;
   destroy(): void;
   promise(promiseImpl?: unknown): unknown;
+  /** COM_CHANGE_USER: another user or database for the same session. */
+  changeUser?(...args: unknown[]): unknown;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   readonly stream: { destroy(): void; readonly destroyed?: boolean };
   readonly _fatalError?: unknown;

@@ -11,6 +11,7 @@ import {
   type EventHub,
   formattedQueryBytes,
   IdleReaper,
+  isConnectionLost,
   isReadOnlyStatement,
   markConnectPhase,
   type Policy,
@@ -20,10 +21,12 @@ import {
   type RetryEngine,
   readServerLimits,
   reportEviction,
+  sessionStateEffect,
   transactionBoundary,
   transactionLossError,
 } from '@goneaway/core';
 import { executePacketBytes } from './execute-packet-bytes.js';
+import { HeldConnectionLease, type LeasePool } from './held-connection-lease.js';
 import type { CorePool, CorePoolConnection, Mysql2Callback } from './mysql2-internals.js';
 import { type Mysql2Call, parseCall } from './parse-call.js';
 
@@ -90,8 +93,25 @@ const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
  */
 export class Mysql2PoolInstance {
   readonly states = new WeakMap<CorePoolConnection, PooledConnectionState>();
-  /** Connections inside a transaction their holder opened (BEGIN / START TRANSACTION seen, no COMMIT/ROLLBACK yet). */
+  /**
+   * Connections inside a transaction their holder opened (BEGIN / START TRANSACTION, or a SET
+   * TRANSACTION for the next one, seen; no COMMIT/ROLLBACK yet).
+   */
   readonly #transacting = new WeakSet<CorePoolConnection>();
+  /**
+   * Sessions that carry state their holder set (sessionStateEffect: SET, USE, GET_LOCK, a temporary
+   * table…): a statement that loses one is never run on another session. For the session's life, not
+   * one hold: the next holder may rely on it too (Kysely's onCreateConnection runs once per connection).
+   */
+  readonly #pinned = new WeakSet<CorePoolConnection>();
+  /** Held connections whose lost session was replaced: the application still holds the first object. */
+  readonly #leases = new WeakMap<CorePoolConnection, HeldConnectionLease<CorePoolConnection>>();
+  readonly #leasePool: LeasePool<CorePoolConnection> = {
+    // The replacement's own release (patched below): it is marked used and watched by the reaper.
+    giveBack: (connection) => connection.release(),
+    // mysql2's own destroy: a held connection's patched one would reach its lease.
+    discard: (connection) => destroyConnection(connection),
+  };
   /** Connections whose server limits are being read: their calls wait for it. */
   readonly #pending = new WeakMap<CorePoolConnection, Promise<void>>();
   readonly hub: EventHub;
@@ -103,7 +123,14 @@ export class Mysql2PoolInstance {
   readonly #reaper = new IdleReaper<CorePoolConnection>((connection) => this.#retire(connection));
   #limitsReported = false;
 
-  constructor(readonly policy: Policy) {
+  /**
+   * `pool`: the core pool this instance wraps, whose held connections may be replaced; none for a
+   * lone connection (createConnection), which nothing can replace.
+   */
+  constructor(
+    readonly policy: Policy,
+    readonly pool?: CorePool,
+  ) {
     const runtime = createPoolRuntime(policy);
     this.hub = runtime.hub;
     this.retry = runtime.retry;
@@ -340,13 +367,37 @@ export class Mysql2PoolInstance {
    * keeps the very object it was handed, and mysql2's beginTransaction/commit call this.query.
    */
   #patch(connection: CorePoolConnection): void {
-    const release = (Object.getPrototypeOf(connection) as Partial<CorePoolConnection>).release;
+    const proto = Object.getPrototypeOf(connection) as Partial<CorePoolConnection>;
+    const release = proto.release;
     Object.assign(connection, {
-      query: (...args: unknown[]) => this.call(connection, 'query', args, true),
-      execute: (...args: unknown[]) => this.call(connection, 'execute', args, true),
+      query: (...args: unknown[]) => this.#callHeld(connection, 'query', args),
+      execute: (...args: unknown[]) => this.#callHeld(connection, 'execute', args),
     });
+    if (typeof proto.changeUser === 'function') {
+      const changeUser = proto.changeUser;
+      connection.changeUser = (...args: unknown[]) => {
+        const target = this.#leases.get(connection)?.current ?? connection;
+        this.#pinned.add(target);
+        return changeUser.apply(target, args);
+      };
+    }
     if (typeof release !== 'function') return;
+    connection.destroy = () => {
+      const lease = this.#leases.get(connection);
+      if (lease !== undefined) {
+        this.#leases.delete(connection);
+        lease.destroy();
+      }
+      destroyConnection(connection);
+    };
     connection.release = () => {
+      const lease = this.#leases.get(connection);
+      if (lease !== undefined) {
+        // Replaced while held: the replacement goes back; this one already left the pool.
+        this.#leases.delete(connection);
+        lease.release();
+        return;
+      }
       const state = this.states.get(connection);
       this.#transacting.delete(connection);
       release.call(connection);
@@ -401,16 +452,92 @@ export class Mysql2PoolInstance {
   }
 
   /**
-   * One query/execute on a connection, through the packet guard and transaction tracking. `held`:
-   * the application holds the connection (from getConnection), so its errors are made typed here;
-   * otherwise the pool's retry engine decides from the driver's own error.
+   * query/execute on a connection the application holds (from getConnection, or createConnection):
+   * through the packet guard, transaction and session tracking, its failures typed. A statement that
+   * lost a pooled connection outside a transaction, whose session carries no state the holder set,
+   * runs again on a fresh connection when the policy allows it (a read; a write only when nothing
+   * reached the server), which the holder keeps from then on.
    */
-  call(connection: CorePoolConnection, kind: CallKind, args: unknown[], held: boolean): unknown {
+  #callHeld(handle: CorePoolConnection, kind: CallKind, args: unknown[]): unknown {
+    const connection = this.#leases.get(handle)?.current ?? handle;
     const parsed = parseCall(args);
     const callback = parsed.callback;
     // Event and stream mode (no callback) and mysql2's own command objects pass through untouched.
     if (callback === undefined || parsed.command) return baseOf(connection, kind).apply(connection, args);
-    return this.#dispatch(connection, kind, parsed, callback, held);
+    if (this.pool === undefined) return this.#dispatch(connection, kind, parsed, callback, true);
+    return this.#dispatch(
+      connection,
+      kind,
+      parsed,
+      (error, rows, fields) => {
+        if (error && isConnectionLost(error) && !this.#pinned.has(connection)) {
+          this.#runAgainHeld(handle, connection, kind, parsed, callback, error);
+        } else {
+          callback(error, rows, fields);
+        }
+      },
+      true,
+    );
+  }
+
+  /**
+   * The retry engine decides from the driver's error whether the statement may run again; each
+   * attempt takes a fresh connection for the holder (HeldConnectionLease). An attempt that loses its
+   * connection again, or the engine's refusal, answers with the adapter's typed error.
+   */
+  #runAgainHeld(
+    handle: CorePoolConnection,
+    failed: CorePoolConnection,
+    kind: CallKind,
+    parsed: Mysql2Call,
+    callback: Mysql2Callback,
+    firstLoss: ConnectionLostError,
+  ): void {
+    const pool = this.pool as CorePool;
+    let previous = failed;
+    let lastLoss = firstLoss;
+    this.retry
+      .execute(
+        async (context) => {
+          let lease = this.#leases.get(handle);
+          if (lease === undefined) {
+            lease = new HeldConnectionLease(handle, this.#leasePool);
+            this.#leases.set(handle, lease);
+          }
+          const fresh = await lease.replace(previous, () =>
+            this.acquire(pool, context.signal, context.deadline),
+          );
+          previous = fresh;
+          return new Promise<[unknown, unknown]>((resolve, reject) => {
+            this.#dispatch(
+              fresh,
+              kind,
+              parsed,
+              (error, rows, fields) => {
+                if (!error) return resolve([rows, fields]);
+                if (!isConnectionLost(error) || this.#pinned.has(fresh)) return reject(error);
+                lastLoss = error;
+                reject(error.cause);
+              },
+              true,
+            );
+          });
+        },
+        {
+          statement: statementOf(parsed.sql),
+          firstFailure: { error: firstLoss.cause },
+          gatedConnects: true,
+        },
+      )
+      .then(
+        ([rows, fields]) => process.nextTick(callback, null, rows, fields),
+        (error: unknown) => {
+          // Not run again (a write that may have run), or lost again: the adapter's own typed error.
+          const lost =
+            error === lastLoss.cause || (isConnectionLost(error) && error.cause === lastLoss.cause);
+          process.nextTick(callback, lost ? lastLoss : error);
+        },
+      );
   }
 
   #dispatch(
@@ -425,7 +552,11 @@ export class Mysql2PoolInstance {
       const pending = this.#pending.get(connection);
       // Not set up (its limits could not be read): mysql2 reports why on its own.
       if (pending === undefined) return invokeBase(connection, kind, parsed.head, callback);
-      pending.then(() => this.#dispatch(connection, kind, parsed, callback, held));
+      // A block body: #dispatch returns mysql2's command object, a thenable whose then() throws, and
+      // a then-callback that returned it would make the promise machinery call it (an unhandled rejection).
+      pending.then(() => {
+        this.#dispatch(connection, kind, parsed, callback, held);
+      });
       return undefined;
     }
 
@@ -443,6 +574,15 @@ export class Mysql2PoolInstance {
       process.nextTick(callback, rejection);
       return undefined;
     }
+    if (held && this.pool !== undefined) {
+      const effect = sessionStateEffect(sql);
+      if (effect === 'session') this.#pinned.add(connection);
+      else if (effect === 'next-transaction') {
+        // A loss before the transaction it shapes even began still loses that transaction's settings.
+        transacting = true;
+        this.#transacting.add(connection);
+      }
+    }
     const boundary = transactionBoundary(sql);
     if (boundary === 'begin') {
       transacting = true;
@@ -451,11 +591,21 @@ export class Mysql2PoolInstance {
       this.#transacting.delete(connection);
     }
     // The connection's last use is marked when it is released: nothing validates it before then.
+    let command: { queryTimeout?: unknown } | undefined;
+    let answered = false;
     const done: Mysql2Callback = (error, rows, fields) => {
+      // mysql2 answers a command whose connection died, then its `timeout` timer (never cleared on that
+      // path, lib/base/connection.js _notifyError) answers it again with PROTOCOL_SEQUENCE_TIMEOUT:
+      // every caller above is answered once, and the stale timer goes.
+      if (answered) return;
+      answered = true;
+      const timer = command?.queryTimeout;
+      if (timer) clearTimeout(timer as NodeJS.Timeout);
       if (error) callback(this.#onError(connection, state, sql, transacting, held, error));
       else callback(null, rows, fields);
     };
-    return invokeBase(connection, kind, this.#withTimeout(parsed.head), done);
+    command = invokeBase(connection, kind, this.#withTimeout(parsed.head), done) as typeof command;
+    return command;
   }
 
   /** The policy's statement timeout, unless the call sets its own (mysql2's `timeout` option). */
@@ -524,4 +674,9 @@ export class Mysql2PoolInstance {
     this.retry.destroy();
     this.gate.destroy();
   }
+}
+
+/** mysql2's own destroy (lib/pool_connection.js: out of the pool, socket closed), past the patched one. */
+function destroyConnection(connection: CorePoolConnection): void {
+  (Object.getPrototypeOf(connection) as CorePoolConnection).destroy.call(connection);
 }

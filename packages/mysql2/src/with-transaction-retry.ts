@@ -1,9 +1,22 @@
 import { GoneAwayConfigError, runTransactionWithRetry, type TransactionRetryOptions } from '@goneaway/core';
+import type { Pool as CallbackPool, PoolConnection as CallbackPoolConnection } from 'mysql2';
+import type { Pool as PromisePool, PoolConnection as PromisePoolConnection } from 'mysql2/promise';
 import { type CorePoolConnection, corePoolOf, type PromisePoolShell } from './mysql2-internals.js';
 import type { Mysql2PoolInstance } from './pool-instance.js';
 import { instanceOfCorePool } from './wrap-pool.js';
 
 export type WithTransactionRetryOptions<T> = TransactionRetryOptions<T>;
+
+/** A pool wrapMysql2 makes: mysql2's callback Pool (`mysql2`) or promise Pool (`mysql2/promise`). */
+export type Mysql2Pool = CallbackPool | PromisePool;
+
+/**
+ * The connection withTransactionRetry hands `fn` for a pool: the one that pool's `getConnection`
+ * gives (a promise PoolConnection for a promise pool, mysql2's own PoolConnection for a callback pool).
+ */
+export type TransactionConnectionOf<P extends Mysql2Pool> = P extends PromisePool
+  ? PromisePoolConnection
+  : CallbackPoolConnection;
 
 /**
  * Runs `fn(connection)` inside a transaction on a connection of `pool`'s own kind (a promise
@@ -11,9 +24,9 @@ export type WithTransactionRetryOptions<T> = TransactionRetryOptions<T>;
  * a fresh connection, after `GONEAWAY_TRANSACTION_LOST` (the server rolled it back) or a deadlock,
  * up to a limit with backoff. `fn` must be safe to run again from the start.
  */
-export function withTransactionRetry<C = unknown, T = unknown>(
-  pool: unknown,
-  fn: (connection: C) => Promise<T>,
+export function withTransactionRetry<P extends Mysql2Pool, T>(
+  pool: P,
+  fn: (connection: TransactionConnectionOf<P>) => Promise<T>,
   options?: WithTransactionRetryOptions<T>,
 ): Promise<T> {
   const core = corePoolOf(pool);
@@ -33,10 +46,13 @@ export function withTransactionRetry<C = unknown, T = unknown>(
   if (typeof fn !== 'function') {
     throw new TypeError(`withTransactionRetry(pool, fn): fn must be a function, got ${typeof fn}.`);
   }
-  const promiseImpl = core === pool ? undefined : ((pool as PromisePoolShell).Promise ?? Promise);
+  const promiseImpl =
+    core === (pool as unknown) ? undefined : ((pool as unknown as PromisePoolShell).Promise ?? Promise);
   return runTransactionWithRetry(async () => {
     const connection = await instance.getConnection(core);
-    const handle = (promiseImpl === undefined ? connection : connection.promise(promiseImpl)) as C;
+    const handle = (
+      promiseImpl === undefined ? connection : connection.promise(promiseImpl)
+    ) as TransactionConnectionOf<P>;
     try {
       await run(connection, 'START TRANSACTION');
       const result = await fn(handle);

@@ -1,4 +1,5 @@
 import { GoneAwayConfigError, type GoneAwayOptions, type Policy, parsePolicy } from '@goneaway/core';
+import { assertSupportedMysql2 } from './assert-supported-mysql2.js';
 import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import { Mysql2PoolInstance } from './pool-instance.js';
 import { wrapCorePool } from './wrap-pool.js';
@@ -26,6 +27,7 @@ export function wrapMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: Gone
       ],
     });
   }
+  assertSupportedMysql2(mysql2);
   const policy = parsePolicy(options);
   const createPool = (config: unknown): unknown => {
     const pool = (mysql2.createPool as (config: unknown) => unknown)(withPoolDefaults(config, policy));
@@ -41,7 +43,7 @@ export function wrapMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: Gone
         ],
       });
     }
-    wrapCorePool(core, new Mysql2PoolInstance(policy));
+    wrapCorePool(core, new Mysql2PoolInstance(policy, core));
     return pool;
   };
   const createConnection = (config: unknown): unknown => {

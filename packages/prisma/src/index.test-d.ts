@@ -34,6 +34,19 @@ describe('@goneaway/prisma public types', () => {
     expectTypeOf(result).toEqualTypeOf<Promise<number>>();
   });
 
+  it('refuses what goneaway cannot work with', () => {
+    // @ts-expect-error not a driver adapter factory (no connect)
+    withGoneaway({ provider: 'mysql' });
+    // @ts-expect-error retryReads is a boolean
+    withGoneaway(new PrismaMariaDb('mariadb://u:p@localhost:3306/db'), { retryReads: 'yes' });
+    // @ts-expect-error not a PrismaClient (no $transaction)
+    void withTransactionRetry({}, async () => 1);
+    // @ts-expect-error fn must return a promise
+    void withTransactionRetry(prisma, () => 1);
+    // @ts-expect-error fn gets the client's transaction type, not a string
+    void withTransactionRetry(prisma, async (tx: string) => tx);
+  });
+
   it('guards narrow what the application caught; stats and events are typed', () => {
     const caught: unknown = undefined;
     if (isPacketTooLarge(caught)) expectTypeOf(caught).toEqualTypeOf<PacketTooLargeError>();

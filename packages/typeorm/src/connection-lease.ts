@@ -1,5 +1,4 @@
-import { isConnectionLost, isGoneAwayError, isReadOnlyStatement } from '@goneaway/core';
-import type { TypeormPoolState } from './typeorm-pool-state.js';
+import { isGoneAwayError } from '@goneaway/core';
 
 type Callback = (error: unknown, rows?: unknown, fields?: unknown) => void;
 
@@ -17,33 +16,22 @@ export interface LeasedConnection {
   readonly threadId?: number | null;
 }
 
-/** Acquires a validated connection from the wrapped pool (waits out an outage within the budget). */
-export type AcquireConnection = () => Promise<LeasedConnection>;
-
 /**
  * What TypeORM's query runner holds instead of a mysql2 connection: the same calls (callback
  * `query()` for TypeORM 0.3, `promise().query()` for 1.x, event-mode `query()` for streams,
- * `release()`), over a connection it can replace. The wrapped connection already types its failures
- * (`GONEAWAY_CONNECTION_LOST` outside a transaction, `GONEAWAY_TRANSACTION_LOST` inside one); a
- * statement that lost its connection outside a transaction is run again here, on a fresh connection
- * that the query runner keeps from then on, when the policy allows it (reads; writes only when
- * nothing reached the server).
+ * `release()`) on the connection of the wrapped pool, which types its failures and, outside a
+ * transaction on a session that carries no state TypeORM set, runs a statement that lost it again
+ * on a fresh connection the query runner keeps from then on (`@goneaway/mysql2`'s held connections).
+ * The lease adds what TypeORM needs on top: a thin `promise()` and errors without bound values.
  */
 export class ConnectionLease {
   #connection: LeasedConnection | undefined;
-  /** A replacement being acquired: statements that lost the same connection share it. */
-  #replacing: Promise<LeasedConnection> | undefined;
-  #released = false;
 
-  constructor(
-    connection: LeasedConnection,
-    readonly state: TypeormPoolState,
-    readonly acquire: AcquireConnection,
-  ) {
+  constructor(connection: LeasedConnection) {
     this.#connection = connection;
   }
 
-  /** The mysql2 connection the query runner currently runs on. */
+  /** The mysql2 connection the query runner holds (undefined once released). */
   get connection(): LeasedConnection | undefined {
     return this.#connection;
   }
@@ -60,7 +48,10 @@ export class ConnectionLease {
     return this.#call('execute', args);
   }
 
-  /** What TypeORM 1.x calls before each statement: `promise().query(sql, parameters)`. */
+  /**
+   * What TypeORM 1.x calls before each statement: `promise().query(sql, parameters)`. Thinner than
+   * mysql2's own promise wrapper, which captures a stack trace per call.
+   */
   promise(): {
     query(...args: unknown[]): Promise<[unknown, unknown]>;
     execute(...args: unknown[]): Promise<[unknown, unknown]>;
@@ -69,22 +60,25 @@ export class ConnectionLease {
       (kind: 'query' | 'execute') =>
       (...args: unknown[]): Promise<[unknown, unknown]> =>
         new Promise((resolve, reject) => {
-          this.#call(kind, [
-            ...args,
-            ((error, rows, fields) => (error ? reject(error) : resolve([rows, fields]))) as Callback,
-          ]);
+          try {
+            this.#call(kind, [
+              ...args,
+              ((error, rows, fields) => (error ? reject(error) : resolve([rows, fields]))) as Callback,
+            ]);
+          } catch (error) {
+            // mysql2 throws synchronously for bad bind values (undefined, functions).
+            reject(error);
+          }
         });
     return { query: run('query'), execute: run('execute') };
   }
 
   release(): void {
-    this.#released = true;
     this.#connection?.release();
     this.#connection = undefined;
   }
 
   destroy(): void {
-    this.#released = true;
     this.#connection?.destroy();
     this.#connection = undefined;
   }
@@ -113,117 +107,17 @@ export class ConnectionLease {
   }
 
   #call(kind: 'query' | 'execute', args: unknown[]): unknown {
-    const last = args.at(-1);
     const connection = this.#connection;
-    // Event and stream mode (TypeORM's stream()) keep mysql2's own path on the current connection.
-    if (typeof last !== 'function' || connection === undefined) {
-      if (connection === undefined) throw new Error('The connection was released.');
-      return connection[kind](...args);
-    }
+    if (connection === undefined) throw new Error('The connection was released.');
+    const last = args.at(-1);
+    // Event and stream mode (TypeORM's stream()) keep mysql2's own path.
+    if (typeof last !== 'function') return connection[kind](...args);
     const callback = last as Callback;
-    const head = args.slice(0, -1);
-    this.#run(connection, kind, head).then(
-      ([rows, fields]) => callback(null, rows, fields),
-      (error: unknown) => callback(withoutParameters(error)),
-    );
-    return undefined;
+    return connection[kind](...args.slice(0, -1), ((error, rows, fields) => {
+      if (error) callback(withoutParameters(error));
+      else callback(null, rows, fields);
+    }) as Callback);
   }
-
-  async #run(
-    connection: LeasedConnection,
-    kind: 'query' | 'execute',
-    head: readonly unknown[],
-  ): Promise<[unknown, unknown]> {
-    try {
-      return await once(connection, kind, head);
-    } catch (lost) {
-      // Inside a transaction the adapter says GONEAWAY_TRANSACTION_LOST: never run again here.
-      if (!isConnectionLost(lost)) throw lost;
-      const sql = sqlOf(head[0]);
-      const firstFailure = driverErrorOf(lost);
-      let failed = connection;
-      try {
-        return await this.state.retry.execute(
-          async () => {
-            const fresh = await this.#replace(failed);
-            failed = fresh;
-            try {
-              return await once(fresh, kind, head);
-            } catch (error) {
-              // The engine decides from the driver's error, not from the adapter's verdict on it.
-              throw isConnectionLost(error) ? driverErrorOf(error) : error;
-            }
-          },
-          {
-            statement: {
-              safety: sql !== undefined && isReadOnlyStatement(sql) ? 'read' : 'write',
-              sql,
-            },
-            firstFailure: { error: firstFailure },
-            gatedConnects: true,
-          },
-        );
-      } catch (error) {
-        // Not retried at all: the adapter's typed error is the better answer than the raw one.
-        throw error === firstFailure ? lost : error;
-      }
-    }
-  }
-
-  /**
-   * `failed` is gone: destroy it and hold a fresh connection from the pool. Statements that lost the
-   * same connection at once (TypeORM may run several on one query runner) share one replacement; a
-   * statement that lost a connection already replaced runs on the replacement.
-   */
-  #replace(failed: LeasedConnection): Promise<LeasedConnection> {
-    if (this.#replacing !== undefined) return this.#replacing;
-    const current = this.#connection;
-    if (current !== undefined && current !== failed) return Promise.resolve(current);
-    if (this.#released) return Promise.reject(new Error('The connection was released.'));
-    failed.destroy();
-    this.#connection = undefined;
-    const replacing = this.acquire()
-      .then((fresh) => {
-        if (this.#released) {
-          // Released while the replacement was on its way: give it straight back.
-          fresh.release();
-          throw new Error('The connection was released.');
-        }
-        this.#connection = fresh;
-        return fresh;
-      })
-      .finally(() => {
-        this.#replacing = undefined;
-      });
-    this.#replacing = replacing;
-    return replacing;
-  }
-}
-
-function once(
-  connection: LeasedConnection,
-  kind: 'query' | 'execute',
-  head: readonly unknown[],
-): Promise<[unknown, unknown]> {
-  return new Promise((resolve, reject) => {
-    const done: Callback = (error, rows, fields) => (error ? reject(error) : resolve([rows, fields]));
-    try {
-      connection[kind](...head, done);
-    } catch (error) {
-      // mysql2 throws synchronously for bad bind values (undefined, functions).
-      reject(error);
-    }
-  });
-}
-
-function sqlOf(first: unknown): string | undefined {
-  if (typeof first === 'string') return first;
-  const sql = (first as { sql?: unknown } | null | undefined)?.sql;
-  return typeof sql === 'string' ? sql : undefined;
-}
-
-function driverErrorOf(error: unknown): unknown {
-  return (error as { cause?: unknown }).cause ?? error;
 }
 
 /**

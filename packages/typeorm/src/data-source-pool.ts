@@ -1,5 +1,5 @@
+import { isGoneAwayPool } from './register-goneaway-pool.js';
 import { isGoneAwayTypeormDriver } from './typeorm-driver.js';
-import { poolStateOf, type TypeormPoolState } from './typeorm-pool-state.js';
 
 /** What goneaway reads of a TypeORM DataSource (0.3 or 1.x). */
 export interface DataSourceLike {
@@ -11,19 +11,15 @@ export function usesGoneAwayDriver(dataSource: unknown): boolean {
   return isGoneAwayTypeormDriver((dataSource as DataSourceLike | null | undefined)?.options?.driver);
 }
 
-/** The wrapped mysql2 pool of an initialized DataSource made with goneAwayTypeorm, and goneaway's state of it. */
-export function poolOfDataSource(
-  dataSource: unknown,
-  caller: string,
-): { readonly pool: object; readonly state: TypeormPoolState } {
+/** The wrapped mysql2 pool of an initialized DataSource made with goneAwayTypeorm. */
+export function poolOfDataSource(dataSource: unknown, caller: string): object {
   const pool = (dataSource as DataSourceLike | null | undefined)?.driver?.pool;
-  const state = poolStateOf(pool);
-  if (state === undefined || typeof pool !== 'object' || pool === null) {
+  if (!isGoneAwayPool(pool)) {
     throw new TypeError(
       usesGoneAwayDriver(dataSource)
         ? `${caller}(dataSource): the DataSource is not initialized (call dataSource.initialize() first).`
         : `${caller}(dataSource): dataSource is not a DataSource made with goneAwayTypeorm(options).`,
     );
   }
-  return { pool, state };
+  return pool;
 }

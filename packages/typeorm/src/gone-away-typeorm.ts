@@ -94,11 +94,12 @@ export function goneAwayTypeorm<O extends TypeormMysqlOptionsLike>(
       );
     }
   }
-  const policy = parsePolicy(options);
+  // Bad options are reported here, where the DataSource options are written, not at initialize().
+  parsePolicy(options);
   const base = (driver ?? mysql2) as Mysql2CallbackModule;
   return {
     ...dataSourceOptions,
-    driver: createTypeormDriver(base, options, policy),
+    driver: createTypeormDriver(base, options),
     connectorPackage: 'mysql2',
   };
 }

@@ -47,6 +47,21 @@ describe('@goneaway/typeorm public types', () => {
     ).toEqualTypeOf<Promise<string>>();
   });
 
+  it('refuses what goneaway cannot work with', () => {
+    // @ts-expect-error goneaway works through mysql2: only mysql and mariadb DataSources
+    goneAwayTypeorm({ type: 'postgres', host: 'db' });
+    // @ts-expect-error outageBudgetMs is a number of milliseconds
+    goneAwayTypeorm({ type: 'mysql' }, { outageBudgetMs: '5s' });
+    // @ts-expect-error not a DataSource
+    void withTransactionRetry({}, async () => 1);
+    // @ts-expect-error fn must return a promise
+    void withTransactionRetry(dataSource1, () => 1);
+    // @ts-expect-error the manager is TypeORM's EntityManager, not a string
+    void withTransactionRetry(dataSource1, async (manager: string) => manager);
+    // @ts-expect-error isolationLevel is a level's name, e.g. 'SERIALIZABLE'
+    void withTransactionRetry(dataSource1, async () => 1, { isolationLevel: 4 });
+  });
+
   it('guards narrow to the typed errors', () => {
     const error: unknown = new Error('x');
     if (isTransactionLost(error)) expectTypeOf(error).toEqualTypeOf<TransactionLostError>();

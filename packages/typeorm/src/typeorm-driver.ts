@@ -1,7 +1,7 @@
-import type { GoneAwayOptions, Policy } from '@goneaway/core';
+import type { GoneAwayOptions } from '@goneaway/core';
 import { wrapMysql2 } from '@goneaway/mysql2';
 import { ConnectionLease, type LeasedConnection } from './connection-lease.js';
-import { registerPoolState, TypeormPoolState } from './typeorm-pool-state.js';
+import { registerGoneAwayPool } from './register-goneaway-pool.js';
 
 /** What goneaway needs of the callback `mysql2` module TypeORM is given as its `driver`. */
 export interface Mysql2CallbackModule {
@@ -10,7 +10,6 @@ export interface Mysql2CallbackModule {
 
 interface TypeormPool {
   getConnection(callback: (error: unknown, connection?: unknown) => void): void;
-  end(callback?: (error?: unknown) => void): unknown;
 }
 
 /** Modules made here, so a second goneAwayTypeorm over the same options is recognised. */
@@ -22,40 +21,27 @@ export function isGoneAwayTypeormDriver(value: unknown): boolean {
 
 /**
  * The module TypeORM gets as `driver`: `wrapMysql2(mysql2, options)` (whose pools validate, retry
- * pooled calls, guard packets and type held connections' failures), with `createPool` handing
- * TypeORM's query runners a ConnectionLease instead of the bare connection, so a statement whose
- * connection died outside a transaction can run again on a fresh one.
+ * pooled calls, guard packets, type held connections' failures and run a statement that lost a held
+ * connection again on a fresh one when its session allows it), with `createPool` handing TypeORM's
+ * query runners a ConnectionLease (a thin promise() and errors without bound values) over the
+ * wrapped pool's connection.
  */
 export function createTypeormDriver(
   mysql2: Mysql2CallbackModule,
   options: GoneAwayOptions | undefined,
-  policy: Policy,
 ): object {
   const wrapped = wrapMysql2(mysql2, options);
   const createPool = (config: unknown): unknown => {
     const pool = (wrapped.createPool as (config: unknown) => TypeormPool)(config);
-    const state = new TypeormPoolState(policy);
-    registerPoolState(pool, state);
+    registerGoneAwayPool(pool);
     // The wrapped pool's own getConnection: validated, an outage waited out within the budget.
     const getConnection = pool.getConnection.bind(pool);
-    const end = pool.end.bind(pool);
-    const acquire = (): Promise<LeasedConnection> =>
-      new Promise((resolve, reject) => {
-        getConnection((error, connection) =>
-          error || connection === undefined ? reject(error) : resolve(connection as LeasedConnection),
-        );
-      });
     Object.assign(pool, {
       getConnection: (callback: (error: unknown, connection?: unknown) => void) => {
         getConnection((error, connection) => {
           if (error || connection === undefined) callback(error);
-          else callback(null, new ConnectionLease(connection as LeasedConnection, state, acquire));
+          else callback(null, new ConnectionLease(connection as LeasedConnection));
         });
-      },
-      end: (callback?: (error?: unknown) => void) => {
-        // Statements still waiting out an outage end now instead of holding the process open.
-        state.destroy();
-        return end(callback);
       },
     });
     return pool;

@@ -54,8 +54,12 @@ export class ConnectionValidator {
     classification: Classification,
   ): void {
     if (classification.connection !== 'dispose') return;
-    if (state && (classification.kind !== 'read-only' || this.policy.evictOnReadOnly))
+    if (state && (classification.kind !== 'read-only' || this.policy.evictOnReadOnly)) {
       state.unusable ??= classification;
+      // Reported now rather than at the next hand-out: an adapter that destroys a dead connection at
+      // once (the mysql2 pool's, Prisma's) never shows it to validate() again.
+      this.evict(state, evictionReasonOf(state.unusable), state.unusable);
+    }
     if (classification.kind === 'statement-timeout') connection.stream.destroy();
     if (connectionIsGone(classification)) this.suspectOthers();
   }
@@ -68,7 +72,7 @@ export class ConnectionValidator {
   /** A plain boolean unless a ping is due, so the happy path adds no promise. */
   validate(connection: ValidatableConnection, state: PooledConnectionState): boolean | Promise<boolean> {
     if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
-      this.evict(state, state.unusable?.kind === 'read-only' ? 'read-only' : 'error', state.unusable);
+      this.evict(state, evictionReasonOf(state.unusable), state.unusable);
       return false;
     }
     // Both clocks read once: this runs on every hand-out.
@@ -106,4 +110,8 @@ export class ConnectionValidator {
     this.evict(state, outcome.timedOut ? 'ping-timeout' : 'ping-failed', state.unusable);
     return false;
   }
+}
+
+function evictionReasonOf(unusable: Classification | undefined): EvictionReason {
+  return unusable?.kind === 'read-only' ? 'read-only' : 'error';
 }

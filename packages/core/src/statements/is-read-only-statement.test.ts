@@ -33,6 +33,7 @@ describe('isReadOnlyStatement', () => {
     'select * from t lock_table',
     'select a.for_update from t as a',
     'select 1 /*!50100 , 2 */',
+    'select warnings, errors, warning_count from t',
   ])('reads only: %s', (sql) => {
     expect(isReadOnlyStatement(sql)).toBe(true);
   });
@@ -73,6 +74,11 @@ describe('isReadOnlyStatement', () => {
     'select last_insert_id()',
     'select found_rows()',
     'select row_count()',
+    'show warnings',
+    'SHOW ERRORS LIMIT 10',
+    'show count(*) warnings',
+    'select @@warning_count',
+    'select @@error_count',
     'select @x',
     "select @'x'",
     'select @a := 1',

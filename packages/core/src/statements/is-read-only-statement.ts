@@ -31,6 +31,13 @@ const SESSION_FUNCTIONS = new Set([
   'FOUND_ROWS',
   'ROW_COUNT',
 ]);
+/**
+ * What the previous statement left in the session (its warnings and errors): on another connection
+ * the answer is silently empty. `SHOW WARNINGS`, `SHOW ERRORS`, `SHOW COUNT(*) WARNINGS`, and the
+ * system variables `@@warning_count`, `@@error_count`.
+ */
+const PREVIOUS_STATEMENT_WORDS = new Set(['WARNINGS', 'ERRORS']);
+const PREVIOUS_STATEMENT_VARIABLES = new Set(['WARNING_COUNT', 'ERROR_COUNT']);
 // Keywords are short; longer words are never compared, so they are never copied either.
 const MAX_KEYWORD_LENGTH = 24;
 
@@ -41,7 +48,8 @@ const MAX_KEYWORD_LENGTH = 24;
  *
  * False for anything that writes, locks or depends on the session: FOR UPDATE, FOR SHARE, LOCK IN
  * SHARE MODE, INTO (OUTFILE, DUMPFILE, variables), user variables (`@x`, `:=`), GET_LOCK and friends,
- * sequences (NEXTVAL, NEXT VALUE FOR), LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT, EXPLAIN ANALYZE of a
+ * sequences (NEXTVAL, NEXT VALUE FOR), LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT, SHOW WARNINGS / ERRORS,
+ * `@@warning_count` / `@@error_count`, EXPLAIN ANALYZE of a
  * write, more than one statement, and SQL it cannot read to the end (an unclosed quote or comment).
  * Executable comments (`/*! … *\/`, `/*M! … *\/`) count as code. Linear time, no allocation per token.
  */
@@ -95,7 +103,11 @@ export function isReadOnlyStatement(sql: string): boolean {
     // A user variable: `@x`, `@'x'`, `` @`x` `` (but not the system variables `@@x`).
     if (previousPunct === 0x40 /* @ */ && previousPunctEnd === start) {
       const beforeAt = start - 2 >= 0 ? sql.charCodeAt(start - 2) : 0;
-      if (beforeAt !== 0x40) {
+      if (
+        beforeAt !== 0x40 ||
+        (end - start <= MAX_KEYWORD_LENGTH &&
+          PREVIOUS_STATEMENT_VARIABLES.has(sql.slice(start, end).toUpperCase()))
+      ) {
         readOnly = false;
         return false;
       }
@@ -135,6 +147,7 @@ export function isReadOnlyStatement(sql: string): boolean {
     if (
       word === 'INTO' ||
       SESSION_FUNCTIONS.has(word) ||
+      (first === 'SHOW' && PREVIOUS_STATEMENT_WORDS.has(word)) ||
       (previousWord === 'FOR' && (word === 'UPDATE' || word === 'SHARE')) ||
       (previousWord === 'LOCK' && word === 'IN') ||
       ((previousWord === 'NEXT' || previousWord === 'PREVIOUS') && word === 'VALUE')
