@@ -61,13 +61,7 @@ const packages = [
  * (when the fix lands it starts failing: delete the entry), and a second test that every error is
  * that one, so that nothing else breaks in the block meanwhile.
  */
-const KNOWN_SNIPPET_FAILURES: Record<string, { reason: string; only: RegExp }> = {
-  'packages/mysql2/README.md#1': {
-    reason:
-      "withTransactionRetry(pool, fn) types fn's connection as unknown; the @goneaway/mysql2 fix is on its own branch",
-    only: /: TS18046 'connection' is of type 'unknown'\.$/,
-  },
-};
+const KNOWN_SNIPPET_FAILURES: Record<string, { reason: string; only: RegExp }> = {};
 
 /** The Prisma schema the README blocks use (accounts with a balance, uploads with a body). */
 const PRISMA_SCHEMA = `generator client {
