@@ -2,15 +2,15 @@ import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneawa
 import type { Knex } from 'knex';
 import { withConnectionDefaults } from './connection-defaults.js';
 import { copyOwnProperties } from './copy-own-properties.js';
-import { createGoneAwayClient } from './goneaway-client.js';
+import { baseOfGoneAwayClient, createGoneAwayClient } from './goneaway-client.js';
 import { loadKnexInternals } from './knex-internals.js';
-import { KnexPluginInstance } from './plugin-instance.js';
-import { composePoolHooks } from './pool-hooks.js';
 
 /**
- * `knex(goneAway(config, options?))`: returns a knex config whose client is knex's own mysql2 client
- * extended with goneaway's policy. The user's `pool.afterCreate` and `pool.validate` still run (after
- * goneaway's, in order); no key unknown to knex or tarn is added to `pool`.
+ * `knex(goneAway(config, options?))`: returns a copy of the knex config whose client is knex's own
+ * mysql2 client extended with goneaway's policy. Each knex instance made from it (the same config
+ * may serve several) gets its own retry engine, reconnect gate and connection bookkeeping, created
+ * with its client. The user's `pool.afterCreate` and `pool.validate` still run (after goneaway's, in
+ * order): the client composes them when knex builds its pool, so `pool` is passed on untouched.
  */
 export function goneAway<TConfig extends Knex.Config>(config: TConfig, options?: GoneAwayOptions): TConfig {
   if (config === null || typeof config !== 'object') {
@@ -27,26 +27,29 @@ export function goneAway<TConfig extends Knex.Config>(config: TConfig, options?:
   const policy = parsePolicy(options);
   const internals = loadKnexInternals();
   const baseClient = resolveBaseClient(config.client, internals.Mysql2Client);
-  const instance = new KnexPluginInstance(policy);
-  const client = createGoneAwayClient(baseClient, internals, instance);
-  const pool = composePoolHooks(config.pool, instance);
-  // A copy that keeps every own property of the user's config, enumerable or not (copyOwnProperties).
-  return copyOwnProperties(config, {
-    client,
-    connection: withConnectionDefaults(config.connection, policy.connectTimeoutMs, internals.parseConnection),
-    pool,
-  });
+  const overrides: Record<string, unknown> = { client: createGoneAwayClient(baseClient, internals, policy) };
+  // Absent with knex 3.3's `connectionPool` (an external pool), and knex refuses both at once.
+  if (config.connection !== undefined) {
+    overrides.connection = withConnectionDefaults(
+      config.connection,
+      policy.connectTimeoutMs,
+      internals.parseConnection,
+    );
+  }
+  return copyOwnProperties(config, overrides);
 }
 
 function resolveBaseClient(client: unknown, mysql2Client: unknown): typeof mysql2Client {
   if (client === 'mysql2') return mysql2Client;
   if (typeof client === 'function') {
+    // goneAway(db.client.config) of a knex(goneAway(...)) instance: the new options replace the old.
+    const base = baseOfGoneAwayClient(client) ?? client;
     // A user's own subclass of knex's mysql2 client keeps its overrides: goneaway extends it.
     if (
-      client === mysql2Client ||
-      (client as { prototype: unknown }).prototype instanceof (mysql2Client as never)
+      base === mysql2Client ||
+      (base as { prototype: unknown }).prototype instanceof (mysql2Client as never)
     ) {
-      return client;
+      return base;
     }
   }
   const given = typeof client === 'string' ? `'${client.slice(0, 40)}'` : typeof client;
