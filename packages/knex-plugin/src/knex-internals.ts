@@ -1,14 +1,16 @@
 import { createRequire } from 'node:module';
+import { checkKnexVersion, type KnexVersionSupport, SUPPORTED_KNEX_RANGE } from './knex-version.js';
 
 /**
  * The parts of knex's own implementation the plugin extends. knex publishes no `exports` map, so its
  * `lib/` files are reachable; they are resolved from the knex the application installed (a peer
  * dependency), so the client class, the Runner and the helpers all come from the same copy.
- * Checked against knex 3.2 and 3.3: lib/dialects/mysql2/index.js (Client_MySQL2),
+ * Checked against knex 2.5 to 3.3 (knex-version.ts): lib/dialects/mysql2/index.js (Client_MySQL2),
  * lib/execution/runner.js (Runner.run / ensureConnection / query),
  * lib/execution/internal/ensure-connection-callback.js, lib/knex-builder/internal/parse-connection.js.
  */
 export interface KnexInternals {
+  readonly knex: KnexVersionSupport;
   readonly Mysql2Client: KnexClientClass;
   readonly Runner: KnexRunnerClass;
   readonly ensureConnectionCallback: (runner: KnexRunner) => Promise<unknown>;
@@ -19,8 +21,10 @@ export interface KnexInternals {
 export interface KnexClient {
   config: Record<string, unknown>;
   transacting?: boolean;
-  logger: { warn(message: unknown): void };
+  logger: KnexLogger;
   pool?: unknown;
+  getPoolSettings(poolConfig: KnexPoolConfig | undefined): KnexPoolSettings;
+  initializePool(config?: Record<string, unknown>): void;
   runner(builder: unknown): KnexRunner;
   acquireRawConnection(): Promise<Mysql2Connection>;
   acquireConnection(): Promise<Mysql2Connection>;
@@ -29,6 +33,24 @@ export interface KnexClient {
   validateConnection(connection: Mysql2Connection): boolean;
   destroyRawConnection(connection: Mysql2Connection): Promise<void>;
   destroy(callback?: unknown): Promise<void>;
+}
+
+/** knex's Logger (logger.js): one per client, shared by the transaction clients and withUserParams clones made from it. */
+export interface KnexLogger {
+  warn(message: unknown): void;
+  [key: symbol]: unknown;
+}
+
+export interface KnexPoolConfig {
+  afterCreate?: unknown;
+  validate?: unknown;
+  [key: string]: unknown;
+}
+
+/** What getPoolSettings hands to tarn (client.js). */
+export interface KnexPoolSettings {
+  validate: (connection: Mysql2Connection) => boolean | Promise<boolean>;
+  [key: string]: unknown;
 }
 
 export type KnexClientClass = new (config: Record<string, unknown>) => KnexClient;
@@ -85,22 +107,29 @@ export interface Mysql2Connection {
   on(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
-/** Called once per goneAway(): Node's require cache makes repeated loads cheap. */
-export function loadKnexInternals(): KnexInternals {
+/**
+ * Called once per goneAway(): Node's require cache makes repeated loads cheap. `requireKnex` resolves
+ * from this package (the application's knex, a peer dependency); tests pass their own.
+ */
+export function loadKnexInternals(
+  requireKnex: (id: string) => unknown = createRequire(import.meta.url),
+): KnexInternals {
   // Not named `require`: the CJS build rewrites `import.meta.url` into an expression that calls the
   // module's own `require`, which a local `const require` would shadow (a ReferenceError at load).
-  const requireFromHere = createRequire(import.meta.url);
   const load = <T>(path: string): T => {
     try {
-      return requireFromHere(path) as T;
+      return requireKnex(path) as T;
     } catch (error) {
       throw new Error(
-        `@goneaway/knex could not load ${path} from the installed knex (a peer dependency: npm install knex@">=3.2" mysql2).`,
+        `@goneaway/knex could not load ${path} from the installed knex (a peer dependency: npm install knex@"${SUPPORTED_KNEX_RANGE}" mysql2).`,
         { cause: error },
       );
     }
   };
+  // Before any lib/ file: an unsupported knex gets a clear error, not a missing-file one.
+  const knex = checkKnexVersion(load<{ version?: unknown }>('knex/package.json').version);
   return {
+    knex,
     Mysql2Client: load<KnexClientClass>('knex/lib/dialects/mysql2/index.js'),
     Runner: load<KnexRunnerClass>('knex/lib/execution/runner.js'),
     ensureConnectionCallback: load<{ ensureConnectionCallback: KnexInternals['ensureConnectionCallback'] }>(

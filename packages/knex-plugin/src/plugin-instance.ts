@@ -3,6 +3,7 @@ import {
   type ConnectionValidator,
   classify,
   createPoolRuntime,
+  createRetryEngine,
   deriveConnectionLimits,
   type EventHub,
   type EvictionReason,
@@ -11,7 +12,9 @@ import {
   markConnectPhase,
   type Policy,
   PooledConnectionState,
-  type ReconnectGate,
+  type PoolStats,
+  poolStats,
+  ReconnectGate,
   type RetryEngine,
   readServerLimits,
   reportEviction,
@@ -31,28 +34,85 @@ const CONNECT_KINDS_TO_SILENCE = new Set<Classification['kind']>([
 ]);
 
 /**
- * Everything one `goneAway(config)` call owns: the parsed policy, its event hub, the retry engine,
- * the single-flight reconnect gate and what is known about each pooled connection. The knex client
- * class, its transaction clients (knex builds them with Object.create on the same prototype) and the
- * pool hooks all close over one instance, so they share it without module-level state.
+ * Everything one knex instance of a `knex(goneAway(config))` owns: the parsed policy, its event hub,
+ * the retry engine, the single-flight reconnect gate and what is known about each pooled connection.
+ * Made by the client's constructor (goneaway-client.ts), so every knex instance made from one config
+ * has its own; its transaction clients and withUserParams clones find it through the client's logger.
  */
 export class KnexPluginInstance {
   readonly states = new WeakMap<object, PooledConnectionState>();
   readonly warnings = new HandledWarnings();
   readonly hub: EventHub;
-  readonly retry: RetryEngine;
-  readonly gate: ReconnectGate;
-  readonly reaper = new IdleReaper<Mysql2Connection>((connection) => this.#retire(connection));
   /** The check before a connection is handed out (core's, shared with the other adapters). */
   readonly validator: ConnectionValidator;
+  // Replaced when knex.initialize() reopens a destroyed instance: destroy() ends them for good.
+  #retry: RetryEngine;
+  #gate: ReconnectGate;
+  #reaper: IdleReaper<Mysql2Connection>;
+  #closed = false;
+  /** Connects counted by gates of earlier pools (before a destroy), so the counters never go back. */
+  #earlierConnects = { attempts: 0, sharedWaits: 0 };
   #lastLimitsKey: string | undefined;
 
   constructor(readonly policy: Policy) {
     const runtime = createPoolRuntime(policy);
     this.hub = runtime.hub;
-    this.retry = runtime.retry;
-    this.gate = runtime.gate;
+    this.#retry = runtime.retry;
+    this.#gate = runtime.gate;
     this.validator = runtime.validator;
+    this.#reaper = this.#createReaper();
+  }
+
+  get retry(): RetryEngine {
+    return this.#retry;
+  }
+
+  get gate(): ReconnectGate {
+    return this.#gate;
+  }
+
+  get reaper(): IdleReaper<Mysql2Connection> {
+    return this.#reaper;
+  }
+
+  /** True between the knex instance's destroy() and its next initialize(). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** db.destroy(): calls still waiting out an outage end now instead of holding the process open. */
+  close(): void {
+    this.#closed = true;
+    this.#reaper.close();
+    this.#retry.destroy();
+    this.#gate.destroy();
+  }
+
+  /** db.initialize() after a destroy: a new pool gets a new engine, gate and reaper; events and counters go on. */
+  reopen(): void {
+    if (!this.#closed) return;
+    const gate = this.#gate.stats();
+    this.#earlierConnects = {
+      attempts: this.#earlierConnects.attempts + gate.attempts,
+      sharedWaits: this.#earlierConnects.sharedWaits + gate.sharedWaits,
+    };
+    this.#retry = createRetryEngine(this.policy, this.hub);
+    this.#gate = new ReconnectGate(this.policy);
+    this.#reaper = this.#createReaper();
+    this.#closed = false;
+  }
+
+  stats(): PoolStats {
+    const current = poolStats(this);
+    return {
+      ...current,
+      connectAttempts: current.connectAttempts + this.#earlierConnects.attempts,
+      sharedConnectWaits: current.sharedConnectWaits + this.#earlierConnects.sharedWaits,
+    };
+  }
+
+  #createReaper(): IdleReaper<Mysql2Connection> {
+    return new IdleReaper<Mysql2Connection>((connection) => this.#retire(connection));
   }
 
   /** afterCreate: keepalive, the server's limits (one round trip) and an error listener. */

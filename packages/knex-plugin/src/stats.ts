@@ -1,4 +1,4 @@
-import { type GoneAwayListener, type PoolStats, poolStats } from '@goneaway/core';
+import type { GoneAwayListener, PoolStats } from '@goneaway/core';
 import type { Knex } from 'knex';
 import { instanceOfClient } from './goneaway-client.js';
 import type { KnexPluginInstance } from './plugin-instance.js';
@@ -11,11 +11,11 @@ function instanceOf(db: Knex, caller: string): KnexPluginInstance {
   return instance;
 }
 
-/** Counters per event type, eviction reason and error kind, plus the pool's (core's PoolStats). */
+/** Counters of one knex instance per event type, eviction reason and error kind, plus its pool's (core's PoolStats). */
 export type KnexGoneAwayStats = PoolStats;
 
 export function stats(db: Knex): KnexGoneAwayStats {
-  return poolStats(instanceOf(db, 'stats'));
+  return instanceOf(db, 'stats').stats();
 }
 
 /** Typed events of one knex instance; returns the unsubscribe function. */
