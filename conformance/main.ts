@@ -8,6 +8,7 @@ import { prepareCheckout } from './src/prepare-checkout.js';
 import { describeState } from './src/render-markdown.js';
 import { runSuite, workDirFor } from './src/run-suite.js';
 import { knexSuite } from './src/suites/knex-suite.js';
+import { kyselySuite } from './src/suites/kysely-suite.js';
 import { sourceState, writeResults } from './src/write-results.js';
 
 const conformanceDir = dirname(fileURLToPath(import.meta.url));
@@ -15,7 +16,7 @@ const rootDir = join(conformanceDir, '..');
 
 const SUITES: Readonly<Record<SuiteName, ConformanceSuite | undefined>> = {
   knex: knexSuite,
-  kysely: undefined,
+  kysely: kyselySuite,
   typeorm: undefined,
 };
 

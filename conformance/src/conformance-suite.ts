@@ -26,12 +26,13 @@ export interface ConformanceSuite {
   /** The bare git mirror used when --repo is not given. */
   readonly defaultRepo: string;
   readonly defaultRef: string;
-  /** The preload (in conformance/preload/) that wraps the host library with goneaway. */
+  /** The preload (in conformance/preload/, loaded with `node --require`) that wraps the host library with goneaway. */
   readonly preload: string;
-  /** `--require` (CommonJS hooks) or `--import` (ESM hooks too). */
-  readonly preloadFlag: '--require' | '--import';
-  /** Also preloaded in the bare run: retargets hard-coded connection settings at the private server. */
-  readonly barePreload?: string;
+  /**
+   * Also preload it in the bare run (GONEAWAY_CONFORMANCE_MODE=bare), for suites whose connection
+   * settings are hard-coded and must be retargeted at the private server in both runs.
+   */
+  readonly preloadInBareRun: boolean;
   /** Named subsets of the spec files (--subset); the first one is the default. */
   readonly subsets?: Readonly<Record<string, string>>;
   /** Commands run in the checkout after `npm install` (e.g. a TypeScript build). */

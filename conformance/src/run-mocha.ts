@@ -50,17 +50,13 @@ function quoteOption(path: string): string {
 }
 
 /**
- * NODE_OPTIONS for a run: the bare preload (connection retargeting only, for suites that hard-code
- * their server) and, wrapped, goneaway's preload. NODE_OPTIONS reaches every node process the
- * suite starts (mocha, and any child it forks), not only the first.
+ * NODE_OPTIONS for a run: goneaway's preload in the wrapped run (and in the bare one for suites that
+ * need it to retarget their connections). NODE_OPTIONS reaches every node process the suite starts
+ * (mocha, and any child it forks), not only the first.
  */
 function nodeOptions(suite: ConformanceSuite, mode: RunMode): string {
-  const flags: string[] = [];
-  if (suite.barePreload !== undefined) {
-    flags.push(`${suite.preloadFlag} ${quoteOption(join(PRELOAD_DIR, suite.barePreload))}`);
-  }
-  if (mode === 'wrapped') flags.push(`${suite.preloadFlag} ${quoteOption(join(PRELOAD_DIR, suite.preload))}`);
-  return flags.join(' ');
+  if (mode === 'bare' && !suite.preloadInBareRun) return '';
+  return `--require ${quoteOption(join(PRELOAD_DIR, suite.preload))}`;
 }
 
 /** Runs the host's mocha once (bare or wrapped) on `specFiles` and reads what the reporter wrote. */
@@ -80,6 +76,7 @@ export async function runMocha(
     // tsx (which runs this script) must not leak its loader into the host's processes.
     NODE_OPTIONS: nodeOptions(suite, mode),
     GONEAWAY_CONFORMANCE_HOST: context.checkoutDir,
+    GONEAWAY_CONFORMANCE_MODE: mode,
     GONEAWAY_CONFORMANCE_RESULTS: resultsFile,
     GONEAWAY_CONFORMANCE_SERVER: `${context.server.host}:${context.server.port}`,
     FORCE_COLOR: '0',

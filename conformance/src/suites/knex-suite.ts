@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MariaDBServer } from '@goneaway/test-harness';
 import type { ConformanceSuite } from '../conformance-suite.js';
+import { recreateDatabases } from '../database-reset.js';
 import { listFiles } from '../list-files.js';
 
 // The names knex's docker-compose gives its MySQL (scripts/docker-compose.yml): the tests' own
@@ -32,17 +33,14 @@ export const knexSuite: ConformanceSuite = {
   defaultRepo: '/work/.mirror/knex+knex/repo',
   defaultRef: 'HEAD',
   preload: 'knex.cjs',
-  preloadFlag: '--require',
+  preloadInBareRun: false,
   buildSteps: [],
   async createDatabaseObjects(server: MariaDBServer) {
     await server.query(`CREATE DATABASE IF NOT EXISTS ${DATABASE}`);
     await server.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [USER, '%', PASSWORD]);
     await server.query(`GRANT ALL PRIVILEGES ON ${DATABASE}.* TO ?@?`, [USER, '%']);
   },
-  async resetDatabases(server: MariaDBServer) {
-    await server.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-    await server.query(`CREATE DATABASE ${DATABASE}`);
-  },
+  resetDatabases: (server: MariaDBServer) => recreateDatabases(server, [DATABASE]),
   setupFiles: ['test/prep-db-mocha.js'],
   async specFiles({ checkoutDir }) {
     const integration2 = (await listFiles(checkoutDir, 'test/integration2', '.spec.js')).filter(
