@@ -9,6 +9,7 @@ import { describeState } from './src/render-markdown.js';
 import { runSuite, workDirFor } from './src/run-suite.js';
 import { knexSuite } from './src/suites/knex-suite.js';
 import { kyselySuite } from './src/suites/kysely-suite.js';
+import { typeormSuite } from './src/suites/typeorm-suite.js';
 import { sourceState, writeResults } from './src/write-results.js';
 
 const conformanceDir = dirname(fileURLToPath(import.meta.url));
@@ -17,7 +18,7 @@ const rootDir = join(conformanceDir, '..');
 const SUITES: Readonly<Record<SuiteName, ConformanceSuite | undefined>> = {
   knex: knexSuite,
   kysely: kyselySuite,
-  typeorm: undefined,
+  typeorm: typeormSuite,
 };
 
 function log(line: string): void {
@@ -58,6 +59,13 @@ async function main(): Promise<number> {
   for (const name of options.suites) {
     const suite = SUITES[name];
     if (suite === undefined) throw new ConformanceError(`the ${name} suite is not available yet`);
+    if (options.subset !== undefined && suite.subsets?.[options.subset] === undefined) {
+      const known =
+        suite.subsets === undefined
+          ? 'it has none'
+          : `expected one of ${Object.keys(suite.subsets).join(', ')}`;
+      throw new ConformanceError(`--subset ${options.subset}: not a subset of the ${name} suite (${known})`);
+    }
     const checkout = await prepareCheckout(suite, {
       repo: options.repo ?? suite.defaultRepo,
       ref: options.ref ?? suite.defaultRef,

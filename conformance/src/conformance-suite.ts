@@ -35,7 +35,9 @@ export interface ConformanceSuite {
   readonly preloadInBareRun: boolean;
   /** Named subsets of the spec files (--subset); the first one is the default. */
   readonly subsets?: Readonly<Record<string, string>>;
-  /** Commands run in the checkout after `npm install` (e.g. a TypeScript build). */
+  /** How its dependencies are installed: npm by default; pnpm from its own lockfile where it refuses npm. */
+  readonly install?: 'npm' | 'pnpm';
+  /** Commands run in the checkout after the install (e.g. a TypeScript build). */
   readonly buildSteps: readonly (readonly string[])[];
   /** Creates the users and databases the host's tests expect (once per server). */
   createDatabaseObjects(server: MariaDBServer): Promise<void>;

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConformanceError, runOrThrow } from './command.js';
 import type { ConformanceSuite } from './conformance-suite.js';
 import { exportTree } from './export-tree.js';
@@ -20,6 +21,10 @@ export interface Checkout {
 }
 
 const MARKER = '.goneaway-conformance.json';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The pnpm this repository pins (package.json packageManager). */
+const PNPM = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { packageManager: string })
+  .packageManager;
 const REPORTED_PACKAGES = ['mysql2', 'mocha', 'typescript', 'chai', 'tarn'];
 
 /** `--repo` may be a bare mirror (a git dir) or a working checkout. */
@@ -105,13 +110,33 @@ export async function prepareCheckout(
   if (skipped.length > 0) {
     options.log(`${suite.name}: not in the repository, left out: ${skipped.join(', ')}`);
   }
-  options.log(`${suite.name}: npm install (a minute or more; log: ${logFile})`);
-  await runOrThrow(
-    `${suite.name}: npm install`,
-    'npm',
-    ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-    { cwd: dir, logFile, timeoutMs: 20 * 60_000 },
-  );
+  options.log(`${suite.name}: ${suite.install ?? 'npm'} install (a minute or more; log: ${logFile})`);
+  if (suite.install === 'pnpm') {
+    // Run from this repository: npx refuses to start inside a package whose devEngines name pnpm.
+    await runOrThrow(
+      `${suite.name}: pnpm install`,
+      'npx',
+      [
+        '--yes',
+        PNPM,
+        '--dir',
+        dir,
+        'install',
+        '--frozen-lockfile',
+        '--ignore-scripts',
+        '--config.manage-package-manager-versions=false',
+        '--reporter=append-only',
+      ],
+      { cwd: ROOT, logFile, timeoutMs: 20 * 60_000 },
+    );
+  } else {
+    await runOrThrow(
+      `${suite.name}: npm install`,
+      'npm',
+      ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+      { cwd: dir, logFile, timeoutMs: 20 * 60_000 },
+    );
+  }
   for (const step of suite.buildSteps) {
     options.log(`${suite.name}: ${step.join(' ')}`);
     const [command, ...args] = step as [string, ...string[]];

@@ -92,7 +92,14 @@ export async function runSuite(
 ): Promise<SuiteResult> {
   const started = performance.now();
   mkdirSync(options.workDir, { recursive: true });
-  await using server = await startMariaDB({ serverOptions: { max_connections: 500 } });
+  // The hosts' CI runs MySQL 8, whose default character set is utf8mb4 (MariaDB 10.11's is latin1).
+  await using server = await startMariaDB({
+    serverOptions: {
+      max_connections: 500,
+      character_set_server: 'utf8mb4',
+      collation_server: 'utf8mb4_general_ci',
+    },
+  });
   const serverVersion = await server.version();
   options.log(`${suite.name}: private MariaDB ${serverVersion} on ${server.host}:${server.port}`);
   await suite.createDatabaseObjects(server);
