@@ -108,8 +108,13 @@ export function findDifferences(bare: MochaRun, wrapped: MochaRun): Difference[]
   return differences;
 }
 
+/**
+ * What the wrapped failure says: for an assertion, the actual value (its message also quotes the
+ * expected one, which an entry's pattern would otherwise match); else the error's message; for a
+ * test that never ran, also why.
+ */
 function messageOf(state: TestState | undefined): string {
-  return [state?.error?.message ?? '', state?.error?.actual ?? '', state?.cause ?? ''].join('\n');
+  return [state?.error?.actual ?? state?.error?.message ?? '', state?.cause ?? ''].join('\n');
 }
 
 /**
