@@ -15,7 +15,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.unit.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'examples/**/*.unit.test.ts',
+            'conformance/src/**/*.test.ts',
+          ],
         },
       },
       {

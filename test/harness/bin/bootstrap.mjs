@@ -176,6 +176,13 @@ switch (task) {
     build();
     process.exit(run(bin('tsx'), [join(root, 'test/chaos/main.ts'), ...rest]));
     break;
+  case 'conformance':
+    // The host libraries' own suites, bare vs wrapped; the wrapped runs load packages/*/dist.
+    ensureDependencies();
+    ensureMariadb();
+    build();
+    process.exit(run(bin('tsx'), [join(root, 'conformance/main.ts'), ...rest]));
+    break;
   default:
-    fail(`unknown task "${task}": expected one of test, demo, build, lint, bench, chaos`, 2);
+    fail(`unknown task "${task}": expected one of test, demo, build, lint, bench, chaos, conformance`, 2);
 }

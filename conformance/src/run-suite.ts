@@ -1,0 +1,150 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startMariaDB } from '@goneaway/test-harness';
+import { INTENDED_DIFFERENCES } from '../intended-differences.js';
+import {
+  type ClassifiedDifference,
+  type Comparison,
+  classify,
+  compareRuns,
+  type Difference,
+  findDifferences,
+  stateIn,
+} from './compare-runs.js';
+import type { ConformanceSuite, SuiteContext } from './conformance-suite.js';
+import type { Checkout } from './prepare-checkout.js';
+import { type MochaRun, type RunMode, runMocha } from './run-mocha.js';
+
+export interface RunSummary {
+  readonly mode: RunMode;
+  readonly label: string;
+  readonly specFiles: number;
+  readonly tests: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly hookFailures: number;
+  readonly durationMs: number;
+  readonly finished: boolean;
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  readonly logFile: string;
+}
+
+export interface SuiteResult {
+  readonly suite: string;
+  readonly title: string;
+  readonly subset: string | undefined;
+  readonly checkout: Checkout;
+  readonly serverVersion: string;
+  readonly runs: readonly RunSummary[];
+  readonly comparison: Comparison;
+  readonly durationMs: number;
+}
+
+function summarize(run: MochaRun, label: string): RunSummary {
+  return {
+    mode: run.mode,
+    label,
+    specFiles: run.specFiles.length,
+    tests: run.tests.length,
+    passed: run.tests.filter((test) => test.status === 'passed').length,
+    failed: run.tests.filter((test) => test.status === 'failed').length,
+    pending: run.tests.filter((test) => test.status === 'pending').length,
+    hookFailures: run.hookFailures.length,
+    durationMs: run.durationMs,
+    finished: run.finished,
+    exitCode: run.exitCode,
+    timedOut: run.timedOut,
+    logFile: run.logFile,
+  };
+}
+
+/** The spec files to run a second time: the setup files, then each file holding a difference, in the first run's order. */
+function rerunFiles(
+  suite: ConformanceSuite,
+  specFiles: readonly string[],
+  differences: readonly Difference[],
+) {
+  const wanted = new Set(differences.map((difference) => difference.file));
+  const files = specFiles.filter((file) => suite.setupFiles.includes(file) || wanted.has(file));
+  // A difference reported without a file (a root-level hook) reruns everything.
+  return differences.some((difference) => difference.file === undefined) ? specFiles : files;
+}
+
+function withRerun(difference: Difference, bareRerun: MochaRun, wrappedRerun: MochaRun): Difference {
+  return {
+    ...difference,
+    bareRerun: stateIn(bareRerun, difference.key, difference.titlePath),
+    wrappedRerun: stateIn(wrappedRerun, difference.key, difference.titlePath),
+  };
+}
+
+/**
+ * The host's suite twice on one private MariaDB, bare then wrapped, each from freshly recreated
+ * databases; then the files holding a difference once more each way, so that a difference seen
+ * once (a flake) is not called a regression.
+ */
+export async function runSuite(
+  suite: ConformanceSuite,
+  checkout: Checkout,
+  options: { workDir: string; subset: string | undefined; rerun: boolean; log: (line: string) => void },
+): Promise<SuiteResult> {
+  const started = performance.now();
+  mkdirSync(options.workDir, { recursive: true });
+  // MariaDB's defaults otherwise (character_set_server utf8mb4, closer to the hosts' MySQL 8 CI, was
+  // tried: mariadbd 10.11.19 crashed with signal 11 during kysely's wrapped run).
+  await using server = await startMariaDB({ serverOptions: { max_connections: 500 } });
+  const serverVersion = await server.version();
+  options.log(`${suite.name}: private MariaDB ${serverVersion} on ${server.host}:${server.port}`);
+  await suite.createDatabaseObjects(server);
+  const context: SuiteContext = {
+    checkoutDir: checkout.dir,
+    workDir: options.workDir,
+    server,
+    subset: options.subset,
+  };
+  const specFiles = await suite.specFiles(context);
+  const runs: RunSummary[] = [];
+  const pass = async (mode: RunMode, files: readonly string[], label: string) => {
+    await suite.resetDatabases(server);
+    options.log(`${suite.name}: ${label} (${files.length} spec files)…`);
+    const run = await runMocha(suite, context, mode, files, label);
+    const summary = summarize(run, label);
+    runs.push(summary);
+    options.log(
+      `${suite.name}: ${label}: ${summary.passed} passed, ${summary.failed} failed, ${summary.pending} pending` +
+        `${summary.hookFailures > 0 ? `, ${summary.hookFailures} failed hooks` : ''}` +
+        ` in ${(summary.durationMs / 1000).toFixed(0)} s${run.finished ? '' : ` — did not finish (${run.timedOut ? 'timed out' : `exit ${run.exitCode ?? run.signal}`}; log: ${run.logFile})`}`,
+    );
+    return run;
+  };
+  const bare = await pass('bare', specFiles, 'bare');
+  const wrapped = await pass('wrapped', specFiles, 'wrapped');
+  let differences = findDifferences(bare, wrapped);
+  if (differences.length > 0 && options.rerun) {
+    const files = rerunFiles(suite, specFiles, differences);
+    options.log(
+      `${suite.name}: ${differences.length} differences: running their ${files.length} files again each way`,
+    );
+    const bareRerun = await pass('bare', files, 'bare-rerun');
+    const wrappedRerun = await pass('wrapped', files, 'wrapped-rerun');
+    differences = differences.map((difference) => withRerun(difference, bareRerun, wrappedRerun));
+  }
+  const classified: ClassifiedDifference[] = classify(suite.name, differences, INTENDED_DIFFERENCES);
+  const comparison = compareRuns(bare, wrapped, classified);
+  return {
+    suite: suite.name,
+    title: suite.title,
+    subset: options.subset ?? (suite.subsets === undefined ? undefined : Object.keys(suite.subsets)[0]),
+    checkout,
+    serverVersion,
+    runs,
+    comparison,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+export function workDirFor(cacheRoot: string, suite: ConformanceSuite): string {
+  return join(cacheRoot, 'runs', suite.name);
+}
