@@ -63,6 +63,8 @@ export interface DataSourceSetup {
   readonly poolSize?: number;
   readonly options?: GoneAwayOptions;
   readonly logged?: LoggedCalls;
+  /** More DataSource options (e.g. `enableQueryTimeout`), the same on both sides. */
+  readonly dataSourceOptions?: Record<string, unknown>;
 }
 
 /** A DataSource (not initialized) with the test entities: bare TypeORM, or through goneAwayTypeorm. */
@@ -97,6 +99,7 @@ export function createDataSource(orm: TypeormModule, side: Side, setup: DataSour
     synchronize: false,
     logging: true,
     logger: recordingLogger(setup.logged ?? { calls: [] }),
+    ...setup.dataSourceOptions,
   };
   return new orm.DataSource((side === 'bare' ? options : goneAwayTypeorm(options, setup.options)) as never);
 }

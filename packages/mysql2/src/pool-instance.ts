@@ -630,7 +630,14 @@ export class Mysql2PoolInstance {
     const classification = classify(error);
     this.validator.recordFailure(connection, state, classification);
     if (!held || !connectionIsGone(classification)) return error;
-    if (!transacting) return new ConnectionLostError({ cause: error, classification, statement: sql });
+    if (!transacting) {
+      // A statement over its own time limit (mysql2's `timeout`, e.g. TypeORM's enableQueryTimeout) keeps
+      // the driver's error: the application's limit answered, not a lost connection (the connection
+      // is still dropped, its statement may run on). Inside a transaction that drop loses the
+      // transaction, so the typed error below is the truth there.
+      if (classification.kind === 'statement-timeout') return error;
+      return new ConnectionLostError({ cause: error, classification, statement: sql });
+    }
     const lost = transactionLossError(sql, classification, error);
     state.transactionLost = lost;
     return lost;
