@@ -29,12 +29,27 @@ export default defineConfig({
           // Runs after the unit project, with its own worker limit (real servers on a 2-core machine).
           sequence: { groupOrder: 1 },
           include: ['test/**/*.test.ts', 'examples/**/*.int.test.ts', 'bench/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'test/types/**'],
+          exclude: ['**/node_modules/**', 'test/types/**', 'test/matrix/**'],
           globalSetup: ['test/harness/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',
           maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The packed packages × each supported host-library version (test/matrix/README.md): its own
+          // project and server, beside the integration project; mostly npm installs, 2 at a time.
+          name: 'matrix',
+          sequence: { groupOrder: 1 },
+          include: ['test/matrix/**/*.test.ts'],
+          globalSetup: ['test/harness/src/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          maxWorkers: 1,
         },
       },
       {

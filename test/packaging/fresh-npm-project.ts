@@ -18,14 +18,32 @@ const PNPM = 'pnpm@10.34.8';
 export interface FreshProjectOptions {
   /** The workspace root. */
   root: string;
-  /** Third-party packages the fresh project may install, served with their runtime dependencies. */
-  thirdParty: readonly string[];
+  /**
+   * Our tarballs, when several projects share one `packWorkspace()`; packed into the project's own
+   * temp dir otherwise.
+   */
+  ours?: ReadonlyMap<string, RegistryTarball>;
+  /**
+   * Third-party packages the fresh project may install, served with their runtime dependencies from
+   * the workspace's installed copies (no network). Not with `publicRegistry`.
+   */
+  thirdParty?: readonly string[];
+  /**
+   * Install every third-party package from this registry instead (versions the workspace does not
+   * hold): only the `@goneaway` scope comes from the loopback registry, so none of our names is
+   * ever looked up there. `cacheDir` is npm's cache, kept between runs to make them fast.
+   */
+  publicRegistry?: { url: string; cacheDir: string };
   /** package.json of the fresh project before the first install (e.g. README-prescribed overrides). */
   packageJson: Record<string, unknown>;
   /** Each entry is one `npm install …` command line's arguments, run in order. */
   installs: readonly (readonly string[])[];
+  /** How long one `npm install` may take (default 60 s). */
+  installTimeoutMs?: number;
   /** Commands run() lets run at once (concurrent tests queue): the machine's 2 cores by default. */
   concurrency?: number;
+  /** A slot shared with other projects (see `semaphore()`), instead of a `concurrency` of its own. */
+  slot?: Semaphore;
 }
 
 export interface RunResult {
@@ -38,6 +56,11 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /**
+   * Called with each line the command prints on stdout as it prints it, and a function that writes
+   * to its stdin (a program that waits for the test to do something, then goes on).
+   */
+  onStdoutLine?: (line: string, writeStdin: (text: string) => void) => void;
 }
 
 export interface FreshProject {
@@ -64,9 +87,11 @@ export interface FreshProject {
 /**
  * A new npm project outside the workspace that installs our packages the way a user does: `pnpm
  * pack` (what `pnpm publish` uploads, with publishConfig applied and workspace: ranges rewritten),
- * served with every third-party dependency by a loopback npm registry, then plain `npm install
- * <names>`. The third-party tarballs are made from the workspace's installed copies, so CI needs no
- * network and installs the same versions the rest of the suite tests.
+ * served by a loopback npm registry, then plain `npm install <names>`. By default the registry also
+ * serves every third-party dependency, made from the workspace's installed copies, so CI needs no
+ * network and installs the same versions the rest of the suite tests; with `publicRegistry` npm
+ * takes the third-party packages from there instead (test/matrix: other versions of the host
+ * libraries).
  */
 export async function createFreshNpmProject(options: FreshProjectOptions): Promise<FreshProject> {
   const timings: Record<string, number> = {};
@@ -79,6 +104,9 @@ export async function createFreshNpmProject(options: FreshProjectOptions): Promi
     }
   };
 
+  if (options.publicRegistry && options.thirdParty?.length) {
+    throw new Error('thirdParty (served from the workspace) and publicRegistry exclude each other');
+  }
   const work = await mkdtemp(join(tmpdir(), 'goneaway-fresh-'));
   if (!relative(options.root, work).startsWith('..')) {
     throw new Error(`the fresh project must live outside the workspace, got ${work}`);
@@ -87,13 +115,18 @@ export async function createFreshNpmProject(options: FreshProjectOptions): Promi
   try {
     const tarballDir = join(work, 'tarballs');
     await mkdir(tarballDir);
-    const ours = await timed('pack ours', () => packWorkspace(options.root, tarballDir));
-    // Our runtime dependencies come from the same place as the packages the user installs beside them.
-    const ourDependencies = [...ours.values()].flatMap((tarball) =>
-      Object.keys((tarball.manifest.dependencies ?? {}) as Record<string, string>),
-    );
-    const seeds = [...new Set([...options.thirdParty, ...ourDependencies])].filter((name) => !ours.has(name));
-    const theirs = await timed('pack third-party', () => packThirdParty(options.root, seeds, tarballDir));
+    const ours = options.ours ?? (await timed('pack ours', () => packWorkspace(options.root, tarballDir)));
+    let theirs: RegistryTarball[] = [];
+    if (!options.publicRegistry) {
+      // Our runtime dependencies come from the same place as the packages the user installs beside them.
+      const ourDependencies = [...ours.values()].flatMap((tarball) =>
+        Object.keys((tarball.manifest.dependencies ?? {}) as Record<string, string>),
+      );
+      const seeds = [...new Set([...(options.thirdParty ?? []), ...ourDependencies])].filter(
+        (name) => !ours.has(name),
+      );
+      theirs = await timed('pack third-party', () => packThirdParty(options.root, seeds, tarballDir));
+    }
     const served = await startLocalRegistry([...ours.values(), ...theirs]);
     registry = served;
 
@@ -101,30 +134,30 @@ export async function createFreshNpmProject(options: FreshProjectOptions): Promi
     const scratch = join(work, 'scratch');
     await Promise.all([mkdir(dir), mkdir(scratch)]);
     await writeFile(join(dir, 'package.json'), `${JSON.stringify(options.packageJson, null, 2)}\n`);
-    // An empty user config: nothing from the machine's ~/.npmrc (registries, tokens) applies.
-    await writeFile(join(work, 'npmrc'), '');
-    const env = cleanEnvironment(options.root, {
-      npm_config_registry: served.url,
-      npm_config_userconfig: join(work, 'npmrc'),
-      npm_config_cache: join(work, 'npm-cache'),
-      npm_config_audit: 'false',
-      npm_config_fund: 'false',
-      npm_config_update_notifier: 'false',
-      npm_config_loglevel: 'warn',
+    // Nothing from the machine's ~/.npmrc (registries, tokens) applies; with a public registry, only
+    // our scope is the loopback one's.
+    await writeFile(join(work, 'npmrc'), options.publicRegistry ? `@goneaway:registry=${served.url}\n` : '');
+    const env = npmEnvironment(options.root, {
+      registry: options.publicRegistry?.url ?? served.url,
+      userconfig: join(work, 'npmrc'),
+      cacheDir: options.publicRegistry?.cacheDir ?? join(work, 'npm-cache'),
     });
-    const slot = semaphore(options.concurrency ?? 2);
+    const slot = options.slot ?? semaphore(options.concurrency ?? 2);
     const run: FreshProject['run'] = (command, args, runOptions = {}) =>
       slot(() =>
         spawnCollect(command, args, {
           cwd: runOptions.cwd ?? dir,
           env: runOptions.env ?? env,
           timeoutMs: runOptions.timeoutMs ?? 60_000,
+          onStdoutLine: runOptions.onStdoutLine,
         }),
       );
 
     const installOutput: string[] = [];
     for (const args of options.installs) {
-      const result = await timed(`npm install ${args.join(' ')}`, () => run('npm', ['install', ...args]));
+      const result = await timed(`npm install ${args.join(' ')}`, () =>
+        run('npm', ['install', ...args], { timeoutMs: options.installTimeoutMs ?? 60_000 }),
+      );
       installOutput.push(result.stdout + result.stderr);
       if (result.status !== 0) {
         throw new Error(
@@ -155,7 +188,7 @@ export async function createFreshNpmProject(options: FreshProjectOptions): Promi
 }
 
 /** One `pnpm pack` for every package under packages/ (the build must have run). */
-async function packWorkspace(root: string, outDir: string): Promise<Map<string, RegistryTarball>> {
+export async function packWorkspace(root: string, outDir: string): Promise<Map<string, RegistryTarball>> {
   const { stdout } = await execFileAsync(
     'npx',
     ['--yes', PNPM, '--filter', './packages/*', 'pack', '--pack-destination', outDir, '--json'],
@@ -256,8 +289,10 @@ async function mapLimit<T, R>(
   return results;
 }
 
+export type Semaphore = <T>(task: () => Promise<T>) => Promise<T>;
+
 /** Runs at most `limit` of the given tasks at a time, the others in the order they asked. */
-function semaphore(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+export function semaphore(limit: number): Semaphore {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (task) => {
@@ -270,6 +305,25 @@ function semaphore(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
       waiting.shift()?.();
     }
   };
+}
+
+/**
+ * The environment of a clean shell whose npm uses `registry`, the user config file `userconfig` and
+ * the cache `cacheDir`, quietly (no audit, fund or update notices).
+ */
+export function npmEnvironment(
+  root: string,
+  npm: { registry: string; userconfig: string; cacheDir: string },
+): NodeJS.ProcessEnv {
+  return cleanEnvironment(root, {
+    npm_config_registry: npm.registry,
+    npm_config_userconfig: npm.userconfig,
+    npm_config_cache: npm.cacheDir,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+    npm_config_loglevel: 'warn',
+  });
 }
 
 /**
@@ -293,24 +347,38 @@ function cleanEnvironment(root: string, extra: Record<string, string>): NodeJS.P
 function spawnCollect(
   command: string,
   args: readonly string[],
-  options: Required<RunOptions>,
+  options: Required<Omit<RunOptions, 'onStdoutLine'>> & Pick<RunOptions, 'onStdoutLine'>,
 ): Promise<RunResult> {
   return new Promise((resolveRun, rejectRun) => {
+    const { onStdoutLine } = options;
     // Its own process group, so that a timeout also ends what npx or npm started under it.
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    // The program may exit without reading what the test wrote last.
+    child.stdin.on('error', () => {});
+    // Nothing to say to it: it reads end-of-file, as from a closed terminal.
+    if (!onStdoutLine) child.stdin.end();
+    const writeStdin = (text: string) => {
+      if (child.stdin.writable) child.stdin.write(text);
+    };
     // A program that hangs fails its test instead of the whole run's timeout.
     const timer = setTimeout(() => {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     }, options.timeoutMs);
     let stdout = '';
     let stderr = '';
+    let pending = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      if (!onStdoutLine) return;
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onStdoutLine(line, writeStdin);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
@@ -321,6 +389,7 @@ function spawnCollect(
     });
     child.on('close', (status, signal) => {
       clearTimeout(timer);
+      child.stdin.destroy();
       resolveRun({ status, stdout, stderr: signal ? `${stderr}\n(killed: ${signal})` : stderr });
     });
   });

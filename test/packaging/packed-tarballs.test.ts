@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFreshNpmProject, type FreshProject, type RunResult } from './fresh-npm-project.js';
+import { generatePrismaClient } from './generate-prisma-client.js';
 import {
   extractSnippets,
   type ReadmeSnippet,
@@ -63,32 +64,6 @@ const packages = [
  */
 const KNOWN_SNIPPET_FAILURES: Record<string, { reason: string; only: RegExp }> = {};
 
-/** The Prisma schema the README blocks use (accounts with a balance, uploads with a body). */
-const PRISMA_SCHEMA = `generator client {
-  provider = "prisma-client"
-  output   = "../generated/prisma"
-}
-
-generator js {
-  provider = "prisma-client-js"
-  output   = "../generated/prisma-js"
-}
-
-datasource db {
-  provider = "mysql"
-}
-
-model Account {
-  id      Int @id
-  balance Int
-}
-
-model Upload {
-  id   Int   @id @default(autoincrement())
-  body Bytes @db.LongBlob
-}
-`;
-
 let project: FreshProject;
 const databaseUrl = inject('mariadb').url;
 
@@ -143,23 +118,7 @@ beforeAll(async () => {
   }
   const generateStarted = performance.now();
   // The Prisma CLI comes from the workspace: installing `prisma` would download its engines.
-  await mkdir(join(project.dir, 'prisma'));
-  await writeFile(join(project.dir, 'prisma/schema.prisma'), PRISMA_SCHEMA);
-  const generated = await project.run(
-    process.execPath,
-    [prismaCli, 'generate', '--schema', 'prisma/schema.prisma'],
-    {
-      env: {
-        ...project.env,
-        // No engine is needed with a driver adapter, but the CLI looks for the schema engine's file.
-        PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
-        CHECKPOINT_DISABLE: '1',
-        PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      },
-    },
-  );
-  if (generated.status !== 0)
-    throw new Error(`prisma generate failed\n${generated.stderr}${generated.stdout}`);
+  await generatePrismaClient(project, prismaCli);
   const timings = { ...project.timings, 'prisma generate': Math.round(performance.now() - generateStarted) };
   console.info(`packaging: fresh project ready, ms per step: ${JSON.stringify(timings)}`);
 }, 300_000);

@@ -187,3 +187,6 @@ export {
   type TransactionRetryOptions,
   type TransactionRetryReason,
 } from './transactions/run-transaction-with-retry.js';
+// Host library versions (adapters refuse a release outside their peer range)
+export { assertSupportedVersion, satisfiesVersionRange } from './versions/assert-supported-version.js';
+export { installedPackageVersion } from './versions/installed-package-version.js';

@@ -1,5 +1,6 @@
 import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneaway/core';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { assertSupportedPrisma } from './assert-supported-prisma.js';
 import { isMariadbPool } from './mariadb-shapes.js';
 import { PrismaGoneawayInstance } from './pool-instance.js';
 
@@ -31,6 +32,7 @@ export function withGoneaway<F extends SqlDriverAdapterFactory>(
       ],
     });
   }
+  assertSupportedPrisma();
   const policy = parsePolicy(options);
   const instance = new PrismaGoneawayInstance(policy);
   const wrapped: SqlDriverAdapterFactory = {

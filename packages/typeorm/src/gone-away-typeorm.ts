@@ -1,5 +1,6 @@
 import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneaway/core';
 import mysql2 from 'mysql2';
+import { assertSupportedTypeorm } from './assert-supported-typeorm.js';
 import { createTypeormDriver, isGoneAwayTypeormDriver, type Mysql2CallbackModule } from './typeorm-driver.js';
 
 /** The part of TypeORM's DataSource options goneaway reads (mysql and mariadb, TypeORM 0.3 and 1.x). */
@@ -42,6 +43,7 @@ export function goneAwayTypeorm<O extends TypeormMysqlOptionsLike>(
   dataSourceOptions: O,
   options?: GoneAwayOptions,
 ): GoneAwayTypeormOptions<O> {
+  assertSupportedTypeorm();
   if (
     typeof dataSourceOptions !== 'object' ||
     dataSourceOptions === null ||

@@ -1,10 +1,20 @@
 import { goneAway, stats } from '@goneaway/knex';
 import knex from 'knex';
+import { killedWhileIdle } from './kill-handshake.cjs';
 
-const db = knex(goneAway({ client: 'mysql2', connection: process.env.DATABASE_URL }));
+// One connection: the one test/matrix KILLs is the one the next read gets.
+const db = knex(
+  goneAway({ client: 'mysql2', connection: process.env.DATABASE_URL, pool: { min: 0, max: 1 } }),
+);
 try {
-  const [rows] = await db.raw('select 1 as one');
-  console.log(JSON.stringify({ one: rows[0].one, limitsDiscovered: stats(db).events['limits-discovered'] }));
+  const [rows] = await db.raw('select 1 as one, connection_id() as id');
+  const kill = await killedWhileIdle(
+    rows[0].id,
+    async () => (await db.raw('select 1 as one, connection_id() as id'))[0][0],
+  );
+  console.log(
+    JSON.stringify({ one: rows[0].one, limitsDiscovered: stats(db).events['limits-discovered'], ...kill }),
+  );
 } finally {
   await db.destroy();
 }
