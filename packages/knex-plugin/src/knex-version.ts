@@ -1,4 +1,4 @@
-import { GoneAwayConfigError } from '@goneaway/core';
+import { assertSupportedVersion, GoneAwayConfigError, satisfiesVersionRange } from '@goneaway/core';
 
 /**
  * The knex versions the plugin extends. Every knex from 2.5.0 has the lib/ files it loads
@@ -7,11 +7,8 @@ import { GoneAwayConfigError } from '@goneaway/core';
  * Checked by running the plugin's own scenarios on 2.5.0, 2.5.1, 3.0.1, 3.1.0, 3.2.10 and 3.3.0.
  */
 export const SUPPORTED_KNEX_RANGE = '>=2.5.0';
-const MINIMUM: Version = [2, 5, 0];
 /** From knex 3.2, getPoolSettings runs the user's `pool.validate` (client.js); before, tarn never saw it. */
-const POOL_VALIDATE_SINCE: Version = [3, 2, 0];
-
-type Version = readonly [number, number, number];
+const POOL_VALIDATE_SINCE = '>=3.2.0';
 
 export interface KnexVersionSupport {
   readonly version: string;
@@ -21,33 +18,18 @@ export interface KnexVersionSupport {
 
 /** Throws GoneAwayConfigError when `version` (knex's package.json) is not one the plugin supports. */
 export function checkKnexVersion(version: unknown): KnexVersionSupport {
-  const parsed = typeof version === 'string' ? parseVersion(version) : undefined;
-  if (parsed === undefined || compare(parsed, MINIMUM) < 0) {
-    const received =
-      typeof version === 'string' ? `knex ${version.slice(0, 40)}` : 'a knex without a version';
+  // Unlike other libraries, a knex whose version cannot be read is refused: the plugin loads its lib/ files.
+  if (typeof version !== 'string' || satisfiesVersionRange(version, SUPPORTED_KNEX_RANGE) === undefined) {
     throw new GoneAwayConfigError({
       issues: [
         {
           path: 'knex',
           expected: `the installed knex to be ${SUPPORTED_KNEX_RANGE} (npm install knex@"${SUPPORTED_KNEX_RANGE}")`,
-          received,
+          received: typeof version === 'string' ? `knex ${version.slice(0, 40)}` : 'a knex without a version',
         },
       ],
     });
   }
-  return { version: version as string, honorsPoolValidate: compare(parsed, POOL_VALIDATE_SINCE) >= 0 };
-}
-
-function parseVersion(version: string): Version | undefined {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
-  if (match === null) return undefined;
-  return [Number(match[1]), Number(match[2]), Number(match[3])];
-}
-
-function compare(a: Version, b: Version): number {
-  for (let i = 0; i < 3; i++) {
-    const difference = (a[i] ?? 0) - (b[i] ?? 0);
-    if (difference !== 0) return difference;
-  }
-  return 0;
+  assertSupportedVersion('knex', version, SUPPORTED_KNEX_RANGE);
+  return { version, honorsPoolValidate: satisfiesVersionRange(version, POOL_VALIDATE_SINCE) === true };
 }

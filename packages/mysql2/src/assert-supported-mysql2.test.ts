@@ -54,7 +54,7 @@ describe('wrapMysql2 and the mysql2 version', () => {
           return undefined;
         })();
         expect(isGoneAwayConfigError(error)).toBe(true);
-        expect((error as Error).message).toContain(`mysql2 ${SUPPORTED_MYSQL2_RANGE}`);
+        expect((error as Error).message).toContain(`the installed mysql2 to be ${SUPPORTED_MYSQL2_RANGE}`);
         expect((error as Error).message).toContain(`received mysql2 ${version}`);
       }
     },

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { GoneAwayConfigError } from '@goneaway/core';
+import { assertSupportedVersion } from '@goneaway/core';
 
 /** The mysql2 versions @goneaway/mysql2 works with: its `peerDependencies` range (a test keeps them equal). */
 export const SUPPORTED_MYSQL2_RANGE = '>=3.9.0';
-const MINIMUM = [3, 9, 0] as const;
 
 interface CachedModule {
   readonly exports?: unknown;
@@ -49,30 +48,10 @@ function readManifest(path: string): { readonly name?: unknown; readonly version
   }
 }
 
-function isSupported(version: string): boolean {
-  const parts = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (parts === null) return true;
-  for (let index = 0; index < MINIMUM.length; index++) {
-    const part = Number(parts[index + 1]);
-    if (part !== MINIMUM[index]) return part > (MINIMUM[index] as number);
-  }
-  return true;
-}
-
 /**
  * Throws GoneAwayConfigError, naming the supported range, when `mysql2` comes from a mysql2 release
  * goneaway does not work with. A version it cannot find is left to the checks on what createPool returns.
  */
 export function assertSupportedMysql2(mysql2: object): void {
-  const version = mysql2VersionOf(mysql2);
-  if (version === undefined || isSupported(version)) return;
-  throw new GoneAwayConfigError({
-    issues: [
-      {
-        path: 'mysql2',
-        expected: `mysql2 ${SUPPORTED_MYSQL2_RANGE} (the peer dependency range of @goneaway/mysql2)`,
-        received: `mysql2 ${version}`,
-      },
-    ],
-  });
+  assertSupportedVersion('mysql2', mysql2VersionOf(mysql2), SUPPORTED_MYSQL2_RANGE);
 }
