@@ -1,4 +1,4 @@
-import { createMarkerTableSql } from '@goneaway/core';
+import { createMarkerTableSql } from '@goneaway/core/adapter';
 import { type GoneAwayConfigError, goneAway, isGoneAwayConfigError } from '@goneaway/knex';
 import { type FaultProxy, type MariaDBServer, startFaultProxy } from '@goneaway/test-harness';
 import knex, { type Knex } from 'knex';

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { satisfiesVersionRange } from '@goneaway/core';
+import { satisfiesVersionRange } from '@goneaway/core/adapter';
 import { sharedServer, waitFor } from '@goneaway/test-harness';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {

@@ -1,16 +1,13 @@
+import { classify, describeSql, type Policy, type ServerLimits } from '@goneaway/core';
 import {
   assertPacketFits,
-  classify,
   commandPacketBytes,
   connectionIsGone,
-  describeSql,
   formattedQueryBytes,
   markConnectPhase,
-  type Policy,
   queryBytesCeiling,
-  type ServerLimits,
   transactionLossError,
-} from '@goneaway/core';
+} from '@goneaway/core/adapter';
 import type {
   KnexClient,
   KnexClientClass,

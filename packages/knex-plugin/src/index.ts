@@ -1,38 +1,11 @@
-// One import for users: the core's errors, guards, classification and events.
-export {
-  type Classification,
-  type CommitMarkerOptions,
-  type CommitMarkerStats,
-  CommitOutcomeUnknownError,
-  type CommitResolution,
-  type CommitResolutionContext,
-  ConnectionLostError,
-  classify,
-  DatabaseUnavailableError,
-  type ErrorKind,
-  findGoneAwayError,
-  GONEAWAY_CHANNEL,
-  GONEAWAY_CODES,
-  GoneAwayConfigError,
-  GoneAwayError,
-  type GoneAwayEvent,
-  type GoneAwayListener,
-  type GoneAwayOptions,
-  type GoneAwayStats,
-  isCommitOutcomeUnknown,
-  isConnectionLost,
-  isDatabaseUnavailable,
-  isGoneAwayConfigError,
-  isGoneAwayError,
-  isPacketTooLarge,
-  isTransactionLost,
-  PacketTooLargeError,
-  subscribe,
-  TransactionLostError,
-  type TransactionRetryInfo,
-  type TransactionRetryOptions,
-} from '@goneaway/core';
-export { goneAway } from './go-away.js';
+// @goneaway/knex: goneaway's policy for knex (mysql2 dialect). Named exports only.
+
+// What users import from every goneaway package (errors, guards, classify, events, options types):
+// one list in core, re-exported whole. A new adapter's index.ts starts with this same line.
+export * from '@goneaway/core/public';
+// `goneAway` is the knex package's short name (knex(goneAway(config))); `goneAwayKnex` is the same
+// function under the name every package's entry point follows (`goneAway<Library>`).
+export { goneAway, goneAway as goneAwayKnex } from './go-away.js';
 export { type KnexGoneAwayStats, stats, subscribeTo } from './stats.js';
 export {
   commitMarkerStats,

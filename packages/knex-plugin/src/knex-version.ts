@@ -1,4 +1,5 @@
-import { assertSupportedVersion, GoneAwayConfigError, satisfiesVersionRange } from '@goneaway/core';
+import { GoneAwayConfigError } from '@goneaway/core';
+import { assertSupportedVersion, satisfiesVersionRange } from '@goneaway/core/adapter';
 
 /**
  * The knex versions the plugin extends. Every knex from 2.5.0 has the lib/ files it loads

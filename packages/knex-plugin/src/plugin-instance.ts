@@ -1,24 +1,26 @@
 import {
   type Classification,
-  type ConnectionValidator,
   classify,
+  type EvictionReason,
+  type Policy,
+  type PoolStats,
+} from '@goneaway/core';
+import {
+  type ConnectionValidator,
   createPoolRuntime,
   createRetryEngine,
   deriveConnectionLimits,
   type EventHub,
-  type EvictionReason,
   IdleReaper,
   type LimitCap,
   markConnectPhase,
-  type Policy,
   PooledConnectionState,
-  type PoolStats,
   poolStats,
   ReconnectGate,
   type RetryEngine,
   readServerLimits,
   reportEviction,
-} from '@goneaway/core';
+} from '@goneaway/core/adapter';
 import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
 import type { Mysql2Connection } from './knex-internals.js';
 

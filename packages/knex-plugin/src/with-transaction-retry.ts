@@ -1,18 +1,20 @@
 import {
-  CommitMarker,
   type CommitMarkerOptions,
-  type CommitMarkerSettings,
   type CommitMarkerStats,
+  GoneAwayConfigError,
+  runTransactionWithRetry,
+  type TransactionRetryOptions,
+} from '@goneaway/core';
+import {
+  CommitMarker,
+  type CommitMarkerSettings,
   DEFAULT_COMMIT_MARKER_TABLE,
   type EventSink,
-  GoneAwayConfigError,
   type MarkerConnection,
   type MarkerQueryResult,
   parseCommitMarkerOptions,
   runTransactionWithCommitMarker,
-  runTransactionWithRetry,
-  type TransactionRetryOptions,
-} from '@goneaway/core';
+} from '@goneaway/core/adapter';
 import type { Knex } from 'knex';
 import { instanceOfClient } from './goneaway-client.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { assertSupportedVersion } from '@goneaway/core';
+import { assertSupportedVersion } from '@goneaway/core/adapter';
 
 /** The mysql2 versions @goneaway/mysql2 works with: its `peerDependencies` range (a test keeps them equal). */
 export const SUPPORTED_MYSQL2_RANGE = '>=3.9.0';

@@ -1,4 +1,4 @@
-import { utf8ByteLength } from '@goneaway/core';
+import { utf8ByteLength } from '@goneaway/core/adapter';
 
 /** COM_STMT_EXECUTE before its parameters: command byte, statement id, flags, iteration count. */
 const EXECUTE_HEADER_BYTES = 1 + 4 + 1 + 4;

@@ -1,24 +1,8 @@
 // @goneaway/mysql2: goneaway's policy for a plain mysql2 pool (and Drizzle, Kysely on top). Named exports only.
-export {
-  CommitOutcomeUnknownError,
-  ConnectionLostError,
-  DatabaseUnavailableError,
-  findGoneAwayError,
-  GONEAWAY_CODES,
-  type GoneAwayCode,
-  GoneAwayError,
-  type GoneAwayEvent,
-  type GoneAwayListener,
-  type GoneAwayOptions,
-  isCommitOutcomeUnknown,
-  isConnectionLost,
-  isDatabaseUnavailable,
-  isGoneAwayError,
-  isPacketTooLarge,
-  isTransactionLost,
-  PacketTooLargeError,
-  TransactionLostError,
-} from '@goneaway/core';
+
+// What users import from every goneaway package (errors, guards, classify, events, options types):
+// one list in core, re-exported whole. A new adapter's index.ts starts with this same line.
+export * from '@goneaway/core/public';
 export { type Mysql2GoneAwayStats, stats, subscribeTo } from './stats.js';
 export {
   type Mysql2Pool,
@@ -26,4 +10,4 @@ export {
   type WithTransactionRetryOptions,
   withTransactionRetry,
 } from './with-transaction-retry.js';
-export { type Mysql2ModuleLike, wrapMysql2 } from './wrap-mysql2.js';
+export { goneAwayMysql2, type Mysql2ModuleLike, wrapMysql2 } from './wrap-mysql2.js';

@@ -1,20 +1,22 @@
 import {
-  assertPacketFits,
   ConnectionLostError,
-  type ConnectionValidator,
   classify,
+  describeSql,
+  isConnectionLost,
+  isReadOnlyStatement,
+  type Policy,
+} from '@goneaway/core';
+import {
+  assertPacketFits,
+  type ConnectionValidator,
   commandPacketBytes,
   connectionIsGone,
   createPoolRuntime,
   deriveConnectionLimits,
-  describeSql,
   type EventHub,
   formattedQueryBytes,
   IdleReaper,
-  isConnectionLost,
-  isReadOnlyStatement,
   markConnectPhase,
-  type Policy,
   PooledConnectionState,
   queryBytesCeiling,
   type ReconnectGate,
@@ -24,7 +26,7 @@ import {
   sessionStateEffect,
   transactionBoundary,
   transactionLossError,
-} from '@goneaway/core';
+} from '@goneaway/core/adapter';
 import { executePacketBytes } from './execute-packet-bytes.js';
 import { HeldConnectionLease, type LeasePool } from './held-connection-lease.js';
 import type { CorePool, CorePoolConnection, Mysql2Callback } from './mysql2-internals.js';

@@ -1,4 +1,5 @@
-import { type GoneAwayListener, type PoolStats, poolStats } from '@goneaway/core';
+import type { GoneAwayListener, PoolStats } from '@goneaway/core';
+import { poolStats } from '@goneaway/core/adapter';
 import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import type { Mysql2PoolInstance } from './pool-instance.js';
 import { adoptedConnections } from './wrap-mysql2.js';
@@ -12,7 +13,7 @@ function instanceOf(pool: unknown, caller: string): Mysql2PoolInstance {
     core === undefined ? adoptedConnections.get(connection as CorePoolConnection) : instanceOfCorePool(core);
   if (instance === undefined) {
     throw new TypeError(
-      `${caller}(pool): pool is not a pool or connection made by wrapMysql2(mysql2).createPool/createConnection.`,
+      `${caller}(pool): pool is not a pool or connection made by goneAwayMysql2(mysql2).createPool/createConnection.`,
     );
   }
   return instance;

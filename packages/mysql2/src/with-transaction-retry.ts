@@ -7,7 +7,7 @@ import { instanceOfCorePool } from './wrap-pool.js';
 
 export type WithTransactionRetryOptions<T> = TransactionRetryOptions<T>;
 
-/** A pool wrapMysql2 makes: mysql2's callback Pool (`mysql2`) or promise Pool (`mysql2/promise`). */
+/** A pool goneAwayMysql2 makes: mysql2's callback Pool (`mysql2`) or promise Pool (`mysql2/promise`). */
 export type Mysql2Pool = CallbackPool | PromisePool;
 
 /**
@@ -36,7 +36,7 @@ export function withTransactionRetry<P extends Mysql2Pool, T>(
       issues: [
         {
           path: 'pool',
-          expected: 'a pool made by wrapMysql2(mysql2).createPool (callback or promise)',
+          expected: 'a pool made by goneAwayMysql2(mysql2).createPool (callback or promise)',
           received:
             core === undefined ? 'something that is not a mysql2 pool' : 'a mysql2 pool without goneaway',
         },

@@ -4,18 +4,18 @@ import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import { Mysql2PoolInstance } from './pool-instance.js';
 import { wrapCorePool } from './wrap-pool.js';
 
-/** What wrapMysql2 needs of `mysql2` or `mysql2/promise`. */
+/** What goneAwayMysql2 needs of `mysql2` or `mysql2/promise`. */
 export interface Mysql2ModuleLike {
   createPool(config: never): unknown;
 }
 
 /**
- * `wrapMysql2(mysql2)` or `wrapMysql2(mysql2Promise)`: the same module, whose `createPool(config)`
+ * `goneAwayMysql2(mysql2)` or `goneAwayMysql2(mysql2Promise)`: the same module, whose `createPool(config)`
  * makes pools with goneaway's whole policy, and whose `createConnection(config)` makes a connection
  * with the packet guard and typed errors (a lone connection cannot be replaced, so nothing on it is
  * run again). Every other export (format, escape, types…) is mysql2's own, unchanged.
  */
-export function wrapMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: GoneAwayOptions): M {
+export function goneAwayMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: GoneAwayOptions): M {
   if (typeof (mysql2 as Partial<Mysql2ModuleLike> | null | undefined)?.createPool !== 'function') {
     throw new GoneAwayConfigError({
       issues: [
@@ -91,3 +91,6 @@ function withPoolDefaults(config: unknown, policy: Policy): unknown {
   }
   return { ...record, ...defaults };
 }
+
+/** @deprecated use goneAwayMysql2 (the same function: every package's entry point is named `goneAway<Library>`). */
+export const wrapMysql2: typeof goneAwayMysql2 = goneAwayMysql2;

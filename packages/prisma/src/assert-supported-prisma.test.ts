@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { installedPackageVersion, isGoneAwayConfigError } from '@goneaway/core';
+import { isGoneAwayConfigError } from '@goneaway/core';
+import { installedPackageVersion } from '@goneaway/core/adapter';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -12,8 +13,8 @@ import { withGoneaway } from './with-goneaway.js';
 
 // The versions withGoneaway reads, replaced per test; the real ones for a package not listed.
 const fake = vi.hoisted(() => ({ versions: new Map<string, string | undefined>() }));
-vi.mock('@goneaway/core', async (importOriginal) => {
-  const core = await importOriginal<typeof import('@goneaway/core')>();
+vi.mock('@goneaway/core/adapter', async (importOriginal) => {
+  const core = await importOriginal<typeof import('@goneaway/core/adapter')>();
   return {
     ...core,
     installedPackageVersion: (name: string, from: string | URL) =>

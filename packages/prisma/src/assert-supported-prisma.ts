@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { assertSupportedVersion, installedPackageVersion } from '@goneaway/core';
+import { assertSupportedVersion, installedPackageVersion } from '@goneaway/core/adapter';
 
 /**
  * The Prisma releases withGoneaway works with: the ranges of this package's peerDependencies (a unit

@@ -1,26 +1,10 @@
 // @goneaway/prisma: goneaway's policy for Prisma 7's MariaDB driver adapter. Named exports only.
-export {
-  CommitOutcomeUnknownError,
-  ConnectionLostError,
-  DatabaseUnavailableError,
-  findGoneAwayError,
-  GONEAWAY_CODES,
-  type GoneAwayCode,
-  GoneAwayError,
-  type GoneAwayEvent,
-  type GoneAwayListener,
-  type GoneAwayOptions,
-  isCommitOutcomeUnknown,
-  isConnectionLost,
-  isDatabaseUnavailable,
-  isGoneAwayError,
-  isPacketTooLarge,
-  isTransactionLost,
-  PacketTooLargeError,
-  TransactionLostError,
-} from '@goneaway/core';
+
+// What users import from every goneaway package (errors, guards, classify, events, options types):
+// one list in core, re-exported whole. A new adapter's index.ts starts with this same line.
+export * from '@goneaway/core/public';
 export { type PrismaGoneAwayStats, stats, subscribeTo } from './stats.js';
-export { withGoneaway } from './with-goneaway.js';
+export { goneAwayPrisma, withGoneaway } from './with-goneaway.js';
 export {
   type InteractiveTransactionClient,
   type WithTransactionRetryOptions,

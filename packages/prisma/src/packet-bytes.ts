@@ -1,4 +1,4 @@
-import { utf8ByteLength } from '@goneaway/core';
+import { utf8ByteLength } from '@goneaway/core/adapter';
 
 /** mariadb sends a Buffer parameter this large or larger with COM_STMT_SEND_LONG_DATA, in a packet of its own. */
 export const LONG_DATA_THRESHOLD = 16_384;

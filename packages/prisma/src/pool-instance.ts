@@ -1,18 +1,20 @@
 import {
-  assertPacketFits,
   ConnectionLostError,
-  type ConnectionValidator,
   classify,
-  connectionIsGone,
-  createPoolRuntime,
-  deriveConnectionLimits,
   describeSql,
-  type EventHub,
   type GoneAwayError,
   isGoneAwayError,
   isReadOnlyStatement,
-  markConnectPhase,
   type Policy,
+} from '@goneaway/core';
+import {
+  assertPacketFits,
+  type ConnectionValidator,
+  connectionIsGone,
+  createPoolRuntime,
+  deriveConnectionLimits,
+  type EventHub,
+  markConnectPhase,
   PooledConnectionState,
   type ReconnectGate,
   type RetryEngine,
@@ -20,7 +22,7 @@ import {
   transactionBoundary,
   transactionLossError,
   type ValidatableConnection,
-} from '@goneaway/core';
+} from '@goneaway/core/adapter';
 import type { MariadbConnection, MariadbPool } from './mariadb-shapes.js';
 import { parseCall } from './mariadb-shapes.js';
 import { largestPacketBytes } from './packet-bytes.js';

@@ -1,11 +1,12 @@
-import { type GoneAwayListener, type PoolStats, poolStats } from '@goneaway/core';
+import type { GoneAwayListener, PoolStats } from '@goneaway/core';
+import { poolStats } from '@goneaway/core/adapter';
 import type { PrismaGoneawayInstance } from './pool-instance.js';
 import { instances } from './with-goneaway.js';
 
 function instanceOf(adapter: unknown, caller: string): PrismaGoneawayInstance {
   const instance = typeof adapter === 'object' && adapter !== null ? instances.get(adapter) : undefined;
   if (instance === undefined) {
-    throw new TypeError(`${caller}(adapter): adapter is not a factory made by withGoneaway().`);
+    throw new TypeError(`${caller}(adapter): adapter is not a factory made by goneAwayPrisma().`);
   }
   return instance;
 }
@@ -13,12 +14,12 @@ function instanceOf(adapter: unknown, caller: string): PrismaGoneawayInstance {
 /** Counters per event type, eviction reason and error kind, plus validation pings and connect attempts. */
 export type PrismaGoneAwayStats = PoolStats;
 
-/** `stats(adapter)`: the counters of the factory withGoneaway() returned. */
+/** `stats(adapter)`: the counters of the factory goneAwayPrisma() returned. */
 export function stats(adapter: unknown): PrismaGoneAwayStats {
   return poolStats(instanceOf(adapter, 'stats'));
 }
 
-/** Typed events of one withGoneaway() factory; returns the unsubscribe function. */
+/** Typed events of one goneAwayPrisma() factory; returns the unsubscribe function. */
 export function subscribeTo(adapter: unknown, listener: GoneAwayListener): () => void {
   return instanceOf(adapter, 'subscribeTo').hub.subscribe(listener);
 }

@@ -4,11 +4,11 @@ import { assertSupportedPrisma } from './assert-supported-prisma.js';
 import { isMariadbPool } from './mariadb-shapes.js';
 import { PrismaGoneawayInstance } from './pool-instance.js';
 
-/** The instance behind each factory withGoneaway() returned (for stats and subscribeTo). */
+/** The instance behind each factory goneAwayPrisma() returned (for stats and subscribeTo). */
 export const instances = new WeakMap<object, PrismaGoneawayInstance>();
 
 /**
- * `new PrismaClient({ adapter: withGoneaway(new PrismaMariaDb(config)) })`: a driver adapter factory
+ * `new PrismaClient({ adapter: goneAwayPrisma(new PrismaMariaDb(config)) })`: a driver adapter factory
  * whose adapters run every statement under goneaway's policy. Reads whose connection died run again;
  * writes run again only when nothing reached the server; statements inside a transaction are never run
  * again but fail typed (`GONEAWAY_TRANSACTION_LOST`); a statement larger than the server's
@@ -16,7 +16,7 @@ export const instances = new WeakMap<object, PrismaGoneawayInstance>();
  * is waited out inside the budget. The adapter is `@prisma/adapter-mariadb`'s own, unchanged: the
  * policy is applied to the mariadb pool it runs on.
  */
-export function withGoneaway<F extends SqlDriverAdapterFactory>(
+export function goneAwayPrisma<F extends SqlDriverAdapterFactory>(
   adapterFactory: F,
   options?: GoneAwayOptions,
 ): SqlDriverAdapterFactory {
@@ -62,3 +62,6 @@ export function withGoneaway<F extends SqlDriverAdapterFactory>(
   instances.set(wrapped, instance);
   return wrapped;
 }
+
+/** @deprecated use goneAwayPrisma (the same function: every package's entry point is named `goneAway<Library>`). */
+export const withGoneaway: typeof goneAwayPrisma = goneAwayPrisma;

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { installedPackageVersion, isGoneAwayConfigError } from '@goneaway/core';
+import { isGoneAwayConfigError } from '@goneaway/core';
+import { installedPackageVersion } from '@goneaway/core/adapter';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assertSupportedTypeorm, SUPPORTED_TYPEORM_RANGE } from './assert-supported-typeorm.js';
 import { goneAwayTypeorm } from './gone-away-typeorm.js';
 
 // The version goneAwayTypeorm reads, replaced per test; the real one when unset.
 const fake = vi.hoisted(() => ({ version: undefined as string | undefined, active: false }));
-vi.mock('@goneaway/core', async (importOriginal) => {
-  const core = await importOriginal<typeof import('@goneaway/core')>();
+vi.mock('@goneaway/core/adapter', async (importOriginal) => {
+  const core = await importOriginal<typeof import('@goneaway/core/adapter')>();
   return {
     ...core,
     installedPackageVersion: (name: string, from: string | URL) =>

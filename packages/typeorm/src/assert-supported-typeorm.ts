@@ -1,4 +1,4 @@
-import { assertSupportedVersion, installedPackageVersion } from '@goneaway/core';
+import { assertSupportedVersion, installedPackageVersion } from '@goneaway/core/adapter';
 
 /**
  * The TypeORM releases goneAwayTypeorm works with: the `typeorm` range of this package's

@@ -1,26 +1,8 @@
 // @goneaway/typeorm: goneaway's policy for a TypeORM DataSource (mysql, mariadb). Named exports only.
-export {
-  CommitOutcomeUnknownError,
-  ConnectionLostError,
-  DatabaseUnavailableError,
-  findGoneAwayError,
-  GONEAWAY_CODES,
-  type GoneAwayCode,
-  GoneAwayConfigError,
-  GoneAwayError,
-  type GoneAwayEvent,
-  type GoneAwayListener,
-  type GoneAwayOptions,
-  isCommitOutcomeUnknown,
-  isConnectionLost,
-  isDatabaseUnavailable,
-  isGoneAwayConfigError,
-  isGoneAwayError,
-  isPacketTooLarge,
-  isTransactionLost,
-  PacketTooLargeError,
-  TransactionLostError,
-} from '@goneaway/core';
+
+// What users import from every goneaway package (errors, guards, classify, events, options types):
+// one list in core, re-exported whole. A new adapter's index.ts starts with this same line.
+export * from '@goneaway/core/public';
 export type { DataSourceLike } from './data-source-pool.js';
 export {
   type GoneAwayTypeormOptions,

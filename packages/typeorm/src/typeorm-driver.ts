@@ -1,5 +1,5 @@
 import type { GoneAwayOptions } from '@goneaway/core';
-import { wrapMysql2 } from '@goneaway/mysql2';
+import { goneAwayMysql2 } from '@goneaway/mysql2';
 import { ConnectionLease, type LeasedConnection } from './connection-lease.js';
 import { registerGoneAwayPool } from './register-goneaway-pool.js';
 
@@ -20,7 +20,7 @@ export function isGoneAwayTypeormDriver(value: unknown): boolean {
 }
 
 /**
- * The module TypeORM gets as `driver`: `wrapMysql2(mysql2, options)` (whose pools validate, retry
+ * The module TypeORM gets as `driver`: `goneAwayMysql2(mysql2, options)` (whose pools validate, retry
  * pooled calls, guard packets, type held connections' failures and run a statement that lost a held
  * connection again on a fresh one when its session allows it), with `createPool` handing TypeORM's
  * query runners a ConnectionLease (a thin promise() and errors without bound values) over the
@@ -30,7 +30,7 @@ export function createTypeormDriver(
   mysql2: Mysql2CallbackModule,
   options: GoneAwayOptions | undefined,
 ): object {
-  const wrapped = wrapMysql2(mysql2, options);
+  const wrapped = goneAwayMysql2(mysql2, options);
   const createPool = (config: unknown): unknown => {
     const pool = (wrapped.createPool as (config: unknown) => TypeormPool)(config);
     registerGoneAwayPool(pool);

@@ -1,4 +1,4 @@
-import { packetFits } from '@goneaway/core';
+import { packetFits } from '@goneaway/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { checkInput } from './check-input.fixture.js';
 import {

@@ -1,4 +1,4 @@
-import { COM_QUERY_HEADER_BYTES } from '@goneaway/core';
+import { COM_QUERY_HEADER_BYTES } from '@goneaway/core/adapter';
 import type { Finding } from '../doctor-report.js';
 import { formatBytes, groupDigits } from '../format/format-bytes.js';
 import type { CheckInput } from './check-input.js';

@@ -1,4 +1,5 @@
-import { DEFAULT_POLICY, deriveConnectionLimits, idleCeilingMs } from '@goneaway/core';
+import { DEFAULT_POLICY } from '@goneaway/core';
+import { deriveConnectionLimits, idleCeilingMs } from '@goneaway/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { checkInput } from './check-input.fixture.js';
 import { checkWaitTimeout } from './check-wait-timeout.js';

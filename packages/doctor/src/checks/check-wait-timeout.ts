@@ -1,4 +1,4 @@
-import { deriveConnectionLimits, idleCeilingMs } from '@goneaway/core';
+import { deriveConnectionLimits, idleCeilingMs } from '@goneaway/core/adapter';
 import type { Finding, Severity } from '../doctor-report.js';
 import { formatDuration, formatSeconds } from '../format/format-duration.js';
 import type { CheckInput } from './check-input.js';

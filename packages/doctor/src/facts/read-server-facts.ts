@@ -1,4 +1,4 @@
-import { type QueryableConnection, readServerLimits } from '@goneaway/core';
+import { type QueryableConnection, readServerLimits } from '@goneaway/core/adapter';
 import type { ServerFacts } from './server-facts.js';
 
 /**

@@ -1,0 +1,98 @@
+// @goneaway/core/adapter: what an adapter package is built from (the pooled-connection machinery, the
+// retry engine, server limits, the packet guard, statement analysis, the commit marker, version
+// checks). Users never need it: what they import is `@goneaway/core` (and, re-exported by every
+// adapter, ./public.ts). The names here may change in any 0.x release. Named exports only.
+
+// Classification
+export { CONNECT_PHASE, markConnectPhase } from './classification/connect-phase.js';
+
+// Pooled connections
+export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';
+export {
+  ConnectionValidator,
+  type EvictConnection,
+  type ValidatableConnection,
+} from './connections/connection-validator.js';
+export { IdleReaper } from './connections/idle-reaper.js';
+export {
+  type PingableConnection,
+  type PingOutcome,
+  pingWithTimeout,
+} from './connections/ping-with-timeout.js';
+export { createPoolRuntime, type PoolRuntime } from './connections/pool-runtime.js';
+export { PooledConnectionState } from './connections/pooled-connection-state.js';
+
+// Events and metrics
+export { createEventHub, type EventHub } from './events/event-hub.js';
+export type { GoneAwayEventInput } from './events/event-types.js';
+export { poolStats } from './events/pool-stats.js';
+export { reportEviction } from './events/report-eviction.js';
+
+// Server limits
+export {
+  type DerivedConnectionLimits,
+  deriveConnectionLimits,
+  idleCeilingMs,
+  type LimitCap,
+} from './limits/derive-connection-limits.js';
+export { flavorOf, readServerLimits, SERVER_LIMITS_SQL } from './limits/read-server-limits.js';
+export type { QueryableConnection } from './limits/server-limits.js';
+
+// Packet guard
+export { assertPacketFits, packetFits } from './packet/assert-packet-fits.js';
+export { COM_QUERY_HEADER_BYTES, commandPacketBytes } from './packet/command-packet-bytes.js';
+export {
+  formattedQueryBytes,
+  type QueryFormatter,
+  queryBytesCeiling,
+} from './packet/formatted-query-bytes.js';
+export { utf8ByteLength } from './packet/utf8-byte-length.js';
+
+// Retry
+export type { EventSink } from './retry/event-sink.js';
+export {
+  type GateConnectOptions,
+  RECONNECT_PROBE_CEILING_MS,
+  ReconnectGate,
+  type ReconnectGateOptions,
+  type ReconnectGateStats,
+} from './retry/reconnect-gate.js';
+export type { StatementSafety } from './retry/retry-decision.js';
+export {
+  type AttemptContext,
+  createRetryEngine,
+  type ExecuteOptions,
+  type RetryEngine,
+  type RetryEngineOptions,
+  type RetryEngineStats,
+} from './retry/retry-engine.js';
+
+// Statement analysis (isReadOnlyStatement is in the root: users pair it with classify)
+export { type SessionStateEffect, sessionStateEffect } from './statements/session-state-effect.js';
+export { type TransactionBoundary, transactionBoundary } from './statements/transaction-boundary.js';
+
+// Exactly-once transactions (commit marker)
+export {
+  CommitMarker,
+  type CommitMarkerInit,
+  type CommitMarkerOutcome,
+  type MarkerConnection,
+  type MarkerQueryResult,
+  type ResolveCommitOptions,
+  type WrittenMarker,
+} from './transactions/commit-marker.js';
+export {
+  type CommitMarkerSettings,
+  DEFAULT_COMMIT_MARKER_TABLE,
+  DEFAULT_PRUNE_AFTER_MS,
+  parseCommitMarkerOptions,
+} from './transactions/commit-marker-options.js';
+export { createMarkerTableSql } from './transactions/commit-marker-sql.js';
+export {
+  type CommitMarkerTransaction,
+  runTransactionWithCommitMarker,
+} from './transactions/commit-marker-transaction.js';
+
+// Host library versions (adapters refuse a release outside their peer range)
+export { assertSupportedVersion, satisfiesVersionRange } from './versions/assert-supported-version.js';
+export { installedPackageVersion } from './versions/installed-package-version.js';
