@@ -24,7 +24,8 @@ export function parsePolicy(options?: unknown): Policy {
     ];
     throw new GoneAwayConfigError({ issues, cause: error });
   }
-  if (result.success) return deepFreeze(result.data) as Policy;
+  // No cast: the compiler checks that the schema's output is a Policy (policy-schema.test-d.ts checks it is exactly one).
+  if (result.success) return deepFreeze(result.data);
   const issues = result.error.issues.flatMap((issue) => toConfigIssues(issue, options));
   throw new GoneAwayConfigError({ issues });
 }
