@@ -5,20 +5,22 @@ import * as core from '@goneaway/core';
 import * as adapterApi from '@goneaway/core/adapter';
 import * as userFacing from '@goneaway/core/public';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * One public surface: what users import is listed once, in packages/core/src/public.ts, and every
  * adapter package re-exports that list whole, so `import { GoneAwayConfigError, isDeadlock } from
  * '@goneaway/<any adapter>'` works everywhere and the packages cannot drift apart. The adapters are
  * found on disk (every package but core and doctor): a new one is checked without being listed here.
- * Runs against the TypeScript sources; test/packaging checks the packed packages.
+ * Values are compared at runtime (the same objects); types through the compiler (the same
+ * declarations), since a local type of the same name would silently shadow `export *`. Runs against
+ * the TypeScript sources; test/packaging checks the packed packages.
  */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NOT_ADAPTERS = new Set(['core', 'doctor']);
 const PUBLIC_LINE = "export * from '@goneaway/core/public';";
 
-/** Older entry-point names kept as aliases: each must be the canonical function itself. */
+/** Other entry-point names kept beside `goneAway<Library>`: each must be the canonical function itself. */
 const ALIASES: Record<string, Record<string, string>> = {
   '@goneaway/knex': { goneAway: 'goneAwayKnex' },
   '@goneaway/mysql2': { wrapMysql2: 'goneAwayMysql2' },
@@ -64,6 +66,30 @@ const userFacingExports = new Map<string, unknown>(Object.entries(userFacing));
 const rootExports = new Map<string, unknown>(Object.entries(core));
 const adapterExports = new Map<string, unknown>(Object.entries(adapterApi));
 const publicNames = [...userFacingExports.keys()].sort();
+
+/**
+ * Every name a module exports, types included, each with the declaration it finally resolves to (through
+ * `export *` and re-exports): what a user's `import type { X } from '@goneaway/<adapter>'` gets.
+ */
+function exportedDeclarations(
+  files: readonly string[],
+): Map<string, Map<string, ts.Declaration | undefined>> {
+  const config = ts.readConfigFile(join(repoRoot, 'tsconfig.base.json'), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, repoRoot);
+  const program = ts.createProgram({ rootNames: [...files], options: { ...options, noEmit: true } });
+  const checker = program.getTypeChecker();
+  const result = new Map<string, Map<string, ts.Declaration | undefined>>();
+  for (const file of files) {
+    const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+    const exports = new Map<string, ts.Declaration | undefined>();
+    for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      exports.set(symbol.name, target.declarations?.[0]);
+    }
+    result.set(file, exports);
+  }
+  return result;
+}
 
 describe('@goneaway/core: the three entry points', () => {
   it('the user-facing list holds every error, guard, code table, classification and event name', () => {
@@ -127,6 +153,41 @@ describe.each(adapters)('$name', (adapter) => {
       expect(module[alias], `${alias} is ${canonical}`).toBe(module[canonical]);
     }
   });
+});
+
+describe('types included', () => {
+  const publicFile = join(repoRoot, 'packages/core/src/public.ts');
+  const coreSource = join(repoRoot, 'packages/core/src/');
+  let declarations: Map<string, Map<string, ts.Declaration | undefined>>;
+
+  beforeAll(() => {
+    declarations = exportedDeclarations([publicFile, ...adapters.map((adapter) => adapter.indexFile)]);
+  }, 60_000);
+
+  it('the user-facing list has types beside its values', () => {
+    const names = [...declarations.get(publicFile)!.keys()];
+    expect(names.length).toBeGreaterThan(publicNames.length + 30);
+    expect(names).toEqual(
+      expect.arrayContaining(['GoneAwayOptions', 'TransactionRetryInfo', 'GoneAwayEvent']),
+    );
+  });
+
+  it.each(adapters)(
+    '$name exports every user-facing type and value, the same declarations, and no other core name',
+    (adapter) => {
+      const expected = declarations.get(publicFile)!;
+      const actual = declarations.get(adapter.indexFile)!;
+      const differing = [...expected].filter(([name, declaration]) => actual.get(name) !== declaration);
+      expect(differing.map(([name]) => name)).toEqual([]);
+      const otherCoreNames = [...actual]
+        .filter(
+          ([name, declaration]) =>
+            !expected.has(name) && declaration?.getSourceFile().fileName.startsWith(coreSource),
+        )
+        .map(([name]) => name);
+      expect(otherCoreNames).toEqual([]);
+    },
+  );
 });
 
 it('finds the adapters on disk', () => {
