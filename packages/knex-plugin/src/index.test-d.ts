@@ -1,9 +1,12 @@
 import type { Knex } from 'knex';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type GoneAwayConfigError,
   type GoneAwayEvent,
   goneAway,
+  goneAwayKnex,
   isConnectionLost,
+  isGoneAwayConfigError,
   isTransactionLost,
   type KnexGoneAwayStats,
   stats,
@@ -34,8 +37,13 @@ describe('@goneaway/knex public types', () => {
     ).toEqualTypeOf<Promise<number>>();
   });
 
+  it('goneAwayKnex is goneAway under the name every package follows', () => {
+    expectTypeOf(goneAwayKnex).toEqualTypeOf(goneAway);
+  });
+
   it('guards narrow to the typed errors', () => {
     const error: unknown = new Error('x');
+    if (isGoneAwayConfigError(error)) expectTypeOf(error).toEqualTypeOf<GoneAwayConfigError>();
     if (isTransactionLost(error)) expectTypeOf(error).toEqualTypeOf<TransactionLostError>();
     if (isConnectionLost(error)) expectTypeOf(error.code).toBeString();
   });

@@ -2,8 +2,11 @@ import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type GoneAwayConfigError,
   type GoneAwayEvent,
+  goneAwayMysql2,
   isConnectionLost,
+  isGoneAwayConfigError,
   isTransactionLost,
   type Mysql2GoneAwayStats,
   stats,
@@ -14,26 +17,26 @@ import {
   wrapMysql2,
 } from './index.js';
 
-const callbackPool = wrapMysql2(mysql2).createPool({ host: 'db' });
-const promisePool = wrapMysql2(mysql2Promise).createPool({ host: 'db' });
+const callbackPool = goneAwayMysql2(mysql2).createPool({ host: 'db' });
+const promisePool = goneAwayMysql2(mysql2Promise).createPool({ host: 'db' });
 
 describe('@goneaway/mysql2 public types', () => {
-  it("wrapMysql2 returns the module it was given, so pools and connections keep mysql2's own types", () => {
-    expectTypeOf(wrapMysql2(mysql2)).toEqualTypeOf<typeof mysql2>();
+  it("goneAwayMysql2 returns the module it was given, so pools and connections keep mysql2's own types", () => {
+    expectTypeOf(goneAwayMysql2(mysql2)).toEqualTypeOf<typeof mysql2>();
     expectTypeOf(callbackPool).toEqualTypeOf<mysql2.Pool>();
     expectTypeOf(promisePool).toEqualTypeOf<mysql2Promise.Pool>();
-    expectTypeOf(wrapMysql2(mysql2Promise).createConnection({})).toEqualTypeOf<
+    expectTypeOf(goneAwayMysql2(mysql2Promise).createConnection({})).toEqualTypeOf<
       Promise<mysql2Promise.Connection>
     >();
-    expectTypeOf(wrapMysql2)
+    expectTypeOf(goneAwayMysql2)
       .parameter(1)
       .toEqualTypeOf<import('@goneaway/core').GoneAwayOptions | undefined>();
     // @ts-expect-error not a mysql2 module
-    wrapMysql2(42);
+    goneAwayMysql2(42);
     // @ts-expect-error not a mysql2 module (no createPool)
-    wrapMysql2({ createConnection: () => undefined });
+    goneAwayMysql2({ createConnection: () => undefined });
     // @ts-expect-error an unknown option value: outageBudgetMs is a number
-    wrapMysql2(mysql2, { outageBudgetMs: '5s' });
+    goneAwayMysql2(mysql2, { outageBudgetMs: '5s' });
   });
 
   it("withTransactionRetry hands fn the connection the pool's getConnection gives, under strict", () => {
@@ -70,8 +73,13 @@ describe('@goneaway/mysql2 public types', () => {
     void withTransactionRetry(promisePool, async () => 1, { maxAttempts: 'three' });
   });
 
+  it('wrapMysql2 is the deprecated name of goneAwayMysql2', () => {
+    expectTypeOf(wrapMysql2).toEqualTypeOf(goneAwayMysql2);
+  });
+
   it('guards narrow to the typed errors', () => {
     const error: unknown = new Error('x');
+    if (isGoneAwayConfigError(error)) expectTypeOf(error).toEqualTypeOf<GoneAwayConfigError>();
     if (isTransactionLost(error)) expectTypeOf(error).toEqualTypeOf<TransactionLostError>();
     if (isConnectionLost(error)) expectTypeOf(error.code).toBeString();
   });

@@ -2,7 +2,10 @@ import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type GoneAwayConfigError,
   type GoneAwayEvent,
+  goneAwayPrisma,
+  isGoneAwayConfigError,
   isPacketTooLarge,
   type PacketTooLargeError,
   type PrismaGoneAwayStats,
@@ -18,10 +21,10 @@ interface Tx {
 declare const prisma: { $transaction<R>(fn: (tx: Tx) => Promise<R>, options?: unknown): Promise<R> };
 
 describe('@goneaway/prisma public types', () => {
-  it('withGoneaway takes a PrismaMariaDb and returns a driver adapter factory for new PrismaClient({ adapter })', () => {
-    const adapter = withGoneaway(new PrismaMariaDb('mariadb://u:p@localhost:3306/db'));
+  it('goneAwayPrisma takes a PrismaMariaDb and returns a driver adapter factory for new PrismaClient({ adapter })', () => {
+    const adapter = goneAwayPrisma(new PrismaMariaDb('mariadb://u:p@localhost:3306/db'));
     expectTypeOf(adapter).toEqualTypeOf<SqlDriverAdapterFactory>();
-    expectTypeOf(withGoneaway)
+    expectTypeOf(goneAwayPrisma)
       .parameter(1)
       .toEqualTypeOf<import('@goneaway/core').GoneAwayOptions | undefined>();
   });
@@ -36,9 +39,9 @@ describe('@goneaway/prisma public types', () => {
 
   it('refuses what goneaway cannot work with', () => {
     // @ts-expect-error not a driver adapter factory (no connect)
-    withGoneaway({ provider: 'mysql' });
+    goneAwayPrisma({ provider: 'mysql' });
     // @ts-expect-error retryReads is a boolean
-    withGoneaway(new PrismaMariaDb('mariadb://u:p@localhost:3306/db'), { retryReads: 'yes' });
+    goneAwayPrisma(new PrismaMariaDb('mariadb://u:p@localhost:3306/db'), { retryReads: 'yes' });
     // @ts-expect-error not a PrismaClient (no $transaction)
     void withTransactionRetry({}, async () => 1);
     // @ts-expect-error fn must return a promise
@@ -47,9 +50,14 @@ describe('@goneaway/prisma public types', () => {
     void withTransactionRetry(prisma, async (tx: string) => tx);
   });
 
+  it('withGoneaway is the deprecated name of goneAwayPrisma', () => {
+    expectTypeOf(withGoneaway).toEqualTypeOf(goneAwayPrisma);
+  });
+
   it('guards narrow what the application caught; stats and events are typed', () => {
     const caught: unknown = undefined;
     if (isPacketTooLarge(caught)) expectTypeOf(caught).toEqualTypeOf<PacketTooLargeError>();
+    if (isGoneAwayConfigError(caught)) expectTypeOf(caught).toEqualTypeOf<GoneAwayConfigError>();
     expectTypeOf(stats).returns.toEqualTypeOf<PrismaGoneAwayStats>();
     expectTypeOf(subscribeTo).parameter(1).parameter(0).toEqualTypeOf<GoneAwayEvent>();
   });
