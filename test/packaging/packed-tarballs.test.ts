@@ -28,12 +28,26 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const consumerDir = join(root, 'test/packaging/consumer');
 const prismaCli = join(root, 'node_modules/prisma/build/index.js');
 
-const packages = [
-  { dir: 'packages/core', name: '@goneaway/core', probe: ['classify', 'parsePolicy', 'isGoneAwayError'] },
+const packages: {
+  dir: string;
+  name: string;
+  probe: string[];
+  /** Entry points besides the root, each with names it must export. */
+  subpaths?: Record<string, string[]>;
+}[] = [
+  {
+    dir: 'packages/core',
+    name: '@goneaway/core',
+    probe: ['classify', 'parsePolicy', 'isGoneAwayError', 'runTransactionWithRetry'],
+    subpaths: {
+      public: ['GoneAwayConfigError', 'isDeadlock', 'GONEAWAY_CODES', 'GONEAWAY_EVENT_TYPES'],
+      adapter: ['createPoolRuntime', 'IdleReaper', 'createRetryEngine', 'assertSupportedVersion'],
+    },
+  },
   {
     dir: 'packages/knex-plugin',
     name: '@goneaway/knex',
-    probe: ['goneAway', 'withTransactionRetry', 'stats'],
+    probe: ['goneAway', 'goneAwayKnex', 'withTransactionRetry', 'stats', 'GoneAwayConfigError'],
   },
   {
     dir: 'packages/doctor',
@@ -43,7 +57,7 @@ const packages = [
   {
     dir: 'packages/mysql2',
     name: '@goneaway/mysql2',
-    probe: ['wrapMysql2', 'withTransactionRetry', 'stats'],
+    probe: ['goneAwayMysql2', 'wrapMysql2', 'withTransactionRetry', 'stats', 'GoneAwayConfigError'],
   },
   {
     dir: 'packages/typeorm',
@@ -53,9 +67,12 @@ const packages = [
   {
     dir: 'packages/prisma',
     name: '@goneaway/prisma',
-    probe: ['withGoneaway', 'withTransactionRetry', 'stats', 'isPacketTooLarge'],
+    probe: ['goneAwayPrisma', 'withGoneaway', 'withTransactionRetry', 'stats', 'isPacketTooLarge'],
   },
 ];
+
+/** The packages that re-export @goneaway/core/public whole (test/surface checks the sources). */
+const adapterPackages = ['@goneaway/knex', '@goneaway/mysql2', '@goneaway/typeorm', '@goneaway/prisma'];
 
 /**
  * README blocks that fail to compile for a reason being fixed elsewhere: `it.fails` until then
@@ -180,26 +197,75 @@ describe.concurrent('the packed package.json', () => {
         [file, '--format', 'json', '--profile', 'node16'],
         tools,
       );
-      const report = JSON.parse(attw.stdout) as { analysis: { problems: unknown[] } };
+      const report = JSON.parse(attw.stdout) as {
+        analysis: { problems: unknown[]; entrypoints: Record<string, unknown> };
+      };
       expect(report.analysis.problems).toEqual([]);
+      // Every entry point was checked, subpaths included (node10 through typesVersions).
+      expect(Object.keys(report.analysis.entrypoints)).toEqual(
+        expect.arrayContaining(['.', ...Object.keys(pkg.subpaths ?? {}).map((subpath) => `./${subpath}`)]),
+      );
     });
 
-    it(`${pkg.name} has the same named exports from import and require()`, async () => {
+    const entryPoints = [
+      { specifier: pkg.name, probe: pkg.probe },
+      ...Object.entries(pkg.subpaths ?? {}).map(([subpath, probe]) => ({
+        specifier: `${pkg.name}/${subpath}`,
+        probe,
+      })),
+    ];
+    for (const entry of entryPoints) {
+      it(`${entry.specifier} has the same named exports from import and require()`, async () => {
+        const esm = await project.run(process.execPath, [
+          '--input-type=module',
+          '-e',
+          `import * as m from '${entry.specifier}'; console.log(JSON.stringify(Object.keys(m).sort()))`,
+        ]);
+        const cjs = await project.run(process.execPath, [
+          '-e',
+          `console.log(JSON.stringify(Object.keys(require('${entry.specifier}')).sort()))`,
+        ]);
+        const esmKeys = JSON.parse(esm.stdout) as string[];
+        expect(esmKeys).toEqual(JSON.parse(cjs.stdout));
+        for (const name of entry.probe) expect(esmKeys).toContain(name);
+        expect(esmKeys).not.toContain('default');
+      });
+    }
+  }
+});
+
+describe.concurrent('one public surface, as packed', () => {
+  for (const name of adapterPackages) {
+    it(`${name} re-exports every name of @goneaway/core/public, the same objects, from import and require()`, async () => {
+      const check = (pub: string, pkg: string) =>
+        `const missing = Object.keys(${pub}).filter((k) => ${pkg}[k] !== ${pub}[k]);
+         console.log(JSON.stringify({ names: Object.keys(${pub}).length, missing }));`;
       const esm = await project.run(process.execPath, [
         '--input-type=module',
         '-e',
-        `import * as m from '${pkg.name}'; console.log(JSON.stringify(Object.keys(m).sort()))`,
+        `import * as pub from '@goneaway/core/public'; import * as pkg from '${name}'; ${check('pub', 'pkg')}`,
       ]);
       const cjs = await project.run(process.execPath, [
         '-e',
-        `console.log(JSON.stringify(Object.keys(require('${pkg.name}')).sort()))`,
+        `const pub = require('@goneaway/core/public'); const pkg = require('${name}'); ${check('pub', 'pkg')}`,
       ]);
-      const esmKeys = JSON.parse(esm.stdout) as string[];
-      expect(esmKeys).toEqual(JSON.parse(cjs.stdout));
-      for (const name of pkg.probe) expect(esmKeys).toContain(name);
-      expect(esmKeys).not.toContain('default');
+      for (const result of [esm, cjs]) {
+        const outcome = lastJsonLine(result) as { names: number; missing: string[] };
+        expect(outcome.missing).toEqual([]);
+        expect(outcome.names).toBeGreaterThan(20);
+      }
     });
   }
+
+  it('the adapter-building API is under @goneaway/core/adapter only, not the root', async () => {
+    const result = await project.run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import * as root from '@goneaway/core'; import * as adapter from '@goneaway/core/adapter';
+       console.log(JSON.stringify(Object.keys(adapter).filter((k) => k in root)));`,
+    ]);
+    expect(JSON.parse(result.stdout)).toEqual([]);
+  });
 });
 
 describe('npm install of the packed packages', () => {
