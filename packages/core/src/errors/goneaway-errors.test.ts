@@ -193,6 +193,15 @@ describe('messages', () => {
     expect(fromServer.classification?.kind).toBe('packet-too-large');
   });
 
+  it('CommitOutcomeUnknownError points at the commit marker, never at checking for the changes', () => {
+    const error = new CommitOutcomeUnknownError({ cause: driverError() });
+    // A read right after the loss can miss a COMMIT still in flight: advising it invites a double apply.
+    expect(error.message).not.toMatch(/check whether/i);
+    expect(error.hint).not.toMatch(/check whether/i);
+    expect(error.message).toContain('withTransactionRetry(..., { commitMarker: true })');
+    expect(error.message).toContain('the COMMIT may still be in flight');
+  });
+
   it('DatabaseUnavailableError gives attempts, time and the last kind', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
       code: 'ECONNREFUSED',
