@@ -10,7 +10,9 @@ import {
   type ServerLimits,
   transactionLossError,
 } from '@goneaway/core';
+import { AcquireWatchdog } from './acquire-watchdog.js';
 import type {
+  KnexClient,
   KnexClientClass,
   KnexInternals,
   KnexQueryObject,
@@ -21,6 +23,8 @@ import type { KnexPluginInstance } from './plugin-instance.js';
 import { statementSafety } from './statement-safety.js';
 
 const CLIENT_INSTANCE = Symbol.for('goneaway.knex.instance');
+/** Each client's watchdog over its pool's waiting acquires (transaction clients have none: they never acquire). */
+const WATCHDOG = Symbol('goneaway.knex.watchdog');
 /** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
 const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
 
@@ -40,6 +44,35 @@ export function createGoneAwayClient(
 ): KnexClientClass {
   const BaseClient = Base as KnexClientClass;
   const { policy } = instance;
+
+  /**
+   * knex's own acquire (client.js, acquireConnection), its tarn acquire stamped with the call's
+   * outage deadline so the watchdog can end the wait there.
+   */
+  function acquireWithin(client: KnexClient, deadline: number): Promise<Mysql2Connection> {
+    const acquiring = BaseClient.prototype.acquireConnection.call(client);
+    (client as { [WATCHDOG]?: AcquireWatchdog })[WATCHDOG]?.stamp(client.pool, deadline);
+    return acquiring;
+  }
+
+  /** knex's resolved connection settings (client.js: from the config, or the provider's latest result). */
+  function settingsOf(client: KnexClient): Record<string, unknown> | undefined {
+    const settings = (client as { connectionSettings?: unknown }).connectionSettings;
+    return settings !== null && typeof settings === 'object'
+      ? (settings as Record<string, unknown>)
+      : undefined;
+  }
+
+  /** Where the pool connects (host:port or the socket path): never more, so never a credential. */
+  function targetOf(client: KnexClient): string | undefined {
+    const settings = settingsOf(client);
+    if (settings === undefined) return undefined;
+    if (typeof settings.socketPath === 'string') return settings.socketPath;
+    const host = typeof settings.host === 'string' ? settings.host : 'localhost';
+    const port =
+      typeof settings.port === 'number' || typeof settings.port === 'string' ? settings.port : 3306;
+    return `${host}:${port}`;
+  }
 
   // A plain function, not a private method: knex's transaction clients are Object.create()d from the
   // prototype (execution/transaction.js, makeTxClient), so they fail private-member brand checks.
@@ -106,26 +139,51 @@ export function createGoneAwayClient(
       // Inside a transaction, on a pinned connection or for a schema batch (queryArray), a statement
       // is never run again: the connection's session state belongs to the caller.
       if (pinned || this.client.transacting || Array.isArray(builder._sequence)) return super.run();
-      // The happy path is knex's own (Runner.run): only a failure goes to the retry engine.
+      // The happy path is knex's own (Runner.run): only a failure goes to the retry engine, which
+      // counts the caller's wait from here.
+      const startedAt = performance.now();
       return this.ensureConnection(internals.ensureConnectionCallback).then(
         (result) => {
           builder.emit('end');
           return result;
         },
-        (error: unknown) => this.#recover(error),
+        (error: unknown) => this.#recover(error, startedAt),
       );
     }
 
-    async #recover(error: unknown): Promise<unknown> {
+    /**
+     * One more attempt: knex's ensureConnection (runner.js), with the acquire bounded by this call's
+     * outage deadline (ensureConnection's own would start a budget of its own) and its failures left
+     * to this call's retry loop.
+     */
+    async #attemptWithin(deadline: number): Promise<unknown> {
+      this.connection = undefined;
+      let connection: Mysql2Connection;
+      try {
+        connection = await acquireWithin(this.client, deadline);
+      } catch (error) {
+        // What ensureConnection adds to a pool timeout (KnexTimeoutError), so the message stays knex's.
+        if ((error as { name?: unknown } | null)?.name === 'KnexTimeoutError') {
+          const { sql, bindings } = this.builder as { sql?: unknown; bindings?: unknown };
+          Object.assign(error as object, { sql, bindings });
+        }
+        throw error;
+      }
+      try {
+        this.connection = connection;
+        return await internals.ensureConnectionCallback(this);
+      } finally {
+        await this.client.releaseConnection(connection);
+      }
+    }
+
+    async #recover(error: unknown, startedAt: number): Promise<unknown> {
       const builder = this.builder;
       try {
         const result = await instance.retry.execute(
-          () => {
-            this.connection = undefined;
-            return this.ensureConnection(internals.ensureConnectionCallback);
-          },
-          // The acquire inside is admitted by the breaker (and waits out outages) on its own.
-          { statement: this, gatedConnects: true, admission: false, firstFailure: { error } },
+          (context) => this.#attemptWithin(context.deadline),
+          // The first attempt's acquire was admitted by the breaker in acquireConnection.
+          { statement: this, gatedConnects: true, firstFailure: { error }, startedAt },
         );
         builder.emit('end');
         return result;
@@ -138,9 +196,16 @@ export function createGoneAwayClient(
 
   class GoneAwayClient extends BaseClient {
     static readonly [CLIENT_INSTANCE] = instance;
+    readonly [WATCHDOG]: AcquireWatchdog;
 
     constructor(config: Record<string, unknown>) {
       super(config);
+      this[WATCHDOG] = new AcquireWatchdog({
+        gate: instance.gate,
+        target: () => targetOf(this),
+        // knex logs each rejected acquire ("Acquire connection error"): goneaway answers it itself.
+        onCutOff: (error) => instance.onConnectFailed(error),
+      });
       // Wrapping knex's logger (not config.log) keeps knex's default output, or the user's log.warn,
       // for everything except the lines about errors goneaway has already handled.
       const logger = this.logger;
@@ -161,28 +226,42 @@ export function createGoneAwayClient(
      * A failed acquire sent nothing, so it is safe to try again for any statement.
      */
     override acquireConnection(): Promise<Mysql2Connection> {
-      const acquire = () => super.acquireConnection();
+      const startedAt = performance.now();
       // While the circuit is open the engine fails fast (or lets this call probe); otherwise the
-      // acquire runs as in knex and only a failure goes to the engine.
+      // acquire runs as in knex, its wait bounded by the outage budget, and only a failure goes to
+      // the engine (which goes on within the same budget).
       if (instance.retry.circuit === 'open') {
-        return instance.retry.execute(acquire, { statement: ACQUIRE_STATEMENT, gatedConnects: true });
+        return instance.retry.execute((context) => acquireWithin(this, context.deadline), {
+          statement: ACQUIRE_STATEMENT,
+          gatedConnects: true,
+          startedAt,
+        });
       }
-      return acquire().catch((error: unknown) =>
-        instance.retry.execute(acquire, {
+      return acquireWithin(this, startedAt + policy.outageBudgetMs).catch((error: unknown) =>
+        instance.retry.execute((context) => acquireWithin(this, context.deadline), {
           statement: ACQUIRE_STATEMENT,
           gatedConnects: true,
           firstFailure: { error },
+          startedAt,
         }),
       );
     }
 
     override async acquireRawConnection(): Promise<Mysql2Connection> {
+      const watchdog = this[WATCHDOG];
+      // The password this connect uses never appears in a message goneaway quotes (a provider may
+      // hand out a new one, hence here, per connect).
+      instance.retry.redactor.add(settingsOf(this)?.password);
       try {
-        return await instance.gate.connect(() => super.acquireRawConnection());
+        const connecting = instance.gate.connect(() => super.acquireRawConnection());
+        // The acquires waiting for this connect are waiting out a possible outage from now.
+        watchdog?.connectChanged();
+        return await connecting;
       } catch (error) {
+        watchdog?.connectChanged();
         instance.onConnectFailed(error);
         // Nothing of the application's was sent on a connection that never finished connecting.
-        throw markConnectPhase(error);
+        throw markConnectPhase(error, targetOf(this));
       }
     }
 
@@ -192,6 +271,7 @@ export function createGoneAwayClient(
     }
 
     override destroy(callback?: unknown): Promise<void> {
+      this[WATCHDOG]?.close();
       instance.reaper.close();
       // Calls still waiting out an outage end now instead of holding the process open.
       instance.retry.destroy();

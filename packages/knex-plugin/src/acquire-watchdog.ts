@@ -1,0 +1,146 @@
+import { connectCutOffAt, connectCutOffError, type ReconnectGate } from '@goneaway/core';
+
+const OUTAGE_DEADLINE = Symbol('goneaway.outageDeadline');
+
+/** Stamped on an acquire the watchdog has rejected: it is never looked at again. */
+const ANSWERED = Number.POSITIVE_INFINITY;
+
+/** tarn's PendingOperation (tarn/dist/PendingOperation.js): the acquire knex's acquireConnection waits on. */
+interface TarnPendingAcquire {
+  reject(error: unknown): void;
+  isRejected: boolean;
+  [OUTAGE_DEADLINE]?: number;
+}
+
+/**
+ * The slice of tarn's Pool (tarn/dist/Pool.js, checked against tarn 3.0) the watchdog reads:
+ * `acquire()` pushes a PendingOperation on `pendingAcquires` synchronously, and moves it to
+ * `pendingValidations` at once when a free connection is there; a failed validation puts it back.
+ */
+interface TarnPool {
+  readonly pendingAcquires: TarnPendingAcquire[];
+  readonly pendingValidations: TarnPendingAcquire[];
+}
+
+function isTarnPool(value: unknown): value is TarnPool {
+  const pool = value as Partial<TarnPool> | null | undefined;
+  return Array.isArray(pool?.pendingAcquires) && Array.isArray(pool?.pendingValidations);
+}
+
+/**
+ * Ends the wait of knex acquires that outlive their call's outage budget while the pool is
+ * connecting or the server is known down.
+ *
+ * A knex acquire waits inside tarn for a connection tarn creates (knex's create, through the
+ * reconnect gate), and a create against a host that accepts TCP and never greets runs to its
+ * connect timeout. No waiter is tied to a create, so the budget cannot be applied there: each
+ * acquire is stamped with its deadline instead (nothing allocated: a property on tarn's own pending
+ * operation), and one timer per pool, armed only while connects are in flight or the gate is down,
+ * rejects the acquires whose deadline has passed, the way tarn itself rejects one after a failed
+ * create (propagateCreateError). An acquire waiting for a busy pool, with no connect in flight, is
+ * left alone: that is tarn's acquireTimeout, not an outage. The connect itself runs on; tarn keeps
+ * what it brings.
+ */
+export class AcquireWatchdog {
+  readonly #gate: ReconnectGate;
+  readonly #now: () => number;
+  /** Where the pool connects (host:port), for the error of a connect that never answered. */
+  readonly #target: () => string | undefined;
+  /** Called with the error before each acquire is rejected with it (knex logs a warning for it). */
+  readonly #onCutOff: (error: unknown) => void;
+  #pool: TarnPool | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(options: {
+    readonly gate: ReconnectGate;
+    readonly target: () => string | undefined;
+    readonly onCutOff: (error: unknown) => void;
+    readonly now?: () => number;
+  }) {
+    this.#gate = options.gate;
+    this.#target = options.target;
+    this.#onCutOff = options.onCutOff;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * Call right after knex's acquireConnection() (client.js), which calls `pool.acquire()` before its
+   * first await: stamps the acquire it queued with the call's outage deadline.
+   */
+  stamp(pool: unknown, deadline: number): void {
+    if (this.#pool === undefined) {
+      if (!isTarnPool(pool)) return;
+      this.#pool = pool;
+    }
+    const tarn = this.#pool;
+    const queued = tarn.pendingAcquires[tarn.pendingAcquires.length - 1];
+    if (queued !== undefined && queued[OUTAGE_DEADLINE] === undefined) {
+      queued[OUTAGE_DEADLINE] = deadline;
+      if (this.#outage()) this.#arm();
+      return;
+    }
+    // Served at once from a free connection (the happy path); stamped in case its validation fails.
+    const validating = tarn.pendingValidations[tarn.pendingValidations.length - 1];
+    if (validating !== undefined && validating[OUTAGE_DEADLINE] === undefined) {
+      validating[OUTAGE_DEADLINE] = deadline;
+    }
+  }
+
+  /** A connect started or failed: the acquires waiting may now be waiting out an outage. */
+  connectChanged(): void {
+    if (this.#outage()) this.#arm();
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  #outage(): boolean {
+    return this.#gate.connectingSince !== undefined || this.#gate.isDown;
+  }
+
+  /** When `acquire` stops waiting; undefined when it carries no deadline (not made through the plugin). */
+  #cutOffAt(acquire: TarnPendingAcquire): number | undefined {
+    const deadline = acquire[OUTAGE_DEADLINE];
+    if (deadline === undefined) return undefined;
+    const since = this.#gate.connectingSince;
+    return since === undefined ? deadline : connectCutOffAt(deadline, since);
+  }
+
+  #arm(): void {
+    const pool = this.#pool;
+    if (pool === undefined) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const acquire of pool.pendingAcquires) {
+      const at = this.#cutOffAt(acquire);
+      if (at !== undefined && at < earliest) earliest = at;
+    }
+    if (earliest === Number.POSITIVE_INFINITY || earliest >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = earliest;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, earliest - this.#now()));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const pool = this.#pool;
+    // Connected again meanwhile: whoever still waits, waits for a busy pool.
+    if (pool === undefined || !this.#outage()) return;
+    const now = this.#now();
+    let error: unknown;
+    // A copy: tarn removes a rejected acquire from its queue (on a later microtask, but still).
+    for (const acquire of [...pool.pendingAcquires]) {
+      const at = this.#cutOffAt(acquire);
+      if (at === undefined || at > now || acquire.isRejected) continue;
+      acquire[OUTAGE_DEADLINE] = ANSWERED;
+      error ??= this.#gate.lastError ?? connectCutOffError(this.#target());
+      this.#onCutOff(error);
+      acquire.reject(error);
+    }
+    this.#arm();
+  }
+}
