@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { expect } from 'vitest';
 
 /**
@@ -62,6 +62,67 @@ export async function refusedPort(): Promise<Host> {
   return { host: '127.0.0.1', port, accepted: () => 0, close: async () => undefined };
 }
 
+export interface SwitchableHost extends Host {
+  /**
+   * A failover's old primary going dark: connections open now are reset (the pool finds them
+   * dead), and from now on every new connection is accepted and never greeted.
+   */
+  goSilent(): void;
+  /** From now on new connections are refused (the listener closes; the port stays unanswered). */
+  refuse(): Promise<void>;
+}
+
+/** A TCP forwarder to a real server at `upstreamPort`, until told to go silent or to refuse. */
+export async function switchableHost(
+  upstreamPort: number,
+  upstreamHost = '127.0.0.1',
+): Promise<SwitchableHost> {
+  const sockets = new Set<Socket>();
+  let mode: 'forward' | 'silent' = 'forward';
+  let accepted = 0;
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  };
+  const server = createServer((client) => {
+    accepted++;
+    track(client);
+    if (mode === 'silent') return;
+    const upstream = connect({ host: upstreamHost, port: upstreamPort });
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const resetAll = () => {
+    for (const socket of sockets) socket.resetAndDestroy();
+  };
+  return {
+    host: '127.0.0.1',
+    port,
+    accepted: () => accepted,
+    goSilent: () => {
+      mode = 'silent';
+      resetAll();
+    },
+    refuse: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        resetAll();
+      });
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        if (server.listening) server.close(() => resolve());
+        else resolve();
+      }),
+  };
+}
+
 /** Connection settings for either host, with a password the messages must never show. */
 export function settingsFor(host: Host): {
   host: string;
@@ -91,9 +152,23 @@ export async function timed(call: () => Promise<unknown>): Promise<Timed> {
   }
 }
 
-/** goneaway's own error, where a library wrapped it (TypeORM's QueryFailedError keeps its fields). */
-function goneawayFieldsOf(error: unknown): { code?: unknown; elapsedMs?: unknown; message?: unknown } {
-  return (error ?? {}) as { code?: unknown; elapsedMs?: unknown; message?: unknown };
+interface GoneawayFields {
+  readonly code?: unknown;
+  readonly elapsedMs?: unknown;
+  readonly message?: unknown;
+}
+
+/**
+ * goneaway's own fields, where a library rethrew the error: TypeORM's QueryFailedError copies them,
+ * Prisma keeps `code` and `message` and carries the rest in `meta.goneaway` (toJSON()).
+ */
+function goneawayFieldsOf(error: unknown): GoneawayFields {
+  const fields = (error ?? {}) as GoneawayFields & { meta?: { goneaway?: GoneawayFields } };
+  return {
+    code: fields.code,
+    message: fields.message,
+    elapsedMs: fields.elapsedMs ?? fields.meta?.goneaway?.elapsedMs,
+  };
 }
 
 /**

@@ -9,8 +9,10 @@ import {
   OUTAGE_OPTIONS,
   refusedPort,
   SECRET,
+  type SwitchableHost,
   settingsFor,
   silentHost,
+  switchableHost,
   timed,
 } from '../core/outage-budget-support.js';
 import { codeOf, open, type Side } from './support.js';
@@ -80,6 +82,32 @@ describe('knex: the outage budget bounds the wait', () => {
     expect(codeOf(outcome.error)).toBe('ECONNREFUSED');
     expect(outcome.ms).toBeLessThan(BUDGET_MS);
   });
+
+  it.each([
+    ['goes silent', (host: SwitchableHost) => host.goSilent()],
+    ['refuses connects', (host: SwitchableHost) => host.refuse()],
+  ])(
+    'goneaway, a warm pool whose server %s (a failover): db.raw rejects within the budget',
+    async (what, fail) => {
+      const server = sharedServer();
+      const host = await switchableHost(server.port);
+      const { db } = open(
+        'goneaway',
+        { connection: { ...server.connection, host: host.host, port: host.port }, pool: { min: 0, max: 2 } },
+        OUTAGE_OPTIONS,
+      );
+      try {
+        await db.raw('select 1');
+        await fail(host);
+        const outcome = await timed(() => db.raw('select 1'));
+        expectUnavailableWithinBudget(outcome, what);
+        expectMessageNames(outcome, `${host.host}:${host.port}`);
+      } finally {
+        await db.destroy();
+        await host.close();
+      }
+    },
+  );
 
   it('goneaway: a statement longer than the budget on an established connection is never cut off', async () => {
     const server = sharedServer();
