@@ -1,4 +1,19 @@
-import { connectCutOffAt, connectCutOffError, DatabaseUnavailableError } from '@goneaway/core';
+import { connectCutOffAt, DatabaseUnavailableError, markConnectPhase } from '@goneaway/core';
+
+/**
+ * What the factory's connect still waiting at the deadline means: mariadb's pool got no first
+ * connection, and it says why only when its own acquireTimeout ends (a wrong password included).
+ */
+function firstConnectCutOff(): Error {
+  return markConnectPhase(
+    Object.assign(
+      new Error(
+        'connect ETIMEDOUT: no first connection in the mariadb pool within the outage budget (server down or unreachable, or refusing these credentials: mariadb says which after its acquireTimeout)',
+      ),
+      { code: 'ETIMEDOUT', syscall: 'connect' },
+    ),
+  );
+}
 
 /**
  * The adapter factory's own connect(), with the caller's wait bounded by the outage budget.
@@ -9,7 +24,8 @@ import { connectCutOffAt, connectCutOffError, DatabaseUnavailableError } from '@
  * (10 s by default), and Prisma's first call with it. Here the caller stops waiting at the deadline
  * (GONEAWAY_UNAVAILABLE); the connect itself runs on, single-flight: the next call shares it, and an
  * adapter that arrives after its callers gave up is kept for the next one (not leaked, not made twice).
- * The factory keeps no address goneaway can read, so that error cannot say where it tried.
+ * The factory keeps no settings goneaway can read, so that error cannot say where it tried, nor tell
+ * a wrong password (which mariadb reports only when its acquireTimeout ends) from an outage.
  */
 export class BoundedAdapterConnect<A> {
   readonly #connect: () => Promise<A>;
@@ -44,7 +60,7 @@ export class BoundedAdapterConnect<A> {
           new DatabaseUnavailableError({
             attempts: 1,
             elapsedMs: this.#now() - startedAt,
-            cause: connectCutOffError(),
+            cause: firstConnectCutOff(),
           }),
         );
       }, at - startedAt);
