@@ -33,13 +33,13 @@ function isTarnPool(value: unknown): value is TarnPool {
  *
  * A knex acquire waits inside tarn for a connection tarn creates (knex's create, through the
  * reconnect gate), and a create against a host that accepts TCP and never greets runs to its
- * connect timeout. No waiter is tied to a create, so the budget cannot be applied there: each
- * acquire is stamped with its deadline instead (nothing allocated: a property on tarn's own pending
- * operation), and one timer per pool, armed only while connects are in flight or the gate is down,
- * rejects the acquires whose deadline has passed, the way tarn itself rejects one after a failed
- * create (propagateCreateError). An acquire waiting for a busy pool, with no connect in flight, is
- * left alone: that is tarn's acquireTimeout, not an outage. The connect itself runs on; tarn keeps
- * what it brings.
+ * connect timeout. No waiter is tied to a create, so the budget cannot be applied there: an acquire
+ * that has to wait is stamped with its deadline instead (a property on tarn's own pending operation;
+ * one served at once from a free connection, the happy path, is not touched), and one timer per
+ * pool, armed only while connects are in flight or the gate is down, rejects the acquires whose
+ * deadline has passed, the way tarn itself rejects one after a failed create (propagateCreateError).
+ * An acquire waiting for a busy pool, with no connect in flight, is left alone: that is tarn's
+ * acquireTimeout, not an outage. The connect itself runs on; tarn keeps what it brings.
  */
 export class AcquireWatchdog {
   readonly #gate: ReconnectGate;
@@ -48,17 +48,21 @@ export class AcquireWatchdog {
   readonly #target: () => string | undefined;
   /** Called with the error before each acquire is rejected with it (knex logs a warning for it). */
   readonly #onCutOff: (error: unknown) => void;
+  readonly #budgetMs: number;
   #pool: TarnPool | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
 
   constructor(options: {
     readonly gate: ReconnectGate;
+    /** The policy's outageBudgetMs: the deadline of an acquire that was served at once but went back to waiting. */
+    readonly budgetMs: number;
     readonly target: () => string | undefined;
     readonly onCutOff: (error: unknown) => void;
     readonly now?: () => number;
   }) {
     this.#gate = options.gate;
+    this.#budgetMs = options.budgetMs;
     this.#target = options.target;
     this.#onCutOff = options.onCutOff;
     this.#now = options.now ?? (() => performance.now());
@@ -66,25 +70,20 @@ export class AcquireWatchdog {
 
   /**
    * Call right after knex's acquireConnection() (client.js), which calls `pool.acquire()` before its
-   * first await: stamps the acquire it queued with the call's outage deadline.
+   * first await: stamps the acquire it queued with the call's outage deadline, if it has to wait.
    */
   stamp(pool: unknown, deadline: number): void {
     if (this.#pool === undefined) {
       if (!isTarnPool(pool)) return;
       this.#pool = pool;
     }
-    const tarn = this.#pool;
-    const queued = tarn.pendingAcquires[tarn.pendingAcquires.length - 1];
-    if (queued !== undefined && queued[OUTAGE_DEADLINE] === undefined) {
-      queued[OUTAGE_DEADLINE] = deadline;
-      if (this.#outage()) this.#arm();
-      return;
-    }
-    // Served at once from a free connection (the happy path); stamped in case its validation fails.
-    const validating = tarn.pendingValidations[tarn.pendingValidations.length - 1];
-    if (validating !== undefined && validating[OUTAGE_DEADLINE] === undefined) {
-      validating[OUTAGE_DEADLINE] = deadline;
-    }
+    const waiting = this.#pool.pendingAcquires;
+    // Served at once from a free connection (the happy path: nothing added to it), the acquire is no
+    // longer queued. Queued, it is the last one: every acquire is stamped as it is queued.
+    const queued = waiting[waiting.length - 1];
+    if (queued === undefined || queued[OUTAGE_DEADLINE] !== undefined) return;
+    queued[OUTAGE_DEADLINE] = deadline;
+    if (this.#outage()) this.#arm();
   }
 
   /** A connect started or failed: the acquires waiting may now be waiting out an outage. */
@@ -102,11 +101,16 @@ export class AcquireWatchdog {
     return this.#gate.connectingSince !== undefined || this.#gate.isDown;
   }
 
-  /** When `acquire` stops waiting; undefined when it carries no deadline (not made through the plugin). */
-  #cutOffAt(acquire: TarnPendingAcquire): number | undefined {
-    const deadline = acquire[OUTAGE_DEADLINE];
-    if (deadline === undefined) return undefined;
+  /** When `acquire` stops waiting (called only while connecting or down). */
+  #cutOffAt(acquire: TarnPendingAcquire): number {
     const since = this.#gate.connectingSince;
+    let deadline = acquire[OUTAGE_DEADLINE];
+    if (deadline === undefined) {
+      // Served at once, then back in the queue (its connection failed validation): it is waiting
+      // out this outage from when it began, at the latest.
+      deadline = (since ?? this.#now()) + this.#budgetMs;
+      acquire[OUTAGE_DEADLINE] = deadline;
+    }
     return since === undefined ? deadline : connectCutOffAt(deadline, since);
   }
 
@@ -116,7 +120,7 @@ export class AcquireWatchdog {
     let earliest = Number.POSITIVE_INFINITY;
     for (const acquire of pool.pendingAcquires) {
       const at = this.#cutOffAt(acquire);
-      if (at !== undefined && at < earliest) earliest = at;
+      if (at < earliest) earliest = at;
     }
     if (earliest === Number.POSITIVE_INFINITY || earliest >= this.#timerAt) return;
     clearTimeout(this.#timer);
@@ -134,8 +138,7 @@ export class AcquireWatchdog {
     let error: unknown;
     // A copy: tarn removes a rejected acquire from its queue (on a later microtask, but still).
     for (const acquire of [...pool.pendingAcquires]) {
-      const at = this.#cutOffAt(acquire);
-      if (at === undefined || at > now || acquire.isRejected) continue;
+      if (this.#cutOffAt(acquire) > now || acquire.isRejected) continue;
       acquire[OUTAGE_DEADLINE] = ANSWERED;
       error ??= this.#gate.lastError ?? connectCutOffError(this.#target());
       this.#onCutOff(error);

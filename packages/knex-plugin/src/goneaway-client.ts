@@ -202,6 +202,7 @@ export function createGoneAwayClient(
       super(config);
       this[WATCHDOG] = new AcquireWatchdog({
         gate: instance.gate,
+        budgetMs: policy.outageBudgetMs,
         target: () => targetOf(this),
         // knex logs each rejected acquire ("Acquire connection error"): goneaway answers it itself.
         onCutOff: (error) => instance.onConnectFailed(error),
