@@ -189,6 +189,9 @@ export function expectUnavailableWithinBudget(outcome: Timed, what: string): voi
   ).toBeLessThan(ELAPSED_TOLERANCE_MS);
   expect(String(fields.message)).not.toContain(SECRET);
   expect(JSON.stringify(outcome.error)).not.toContain(SECRET);
+  console.info(
+    `${what}: GONEAWAY_UNAVAILABLE after ${Math.round(outcome.ms)} ms (elapsedMs ${String(fields.elapsedMs)}, budget ${BUDGET_MS} ms)`,
+  );
 }
 
 /** The message names where goneaway tried: the driver's own text with host and port. */

@@ -81,7 +81,7 @@ describe('prisma: the outage budget bounds the wait', () => {
     for (const [what, outcome] of await eachCall(silent)) {
       expectUnavailableWithinBudget(outcome, what);
       // The adapter factory keeps its settings private and mariadb reports a failed connect only
-      // after its own timeouts: the message can say what failed, not where (README: Errors).
+      // after its own timeouts: the message can say what failed, not where (README: What it does).
       expectMessageNames(outcome, 'connect-failed ETIMEDOUT');
     }
   });
