@@ -73,7 +73,8 @@ export class AcquireWatchdog {
    * first await: stamps the acquire it queued with the call's outage deadline, if it has to wait.
    */
   stamp(pool: unknown, deadline: number): void {
-    if (this.#pool === undefined) {
+    // knex makes a new pool when it is initialized again after destroy().
+    if (this.#pool !== pool) {
       if (!isTarnPool(pool)) return;
       this.#pool = pool;
     }
