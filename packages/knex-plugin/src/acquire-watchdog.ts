@@ -74,11 +74,9 @@ export class AcquireWatchdog {
    */
   stamp(pool: unknown, deadline: number): void {
     // knex makes a new pool when it is initialized again after destroy().
-    if (this.#pool !== pool) {
-      if (!isTarnPool(pool)) return;
-      this.#pool = pool;
-    }
-    const waiting = this.#pool.pendingAcquires;
+    if (this.#pool !== pool) this.#pool = isTarnPool(pool) ? pool : undefined;
+    const waiting = this.#pool?.pendingAcquires;
+    if (waiting === undefined) return;
     // Served at once from a free connection (the happy path: nothing added to it), the acquire is no
     // longer queued. Queued, it is the last one: every acquire is stamped as it is queued.
     const queued = waiting[waiting.length - 1];
