@@ -11,7 +11,7 @@ export type {
 } from './classification/classification.js';
 export { ERROR_KINDS } from './classification/classification.js';
 export { classify } from './classification/classify.js';
-export { CONNECT_PHASE, markConnectPhase } from './classification/connect-phase.js';
+export { CONNECT_PHASE, CONNECT_TARGET, markConnectPhase } from './classification/connect-phase.js';
 export {
   ERROR_TABLE,
   type ErrorPhase,
@@ -130,8 +130,14 @@ export { DEFAULT_POLICY, parsePolicy } from './policy/parse-policy.js';
 // Redaction
 export { describeError, type SafeErrorSummary } from './redaction/describe-error.js';
 export { DEFAULT_SQL_SHAPE_LENGTH, describeSql } from './redaction/describe-sql.js';
+export {
+  DRIVER_MESSAGE_MAX_LENGTH,
+  redactDriverMessage,
+  SecretRedactor,
+} from './redaction/secret-redactor.js';
 
 // Retry
+export { connectCutOffAt, connectCutOffError, MIN_CONNECT_WAIT_MS } from './retry/connect-cut-off.js';
 export type { EventSink } from './retry/event-sink.js';
 export {
   type GateConnectOptions,
