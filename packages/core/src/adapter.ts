@@ -4,7 +4,7 @@
 // adapter, ./public.ts). The names here may change in any 0.x release. Named exports only.
 
 // Classification
-export { CONNECT_PHASE, markConnectPhase } from './classification/connect-phase.js';
+export { CONNECT_PHASE, CONNECT_TARGET, markConnectPhase } from './classification/connect-phase.js';
 
 // Pooled connections
 export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';
@@ -48,7 +48,15 @@ export {
 } from './packet/formatted-query-bytes.js';
 export { utf8ByteLength } from './packet/utf8-byte-length.js';
 
+// Redaction of what a driver says (passwords in its messages); describeSql/describeError are in the root
+export {
+  DRIVER_MESSAGE_MAX_LENGTH,
+  redactDriverMessage,
+  SecretRedactor,
+} from './redaction/secret-redactor.js';
+
 // Retry
+export { connectCutOffAt, connectCutOffError, MIN_CONNECT_WAIT_MS } from './retry/connect-cut-off.js';
 export type { EventSink } from './retry/event-sink.js';
 export {
   type GateConnectOptions,

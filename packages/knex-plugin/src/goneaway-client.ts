@@ -8,6 +8,7 @@ import {
   queryBytesCeiling,
   transactionLossError,
 } from '@goneaway/core/adapter';
+import { AcquireWatchdog } from './acquire-watchdog.js';
 import type {
   KnexClient,
   KnexClientClass,
@@ -26,6 +27,8 @@ import { statementSafety } from './statement-safety.js';
 const CLIENT_BASE = Symbol.for('goneaway.knex.base');
 /** Where a client's plugin instance lives: on its logger (see instanceOfClient). */
 const RUNTIME = Symbol.for('goneaway.knex.runtime');
+/** Each client's watchdog over its pool's waiting acquires (transaction clients have none: they never acquire). */
+const WATCHDOG = Symbol('goneaway.knex.watchdog');
 /** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
 const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
 
@@ -66,6 +69,35 @@ export function createGoneAwayClient(
     const created = new KnexPluginInstance(policy);
     Object.defineProperty(client.logger, RUNTIME, { value: created, configurable: true });
     return created;
+  }
+
+  /**
+   * knex's own acquire (client.js, acquireConnection), its tarn acquire stamped with the call's
+   * outage deadline so the watchdog can end the wait there.
+   */
+  function acquireWithin(client: KnexClient, deadline: number): Promise<Mysql2Connection> {
+    const acquiring = BaseClient.prototype.acquireConnection.call(client);
+    (client as { [WATCHDOG]?: AcquireWatchdog })[WATCHDOG]?.stamp(client.pool, deadline);
+    return acquiring;
+  }
+
+  /** knex's resolved connection settings (client.js: from the config, or the provider's latest result). */
+  function settingsOf(client: KnexClient): Record<string, unknown> | undefined {
+    const settings = (client as { connectionSettings?: unknown }).connectionSettings;
+    return settings !== null && typeof settings === 'object'
+      ? (settings as Record<string, unknown>)
+      : undefined;
+  }
+
+  /** Where the pool connects (host:port or the socket path): never more, so never a credential. */
+  function targetOf(client: KnexClient): string | undefined {
+    const settings = settingsOf(client);
+    if (settings === undefined) return undefined;
+    if (typeof settings.socketPath === 'string') return settings.socketPath;
+    const host = typeof settings.host === 'string' ? settings.host : 'localhost';
+    const port =
+      typeof settings.port === 'number' || typeof settings.port === 'string' ? settings.port : 3306;
+    return `${host}:${port}`;
   }
 
   // A plain function, not a private method: knex's transaction clients are Object.create()d from the
@@ -139,29 +171,54 @@ export function createGoneAwayClient(
       // Inside a transaction, on a pinned connection or for a schema batch (queryArray), a statement
       // is never run again: the connection's session state belongs to the caller.
       if (pinned || this.client.transacting || Array.isArray(builder._sequence)) return super.run();
-      // The happy path is knex's own (Runner.run): only a failure goes to the retry engine.
+      // The happy path is knex's own (Runner.run): only a failure goes to the retry engine, which
+      // counts the caller's wait from here.
+      const startedAt = performance.now();
       return this.ensureConnection(internals.ensureConnectionCallback).then(
         (result) => {
           builder.emit('end');
           return result;
         },
-        (error: unknown) => this.#recover(error),
+        (error: unknown) => this.#recover(error, startedAt),
       );
     }
 
-    async #recover(error: unknown): Promise<unknown> {
+    /**
+     * One more attempt: knex's ensureConnection (runner.js), with the acquire bounded by this call's
+     * outage deadline (ensureConnection's own would start a budget of its own) and its failures left
+     * to this call's retry loop.
+     */
+    async #attemptWithin(deadline: number): Promise<unknown> {
+      this.connection = undefined;
+      let connection: Mysql2Connection;
+      try {
+        connection = await acquireWithin(this.client, deadline);
+      } catch (error) {
+        // What ensureConnection adds to a pool timeout (KnexTimeoutError), so the message stays knex's.
+        if ((error as { name?: unknown } | null)?.name === 'KnexTimeoutError') {
+          const { sql, bindings } = this.builder as { sql?: unknown; bindings?: unknown };
+          Object.assign(error as object, { sql, bindings });
+        }
+        throw error;
+      }
+      try {
+        this.connection = connection;
+        return await internals.ensureConnectionCallback(this);
+      } finally {
+        await this.client.releaseConnection(connection);
+      }
+    }
+
+    async #recover(error: unknown, startedAt: number): Promise<unknown> {
       const builder = this.builder;
       const instance = instanceFor(this.client);
       try {
         // A destroyed knex instance fails as knex does ("Unable to acquire a connection").
         if (instance.closed) throw error;
         const result = await instance.retry.execute(
-          () => {
-            this.connection = undefined;
-            return this.ensureConnection(internals.ensureConnectionCallback);
-          },
-          // The acquire inside is admitted by the breaker (and waits out outages) on its own.
-          { statement: this, gatedConnects: true, admission: false, firstFailure: { error } },
+          (context) => this.#attemptWithin(context.deadline),
+          // The first attempt's acquire was admitted by the breaker in acquireConnection.
+          { statement: this, gatedConnects: true, firstFailure: { error }, startedAt },
         );
         builder.emit('end');
         return result;
@@ -174,10 +231,19 @@ export function createGoneAwayClient(
 
   class GoneAwayClient extends BaseClient {
     static readonly [CLIENT_BASE] = Base;
+    readonly [WATCHDOG]: AcquireWatchdog;
 
     constructor(config: Record<string, unknown>) {
       super(config);
       const instance = instanceFor(this);
+      this[WATCHDOG] = new AcquireWatchdog({
+        // The instance's gate is replaced when knex.initialize() reopens it after a destroy.
+        gate: () => instance.gate,
+        budgetMs: policy.outageBudgetMs,
+        target: () => targetOf(this),
+        // knex logs each rejected acquire ("Acquire connection error"): goneaway answers it itself.
+        onCutOff: (error) => instance.onConnectFailed(error),
+      });
       // Wrapping knex's logger (not config.log) keeps knex's default output, or the user's log.warn,
       // for everything except the lines about errors goneaway has already handled.
       const logger = this.logger;
@@ -228,18 +294,24 @@ export function createGoneAwayClient(
      */
     override acquireConnection(): Promise<Mysql2Connection> {
       const instance = instanceFor(this);
-      const acquire = () => super.acquireConnection();
-      if (instance.closed) return acquire();
+      if (instance.closed) return super.acquireConnection();
+      const startedAt = performance.now();
       // While the circuit is open the engine fails fast (or lets this call probe); otherwise the
-      // acquire runs as in knex and only a failure goes to the engine.
+      // acquire runs as in knex, its wait bounded by the outage budget, and only a failure goes to
+      // the engine (which goes on within the same budget).
       if (instance.retry.circuit === 'open') {
-        return instance.retry.execute(acquire, { statement: ACQUIRE_STATEMENT, gatedConnects: true });
+        return instance.retry.execute((context) => acquireWithin(this, context.deadline), {
+          statement: ACQUIRE_STATEMENT,
+          gatedConnects: true,
+          startedAt,
+        });
       }
-      return acquire().catch((error: unknown) =>
-        instance.retry.execute(acquire, {
+      return acquireWithin(this, startedAt + policy.outageBudgetMs).catch((error: unknown) =>
+        instance.retry.execute((context) => acquireWithin(this, context.deadline), {
           statement: ACQUIRE_STATEMENT,
           gatedConnects: true,
           firstFailure: { error },
+          startedAt,
         }),
       );
     }
@@ -248,12 +320,20 @@ export function createGoneAwayClient(
       const instance = instanceFor(this);
       // knex still cancels a timed-out query of a destroyed instance (dialects/mysql, cancelQuery).
       if (instance.closed) return super.acquireRawConnection();
+      const watchdog = this[WATCHDOG];
+      // The password this connect uses never appears in a message goneaway quotes (a provider may
+      // hand out a new one, hence here, per connect).
+      instance.retry.redactor.add(settingsOf(this)?.password);
       try {
-        return await instance.gate.connect(() => super.acquireRawConnection());
+        const connecting = instance.gate.connect(() => super.acquireRawConnection());
+        // The acquires waiting for this connect are waiting out a possible outage from now.
+        watchdog?.connectChanged();
+        return await connecting;
       } catch (error) {
+        watchdog?.connectChanged();
         instance.onConnectFailed(error);
         // Nothing of the application's was sent on a connection that never finished connecting.
-        throw markConnectPhase(error);
+        throw markConnectPhase(error, targetOf(this));
       }
     }
 
@@ -264,6 +344,7 @@ export function createGoneAwayClient(
 
     override destroy(callback?: unknown): Promise<void> {
       // Only this knex instance's: others made from the same config keep theirs.
+      this[WATCHDOG]?.close();
       instanceFor(this).close();
       return super.destroy(callback);
     }

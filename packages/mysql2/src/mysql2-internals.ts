@@ -18,10 +18,22 @@ export interface CorePoolConnection {
   readonly stream: { destroy(): void; readonly destroyed?: boolean };
   readonly _fatalError?: unknown;
   readonly _closing?: boolean;
+  /** False until the handshake and authentication are done (lib/base/connection.js). */
+  readonly authorized?: boolean;
   /** A PoolConnection's pool, `null` once it left it (lib/pool_connection.js). */
   readonly _pool?: CorePool | null;
   /** A PoolConnection leaves its pool (lib/pool_connection.js); the base class's end() then says goodbye (COM_QUIT). */
   _removeFromPool?(): void;
+}
+
+/** The fields of mysql2's ConnectionConfig (lib/connection_config.js) goneaway reads: where, and the secrets to redact. */
+export interface Mysql2ConnectionConfig {
+  readonly host?: string;
+  readonly port?: number;
+  readonly socketPath?: string;
+  readonly password?: string;
+  readonly password2?: string;
+  readonly password3?: string;
 }
 
 export interface CorePool {
@@ -30,9 +42,13 @@ export interface CorePool {
   execute(...args: unknown[]): unknown;
   end(callback?: (error?: unknown) => void): void;
   promise(promiseImpl?: unknown): unknown;
-  readonly config: { readonly connectionLimit: number };
+  readonly config: {
+    readonly connectionLimit: number;
+    /** lib/connection_config.js: where and how the pool's connections connect. */
+    readonly connectionConfig?: Mysql2ConnectionConfig;
+  };
   readonly _freeConnections: { readonly length: number; get(index: number): unknown };
-  readonly _allConnections: { readonly length: number };
+  readonly _allConnections: { readonly length: number; get(index: number): CorePoolConnection | undefined };
   readonly _closed: boolean;
 }
 

@@ -89,6 +89,19 @@ function isFree(connection: CorePoolConnection): boolean {
 /** An acquire sends no statement: its failures are connect failures (sent 'no'), retried for any statement. */
 const ACQUIRE_STATEMENT = Object.freeze({ safety: 'write' as const });
 
+/** Where the pool's connections go (host:port or the socket path): never more, so never a credential. */
+function targetOf(core: CorePool): string | undefined {
+  const config = core.config.connectionConfig;
+  if (config === undefined) return undefined;
+  if (typeof config.socketPath === 'string' && config.socketPath !== '') return config.socketPath;
+  return `${config.host ?? 'localhost'}:${config.port ?? 3306}`;
+}
+
+/** A connection made for a caller that stopped waiting (its outage budget ran out): the pool keeps it. */
+function releaseLate(connection: CorePoolConnection): void {
+  connection.release();
+}
+
 /**
  * Everything one wrapped pool owns: the policy, its event hub, the retry engine, the single-flight
  * reconnect gate and what is known about each of its connections.
@@ -153,21 +166,29 @@ export class Mysql2PoolInstance {
    * a failure, a connect to make or an open circuit goes to the retry engine (getConnection above).
    */
   getConnectionCallback(core: CorePool, callback: AcquireCallback): void {
+    // The caller's wait (and its outage budget) starts here, fast path included.
+    const startedAt = performance.now();
     if (!this.#fastPathOpen(core)) {
-      this.#getConnectionSlow(core, callback, undefined);
+      this.#getConnectionSlow(core, callback, undefined, startedAt);
       return;
     }
     this.#acquireFast(core, (error, connection) => {
       if (connection !== undefined) callback(null, connection);
-      else this.#getConnectionSlow(core, callback, error);
+      else this.#getConnectionSlow(core, callback, error, startedAt);
     });
   }
 
-  #getConnectionSlow(core: CorePool, callback: AcquireCallback, firstFailure: unknown): void {
+  #getConnectionSlow(
+    core: CorePool,
+    callback: AcquireCallback,
+    firstFailure: unknown,
+    startedAt: number,
+  ): void {
     this.retry
       .execute((context) => this.acquire(core, context.signal, context.deadline), {
         statement: ACQUIRE_STATEMENT,
         gatedConnects: true,
+        startedAt,
         ...(firstFailure === undefined ? {} : { firstFailure: { error: firstFailure } }),
       })
       .then(
@@ -183,17 +204,19 @@ export class Mysql2PoolInstance {
    * make (the reconnect gate) or an open circuit (fail fast) pays for the engine.
    */
   runPooled(core: CorePool, kind: CallKind, call: Mysql2Call, callback: Mysql2Callback): void {
+    // The caller's wait (and its outage budget) starts here, fast path included.
+    const startedAt = performance.now();
     if (!this.#fastPathOpen(core)) {
-      this.#runPooledSlow(core, kind, call, callback, undefined);
+      this.#runPooledSlow(core, kind, call, callback, undefined, startedAt);
       return;
     }
     this.#acquireFast(core, (acquireError, connection) => {
       if (connection === undefined) {
-        this.#runPooledSlow(core, kind, call, callback, acquireError);
+        this.#runPooledSlow(core, kind, call, callback, acquireError, startedAt);
         return;
       }
       this.#runOnce(connection, kind, call, (error, rows, fields) => {
-        if (error) this.#runPooledSlow(core, kind, call, callback, error);
+        if (error) this.#runPooledSlow(core, kind, call, callback, error, startedAt);
         else callback(null, rows, fields);
       });
     });
@@ -205,6 +228,7 @@ export class Mysql2PoolInstance {
     call: Mysql2Call,
     callback: Mysql2Callback,
     firstFailure: unknown,
+    startedAt: number,
   ): void {
     this.retry
       .execute(
@@ -220,6 +244,7 @@ export class Mysql2PoolInstance {
         {
           statement: statementOf(call.sql),
           gatedConnects: true,
+          startedAt,
           ...(firstFailure === undefined ? {} : { firstFailure: { error: firstFailure } }),
         },
       )
@@ -288,14 +313,23 @@ export class Mysql2PoolInstance {
     return this.#validate(connection);
   }
 
-  /** One acquire: a free connection that passes validation, or a new one made through the gate. */
+  /**
+   * One acquire: a free connection that passes validation, or a new one made through the gate, which
+   * stops waiting for it at `deadline` (the call's outage budget). Waiting for a busy pool's
+   * connection is not waiting out an outage: that wait is mysql2's own, unbounded here.
+   */
   async acquire(core: CorePool, signal?: AbortSignal, deadline?: number): Promise<CorePoolConnection> {
     for (;;) {
       const limit = core.config.connectionLimit;
       const creates =
         core._freeConnections.length === 0 && (limit === 0 || core._allConnections.length < limit);
       const connection = creates
-        ? await this.gate.connect(() => this.#create(core), { signal, deadline })
+        ? await this.gate.connect(() => this.#create(core), {
+            signal,
+            deadline,
+            abandon: releaseLate,
+            target: targetOf(core),
+          })
         : await acquireOf(core);
       if (!this.states.has(connection)) await this.adopt(connection);
       // Synchronous unless a ping is needed: the busy pool's hot path pays no extra await.
@@ -307,6 +341,11 @@ export class Mysql2PoolInstance {
 
   async #create(core: CorePool): Promise<CorePoolConnection> {
     let connection: CorePoolConnection | undefined;
+    const config = core.config.connectionConfig;
+    // Never quoted in a message (DatabaseUnavailableError quotes the last connect error).
+    this.retry.redactor.add(config?.password);
+    this.retry.redactor.add(config?.password2);
+    this.retry.redactor.add(config?.password3);
     try {
       connection = await acquireOf(core);
       if (!this.states.has(connection)) await this.adopt(connection);
@@ -314,7 +353,7 @@ export class Mysql2PoolInstance {
     } catch (error) {
       connection?.destroy();
       // Nothing of the application's was sent on a connection that never finished connecting.
-      throw markConnectPhase(error);
+      throw markConnectPhase(error, targetOf(core));
     }
   }
 
@@ -675,6 +714,26 @@ export class Mysql2PoolInstance {
         statement: describeSql(call.sql),
       });
       return error;
+    }
+  }
+
+  /**
+   * Before mysql2's pool.end(): connections still connecting leave the pool and are destroyed.
+   * mysql2 ends each connection with a COM_QUIT queued behind its handshake, so a connect to a host
+   * that never greets (one the outage budget already gave up on) would hold end() for a whole
+   * connect timeout; TypeORM's initialize() ends the pool that way before it rejects.
+   */
+  dropPendingConnects(core: CorePool): void {
+    const connecting: CorePoolConnection[] = [];
+    for (let index = 0; index < core._allConnections.length; index++) {
+      const connection = core._allConnections.get(index);
+      if (connection?.authorized === false && typeof connection._removeFromPool === 'function') {
+        connecting.push(connection);
+      }
+    }
+    for (const connection of connecting) {
+      connection._removeFromPool?.();
+      connection.destroy();
     }
   }
 

@@ -36,8 +36,10 @@ export function wrapCorePool(core: CorePool, instance: Mysql2PoolInstance): void
       instance.getConnectionCallback(core, callback);
     },
     end: (callback?: (error?: unknown) => void) => {
-      // Calls still waiting out an outage end now instead of holding the process open.
+      // Calls still waiting out an outage end now instead of holding the process open, and so do
+      // connects still in flight.
       instance.destroy();
+      instance.dropPendingConnects(core);
       return proto.end.call(core, callback);
     },
   });

@@ -10,6 +10,7 @@ import {
 import {
   assertPacketFits,
   type ConnectionValidator,
+  connectCutOffAt,
   connectionIsGone,
   createPoolRuntime,
   deriveConnectionLimits,
@@ -29,12 +30,18 @@ import { largestPacketBytes } from './packet-bytes.js';
 
 type CallKind = 'query' | 'execute';
 
-/**
- * How long a first attempt waits for a pool with no connection at all before it counts as a failed
- * connect (the outage budget runs from there; the call is then retried, so a pool that is merely
- * slow to open its first connection costs nothing visible).
- */
-const FIRST_CONNECT_WAIT_MS = 1_000;
+/** What one acquire is told by the retry engine (AttemptContext's part it reads). */
+interface AcquireContext {
+  readonly attempt: number;
+  readonly signal?: AbortSignal;
+  /** The call's outage deadline: a wait for a connection to be made ends there. */
+  readonly deadline: number;
+}
+
+/** A connection made for a caller that stopped waiting (its outage budget ran out): the pool keeps it. */
+function releaseLate(connection: MariadbConnection): void {
+  connection.release().catch(() => undefined);
+}
 
 interface Acquire {
   readonly reject: (error: unknown) => void;
@@ -92,7 +99,7 @@ export class PrismaGoneawayInstance {
         return this.retry
           .execute(
             async (context) => {
-              const connection = await this.acquire(pool, context.signal, context.deadline);
+              const connection = await this.acquire(pool, context);
               try {
                 return await this.#run(connection, kind, sql, values, false);
               } finally {
@@ -106,7 +113,7 @@ export class PrismaGoneawayInstance {
     const onPoolError = (error: unknown) => {
       // mariadb reports each failed connect of its own as a pool error wrapping the driver's.
       const cause = (error as { cause?: unknown }).cause ?? error;
-      this.#lastConnectError.set(pool, cause);
+      this.#lastConnectError.set(pool, markConnectPhase(cause));
       // A wrong password (or a denied host) never gets better by waiting: answer every waiting call now.
       const classification = classify(error);
       if (classification.kind !== 'auth-failed' && classification.kind !== 'host-blocked') return;
@@ -121,13 +128,10 @@ export class PrismaGoneawayInstance {
         if (pool.closed) return proto.getConnection.call(pool);
         // An acquire sends nothing of the application's: its failures are connect failures, safe to retry.
         return this.retry
-          .execute(
-            async (context) => this.#hold(await this.acquire(pool, context.signal, context.deadline)),
-            {
-              statement: { safety: 'write' },
-              gatedConnects: true,
-            },
-          )
+          .execute(async (context) => this.#hold(await this.acquire(pool, context)), {
+            statement: { safety: 'write' },
+            gatedConnects: true,
+          })
           .catch(rethrowForPrisma);
       },
     });
@@ -138,14 +142,23 @@ export class PrismaGoneawayInstance {
    * connection at all (a cold start, or every connection lost in an outage) connects through the
    * single-flight gate; a busy pool's callers wait in mariadb's own queue, first come first served
    * (through the gate, one at a time, they starved behind callers that found a connection idle).
+   * Waits for a connection to be made end at the call's outage deadline; a first attempt waiting for
+   * a busy pool with no sign of an outage is mariadb's own wait (its acquireTimeout), as it would be
+   * without goneaway.
    */
-  async acquire(pool: MariadbPool, signal?: AbortSignal, deadline?: number): Promise<MariadbConnection> {
+  async acquire(pool: MariadbPool, context: AcquireContext): Promise<MariadbConnection> {
+    const { signal, deadline } = context;
     for (;;) {
       const proto = Object.getPrototypeOf(pool) as MariadbPool;
       const creates = pool.totalConnections() === 0;
+      const outage = context.attempt > 1 || this.gate.isDown || this.#lastConnectError.has(pool);
       const connection = creates
-        ? await this.gate.connect(() => this.#adoptNew(pool, proto, deadline), { signal, deadline })
-        : await this.#queuedAcquire(pool, proto, deadline);
+        ? await this.gate.connect(() => this.#adoptNew(pool, proto, deadline), {
+            signal,
+            deadline,
+            abandon: releaseLate,
+          })
+        : await this.#queuedAcquire(pool, proto, outage ? deadline : undefined);
       const state = await this.#stateOf(connection);
       const verdict = this.validator.validate(shim(connection), state);
       if (verdict === true || (verdict !== false && (await verdict))) return connection;
@@ -153,7 +166,7 @@ export class PrismaGoneawayInstance {
     }
   }
 
-  async #adoptNew(pool: MariadbPool, proto: MariadbPool, deadline?: number): Promise<MariadbConnection> {
+  async #adoptNew(pool: MariadbPool, proto: MariadbPool, deadline: number): Promise<MariadbConnection> {
     let connection: MariadbConnection | undefined;
     try {
       connection = await this.#rawAcquire(pool, proto, deadline);
@@ -186,9 +199,9 @@ export class PrismaGoneawayInstance {
   /**
    * mariadb's own acquire, which a pool error that waiting cannot cure (a wrong password) ends at once.
    * While the server is unreachable mariadb keeps a waiter for its acquireTimeout (10 s by default):
-   * the wait is bounded by the call's outage budget (`deadline`; FIRST_CONNECT_WAIT_MS on a first
-   * attempt while the pool has no connection at all) and then fails with the last connect error, so
-   * the retry engine can answer GONEAWAY_UNAVAILABLE in time.
+   * the wait is bounded by the call's outage deadline, when given, and then fails with the last
+   * connect error, so the retry engine answers GONEAWAY_UNAVAILABLE in time. A connection mariadb
+   * hands over after that goes back to it.
    */
   #rawAcquire(pool: MariadbPool, proto: MariadbPool, deadline?: number): Promise<MariadbConnection> {
     const refused = this.#refused.get(pool);
@@ -198,8 +211,7 @@ export class PrismaGoneawayInstance {
       this.#probe(pool, proto);
       return Promise.reject(refused);
     }
-    const until =
-      deadline ?? (pool.totalConnections() === 0 ? performance.now() + FIRST_CONNECT_WAIT_MS : undefined);
+    const until = deadline === undefined ? undefined : connectCutOffAt(deadline, performance.now());
     return new Promise((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -265,6 +277,8 @@ export class PrismaGoneawayInstance {
 
   async #adopt(connection: MariadbConnection, key: object): Promise<PooledConnectionState> {
     const proto = Object.getPrototypeOf(connection) as MariadbConnection;
+    // A connect succeeded: the pool's last connect error no longer says the server is unreachable.
+    for (const pool of this.#pools) this.#lastConnectError.delete(pool);
     const serverLimits = await readServerLimits({
       query: async (sql) =>
         (await proto.query.call(connection, { sql, timeout: this.policy.connectTimeoutMs })) as ReadonlyArray<
@@ -394,7 +408,7 @@ export class PrismaGoneawayInstance {
  * the error's `message`, string `code` and `meta`, and drops everything else: goneaway's typed fields
  * (hint, classification, packetBytes…) travel in `meta.goneaway` (toJSON(): never values or passwords).
  */
-function rethrowForPrisma(error: unknown): never {
+export function rethrowForPrisma(error: unknown): never {
   if (isGoneAwayError(error) && !Object.hasOwn(error, 'meta')) {
     Object.defineProperty(error, 'meta', {
       value: { goneaway: error.toJSON() },

@@ -1,8 +1,9 @@
 import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneaway/core';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { assertSupportedPrisma } from './assert-supported-prisma.js';
+import { BoundedAdapterConnect } from './bounded-adapter-connect.js';
 import { isMariadbPool } from './mariadb-shapes.js';
-import { PrismaGoneawayInstance } from './pool-instance.js';
+import { PrismaGoneawayInstance, rethrowForPrisma } from './pool-instance.js';
 
 /** The instance behind each factory goneAwayPrisma() returned (for stats and subscribeTo). */
 export const instances = new WeakMap<object, PrismaGoneawayInstance>();
@@ -35,11 +36,12 @@ export function goneAwayPrisma<F extends SqlDriverAdapterFactory>(
   assertSupportedPrisma();
   const policy = parsePolicy(options);
   const instance = new PrismaGoneawayInstance(policy);
+  const connector = new BoundedAdapterConnect(() => adapterFactory.connect(), policy.outageBudgetMs);
   const wrapped: SqlDriverAdapterFactory = {
     provider: adapterFactory.provider,
     adapterName: adapterFactory.adapterName,
     connect: async (): Promise<SqlDriverAdapter> => {
-      const adapter = await adapterFactory.connect();
+      const adapter = await connector.connect().catch(rethrowForPrisma);
       const pool = (adapter as { underlyingDriver?: () => unknown }).underlyingDriver?.();
       if (!isMariadbPool(pool)) {
         await adapter.dispose().catch(() => undefined);

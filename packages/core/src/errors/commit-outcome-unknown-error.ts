@@ -9,8 +9,14 @@ export interface CommitOutcomeUnknownErrorOptions {
   readonly classification?: Classification;
 }
 
+/**
+ * Not "check whether its changes are there": right after the loss the COMMIT may still be in flight
+ * (held in a proxy or a retransmit), so a read on a fresh connection can miss changes that land a
+ * moment later, and running the transaction again on that basis applies it twice
+ * (test/exactly-once/commit-held.test.ts). Only the commit marker resolves the outcome safely.
+ */
 const HINT =
-  'Check whether its changes are there (or use withTransactionRetry with a commitMarker) before running it again.';
+  'Do not run it again because a read does not show its changes: the COMMIT may still be in flight. Use withTransactionRetry(..., { commitMarker: true }) (@goneaway/knex), which settles the outcome exactly once, or a unique idempotency key that makes a second run fail instead of applying twice.';
 
 /** The connection died during COMMIT: the transaction may or may not have been committed. */
 export class CommitOutcomeUnknownError extends GoneAwayError {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classification/classify.js';
+import { markConnectPhase } from '../classification/connect-phase.js';
 import { CommitOutcomeUnknownError, isCommitOutcomeUnknown } from './commit-outcome-unknown-error.js';
 import { ConnectionLostError, isConnectionLost } from './connection-lost-error.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './database-unavailable-error.js';
@@ -193,6 +194,15 @@ describe('messages', () => {
     expect(fromServer.classification?.kind).toBe('packet-too-large');
   });
 
+  it('CommitOutcomeUnknownError points at the commit marker, never at checking for the changes', () => {
+    const error = new CommitOutcomeUnknownError({ cause: driverError() });
+    // A read right after the loss can miss a COMMIT still in flight: advising it invites a double apply.
+    expect(error.message).not.toMatch(/check whether/i);
+    expect(error.hint).not.toMatch(/check whether/i);
+    expect(error.message).toContain('withTransactionRetry(..., { commitMarker: true })');
+    expect(error.message).toContain('the COMMIT may still be in flight');
+  });
+
   it('DatabaseUnavailableError gives attempts, time and the last kind', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
       code: 'ECONNREFUSED',
@@ -200,7 +210,7 @@ describe('messages', () => {
     });
     const error = new DatabaseUnavailableError({ attempts: 7, elapsedMs: 5012.4, cause });
     expect(error.message).toContain(
-      '7 attempts over 5012 ms failed (last error: connect-failed ECONNREFUSED)',
+      '7 attempts over 5012 ms failed (last error: connect-failed ECONNREFUSED, "connect ECONNREFUSED 127.0.0.1:1")',
     );
     expect(error.toJSON()).toMatchObject({
       attempts: 7,
@@ -209,7 +219,81 @@ describe('messages', () => {
       cause: { code: 'ECONNREFUSED', syscall: 'connect' },
     });
     const open = new DatabaseUnavailableError({ attempts: 1, elapsedMs: 0, reason: 'circuit-open' });
-    expect(open.message).toContain('the circuit is open after 1 failed attempt over 0 ms');
+    expect(open.message).toContain(
+      'the circuit is open after 1 failed attempt, so the call failed fast after 0 ms',
+    );
+  });
+
+  it('DatabaseUnavailableError quotes the last connect error: where it tried, never a password', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:601'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+    });
+    const error = new DatabaseUnavailableError({ attempts: 38, elapsedMs: 5128, cause: refused });
+    // knex's own test "uses correct port for connecting" looks for this text.
+    expect(error.message).toContain('connect ECONNREFUSED 127.0.0.1:601');
+    expect(error.message).toContain(
+      '38 attempts over 5128 ms failed (last error: connect-failed ECONNREFUSED, "connect ECONNREFUSED 127.0.0.1:601")',
+    );
+
+    const withUrl = markConnectPhase(
+      Object.assign(
+        new Error(`Invalid connection mysql://app:${PASSWORD}@db:3306/app (password=${PASSWORD})`),
+        {
+          code: 'ECONNRESET',
+        },
+      ),
+    );
+    const redacted = new DatabaseUnavailableError({ attempts: 2, elapsedMs: 10, cause: withUrl });
+    expect(redacted.message).toContain('mysql://app:***@db:3306/app');
+    expect(redacted.message).not.toContain(PASSWORD);
+
+    const plugin = markConnectPhase(
+      Object.assign(new Error(`auth plugin rejected secret ${PASSWORD}`), { code: 'ECONNRESET' }),
+    );
+    const configured = new DatabaseUnavailableError({
+      attempts: 2,
+      elapsedMs: 10,
+      cause: plugin,
+      secrets: [PASSWORD],
+    });
+    expect(configured.message).toContain('auth plugin rejected secret ***');
+    expect(configured.message).not.toContain(PASSWORD);
+  });
+
+  it('DatabaseUnavailableError names where the connect went when the driver message does not', () => {
+    // mysql2's own connect timeout says only "connect ETIMEDOUT".
+    const timeout = markConnectPhase(
+      Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT', syscall: 'connect' }),
+      '10.0.0.5:3306',
+    );
+    const error = new DatabaseUnavailableError({ attempts: 3, elapsedMs: 1501, cause: timeout });
+    expect(error.message).toContain('"connect ETIMEDOUT, connecting to 10.0.0.5:3306"');
+    const refused = markConnectPhase(
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:3306'), {
+        code: 'ECONNREFUSED',
+        syscall: 'connect',
+      }),
+      '10.0.0.5:3306',
+    );
+    const named = new DatabaseUnavailableError({ attempts: 3, elapsedMs: 1501, cause: refused });
+    expect(named.message).toContain('"connect ECONNREFUSED 10.0.0.5:3306")');
+  });
+
+  it("DatabaseUnavailableError does not quote a statement's error (knex puts the SQL and its values there)", () => {
+    const error = new DatabaseUnavailableError({ attempts: 3, elapsedMs: 5000, cause: driverError() });
+    expect(error.message).toContain('(last error: connection-lost PROTOCOL_CONNECTION_LOST)');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('DatabaseUnavailableError cuts a long driver message short', () => {
+    const cause = Object.assign(new Error(`connect ETIMEDOUT ${'h'.repeat(2_000)}`), {
+      code: 'ETIMEDOUT',
+      syscall: 'connect',
+    });
+    expect(new DatabaseUnavailableError({ attempts: 1, elapsedMs: 1, cause }).message.length).toBeLessThan(
+      700,
+    );
   });
 
   it('GoneAwayConfigError names the path, expected and received, and counts the rest', () => {

@@ -10,7 +10,24 @@ export interface GoneAwayOptions {
    * before the statement was sent; `'never'` never runs a write again.
    */
   retryWrites?: 'when-not-sent' | 'never';
-  /** How long a call may wait out an outage (reconnecting with backoff) before `DatabaseUnavailableError`. Default 5000. */
+  /**
+   * How long a call may wait out an outage before `DatabaseUnavailableError` (GONEAWAY_UNAVAILABLE).
+   * Default 5000.
+   *
+   * What it bounds: from the call's start, every wait for a connection to be made (a connect in
+   * flight, its own or one it shares; a wait for the single-flight connect slot; the backoff between
+   * attempts) ends at `start + outageBudgetMs`. A connect still in flight then is abandoned by the
+   * caller (the connect itself ends at `connectTimeoutMs`; a connection it brings goes to the pool)
+   * and no new attempt starts. The slack: a connect is never abandoned less than MIN_CONNECT_WAIT_MS
+   * (100 ms) after it started, so a call ends at most 100 ms after its budget, plus event-loop delay.
+   *
+   * What it does not bound: a statement running on an established connection is never cut off (use
+   * `statementTimeoutMs`); when one fails after running (its connection died mid-flight and it may
+   * run again), the budget counts from that failure instead. Waiting for a busy pool's connection to
+   * be released is never cut off either (the pool's own acquire timeout), though it counts.
+   *
+   * `elapsedMs` on the error is what the caller waited, from the start of its call.
+   */
   outageBudgetMs?: number;
   backoff?: {
     /** First delay ceiling; full jitter picks a delay in [0, ceiling). Default 25. */
@@ -40,7 +57,10 @@ export interface GoneAwayOptions {
   keepAliveInitialDelayMs?: number | false;
   /** Evict a connection whose write hit a read-only server (1290/1792/1836: after a failover). Default `true`. */
   evictOnReadOnly?: boolean;
-  /** Connect timeout for new connections (ms). Default 10000. */
+  /**
+   * Connect timeout for new connections (ms), given to the driver. Default 10000. A call stops
+   * waiting for a connect at its outage budget even when this is longer (see `outageBudgetMs`).
+   */
   connectTimeoutMs?: number;
   /** A name carried in every event of this instance (metrics labels). Default `'default'`. */
   name?: string;

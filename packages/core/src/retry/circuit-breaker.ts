@@ -17,18 +17,20 @@ import { DatabaseUnavailableError } from '../errors/database-unavailable-error.j
 export class CircuitBreaker {
   readonly #probeIntervalMs: number;
   readonly #now: () => number;
+  readonly #secrets: Iterable<string>;
   #open = false;
   #openedAt = 0;
   #nextProbeAt = 0;
   #probing = false;
   #attempts = 0;
-  #elapsedMs = 0;
   #lastError: unknown;
   #classification: Classification | undefined;
 
-  constructor(probeIntervalMs: number, now: () => number) {
+  /** `secrets`: taken out of the last error's message when the fail-fast error quotes it. */
+  constructor(probeIntervalMs: number, now: () => number, secrets: Iterable<string> = []) {
     this.#probeIntervalMs = probeIntervalMs;
     this.#now = now;
+    this.#secrets = secrets;
   }
 
   get isOpen(): boolean {
@@ -44,7 +46,7 @@ export class CircuitBreaker {
   }
 
   /** Opens the circuit; returns false if it was already open. */
-  open(attempts: number, elapsedMs: number, lastError: unknown, classification: Classification): boolean {
+  open(attempts: number, lastError: unknown, classification: Classification): boolean {
     this.#lastError = lastError;
     this.#classification = classification;
     if (this.#open) return false;
@@ -52,7 +54,6 @@ export class CircuitBreaker {
     this.#openedAt = this.#now();
     this.#nextProbeAt = this.#openedAt + this.#probeIntervalMs;
     this.#attempts = attempts;
-    this.#elapsedMs = elapsedMs;
     return true;
   }
 
@@ -80,13 +81,14 @@ export class CircuitBreaker {
     return this.#now() - this.#openedAt;
   }
 
-  /** The error a call gets while the circuit is open. */
-  failFast(): DatabaseUnavailableError {
+  /** The error a call gets while the circuit is open; `waitedMs`: how long that call waited before it. */
+  failFast(waitedMs: number): DatabaseUnavailableError {
     return new DatabaseUnavailableError({
       attempts: this.#attempts,
-      elapsedMs: this.#elapsedMs + (this.#open ? this.#now() - this.#openedAt : 0),
+      elapsedMs: waitedMs,
       reason: 'circuit-open',
       cause: this.#lastError,
+      secrets: this.#secrets,
       ...(this.#classification === undefined ? {} : { classification: this.#classification }),
     });
   }

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { classify } from '../classification/classify.js';
+import { MIN_CONNECT_WAIT_MS } from './connect-cut-off.js';
 import { ReconnectGate } from './reconnect-gate.js';
 
 const backoff = { initialDelayMs: 100, maxDelayMs: 1000 };
@@ -111,7 +113,7 @@ describe('ReconnectGate', () => {
     expect(gate.isDown).toBe(false);
   });
 
-  it('a caller whose deadline comes before the next slot fails at once with the last connect error', async () => {
+  it('a caller whose deadline comes before the next slot waits until its deadline, then fails with the last connect error', async () => {
     const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
     const first = refused();
     await gate.connect(async () => Promise.reject(first)).catch(() => undefined);
@@ -120,13 +122,83 @@ describe('ReconnectGate', () => {
       called = true;
       return 'c';
     };
-    // The slot is at 75 ms.
-    await expect(gate.connect(connect, { deadline: 74 })).rejects.toBe(first);
+    // The slot is at 75 ms. Failing at once would only send the caller's retry loop round again at
+    // once, spinning until its deadline: it waits the budget out instead, without connecting.
+    const late = gate.connect(connect, { deadline: 74 }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(73);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await late).toBe(first);
     expect(called).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
+    // Already past its deadline: at once.
+    await expect(gate.connect(connect, { deadline: 10 })).rejects.toBe(first);
     const inTime = gate.connect(connect, { deadline: 75 });
-    await vi.advanceTimersByTimeAsync(75);
+    await vi.advanceTimersByTimeAsync(1);
     expect(await inTime).toBe('c');
+  });
+
+  it('stops waiting for its own connect at the deadline; the late connection goes to abandon', async () => {
+    const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
+    const server = controllableConnect();
+    const abandoned: string[] = [];
+    const call = gate
+      .connect(server.connect, {
+        deadline: 1_500,
+        target: '10.0.0.9:3306',
+        abandon: (c) => abandoned.push(c),
+      })
+      .catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(gate.connectingSince).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(server.made()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    // Nothing failed yet to say why: a connect timeout, with the address, classified as a connect failure.
+    const error = (await call) as Error & { code?: string; syscall?: string };
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', syscall: 'connect' });
+    expect(error.message).toContain('connect ETIMEDOUT 10.0.0.9:3306');
+    expect(classify(error).kind).toBe('connect-failed');
+    expect(vi.getTimerCount()).toBe(0);
+    // The connect itself is the driver's (it ends at its own connect timeout): if it brings a
+    // connection after all, that goes back instead of leaking.
+    server.pending[0]!.resolve('late');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(abandoned).toEqual(['late']);
+    expect(gate.isDown).toBe(false);
+    expect(gate.connectingSince).toBeUndefined();
+  });
+
+  it('a connect that starts after the deadline still gets MIN_CONNECT_WAIT_MS (a zero budget can connect)', async () => {
+    const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
+    const server = controllableConnect();
+    vi.setSystemTime(5_000);
+    const call = gate.connect(server.connect, { deadline: 1_000 });
+    await vi.advanceTimersByTimeAsync(MIN_CONNECT_WAIT_MS - 1);
+    server.pending[0]!.resolve('fast enough');
+    expect(await call).toBe('fast enough');
+    const slow = gate.connect(server.connect, { deadline: 1_000 }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(MIN_CONNECT_WAIT_MS);
+    expect(await slow).toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('a sharer stops waiting for the shared attempt at its deadline, with the last connect error', async () => {
+    const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
+    const first = refused();
+    await gate.connect(async () => Promise.reject(first)).catch(() => undefined);
+    const server = controllableConnect();
+    const leader = gate.connect(server.connect).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(75);
+    expect(server.made()).toBe(1);
+    const sharer = gate.connect(server.connect, { deadline: 500 }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(424);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await sharer).toBe(first);
+    expect(gate.stats().sharedWaits).toBe(1);
+    server.pending[0]!.reject(refused());
+    expect(await leader).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('a waiting caller that aborts leaves at once and takes its timer with it', async () => {

@@ -3,6 +3,7 @@ import { halfJitterGenerator } from 'cockatiel';
 import type { Policy } from '../policy/options.js';
 import { invoke, raceAbort, sleep } from './abortable.js';
 import { BackoffSchedule } from './backoff-schedule.js';
+import { connectCutOffAt, connectCutOffError } from './connect-cut-off.js';
 
 /**
  * While the server is down, the gate's attempts are the only connects made, and every waiting query
@@ -28,15 +29,23 @@ export interface ReconnectGateStats {
   readonly state: 'up' | 'down';
 }
 
-export interface GateConnectOptions {
+export interface GateConnectOptions<T = unknown> {
   /** Bounds the wait for a slot or for a shared attempt (not the caller's own connect). */
   readonly signal?: AbortSignal;
   /**
-   * When the caller stops waiting (the gate's clock, performance.now() by default; AttemptContext's
-   * `deadline`): if the next slot comes later, the call fails at once with the last connect error
-   * instead of sleeping past the caller's outage budget.
+   * When the caller's outage budget ends (the gate's clock, performance.now() by default;
+   * AttemptContext's `deadline`). A next slot later than that is not waited for: the call fails at
+   * once with the last connect error. A connect in flight (the caller's own, or one it shares) is
+   * waited for until connectCutOffAt(deadline, when the wait began), then the call fails with the last
+   * connect error, or connectCutOffError(target) when none failed yet; the connect itself runs on
+   * to the driver's connect timeout, and a connection it brings after that goes to `abandon`.
+   * Undefined: every wait lasts as long as the connect does.
    */
   readonly deadline?: number | undefined;
+  /** A connection made after its caller stopped waiting (see `deadline`): give it back to the pool or close it. */
+  readonly abandon?: (value: T) => void;
+  /** Where the connect goes ("127.0.0.1:3306"), named in the error of a connect cut off before any failed. */
+  readonly target?: string | undefined;
 }
 
 export interface ReconnectGateOptions {
@@ -58,6 +67,10 @@ type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
  * the connection, the server is up again, and each sharer connects on its own, in parallel. A caller
  * that arrives between attempts waits for the next slot (at most RECONNECT_PROBE_CEILING_MS), bounded by its signal.
  *
+ * A caller with a deadline (its outage budget's end) never waits past it for long: not for a slot,
+ * not for a shared attempt, not for its own connect (see GateConnectOptions.deadline). That is what
+ * keeps a host that accepts TCP and never greets from holding a call for a whole connect timeout.
+ *
  * The gate never retries by itself: the caller's retry loop (RetryEngine, or tarn re-creating for
  * the pending acquires) calls again, and the gate decides whether that call connects, waits or shares.
  * This is what keeps a restart that takes 2 s at about ten connect attempts, however many queries
@@ -72,6 +85,9 @@ export class ReconnectGate {
   #inFlight: Promise<Outcome<unknown>> | undefined;
   /** The error of the last failed connect: what a caller gets when it cannot wait for the next slot. */
   #lastError: unknown;
+  /** Connect functions running now, and since when there has been at least one without a break. */
+  #connecting = 0;
+  #connectingSince: number | undefined;
   #attempts = 0;
   #sharedWaits = 0;
   #failures = 0;
@@ -88,6 +104,20 @@ export class ReconnectGate {
     return this.#down;
   }
 
+  /** The error of the last failed connect while down (undefined while up). */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /**
+   * Since when (the gate's clock) connects have been in flight without a break; undefined while none
+   * is. A caller waiting for a connection made elsewhere (a pool's own create) is waiting out a
+   * possible outage from then on.
+   */
+  get connectingSince(): number | undefined {
+    return this.#connectingSince;
+  }
+
   stats(): ReconnectGateStats {
     return {
       attempts: this.#attempts,
@@ -102,35 +132,92 @@ export class ReconnectGate {
     this.#destroyed.abort(new DOMException('The goneaway reconnect gate was destroyed', 'AbortError'));
   }
 
-  async connect<T>(connectFn: () => Promise<T>, options: GateConnectOptions = {}): Promise<T> {
+  async connect<T>(connectFn: () => Promise<T>, options: GateConnectOptions<T> = {}): Promise<T> {
     const signals = [options.signal, this.#destroyed.signal];
     for (;;) {
       for (const signal of signals) signal?.throwIfAborted();
-      if (!this.#down) return this.#connectDirectly(connectFn);
+      if (!this.#down) return this.#bounded(this.#connectDirectly(connectFn), options, options.abandon);
       const inFlight = this.#inFlight;
       if (inFlight !== undefined) {
         this.#sharedWaits++;
-        const outcome = await raceAbort(inFlight, options.signal ?? this.#destroyed.signal);
+        const shared = raceAbort(inFlight, options.signal ?? this.#destroyed.signal);
+        const outcome = await this.#bounded(shared, options, undefined);
         if (!outcome.ok) throw outcome.error;
         continue; // Up again: connect on our own (the attempt's connection belongs to its caller).
       }
-      const waitMs = this.#nextAttemptAt - this.#now();
-      if (options.deadline !== undefined && this.#nextAttemptAt > options.deadline) throw this.#lastError;
+      const now = this.#now();
+      const { deadline } = options;
+      if (deadline !== undefined && this.#nextAttemptAt > deadline) {
+        // No slot of our own before the deadline: wait until then (another caller's attempt may
+        // still bring the server back), and give up there. Failing at once instead would have the
+        // caller's retry loop call again at once, spinning until its deadline.
+        if (now >= deadline) throw this.#lastError;
+        await sleep(deadline - now, signals);
+        continue;
+      }
+      const waitMs = this.#nextAttemptAt - now;
       if (waitMs > 0) {
         await sleep(waitMs, signals);
         continue; // Someone else may have started the attempt in the meantime.
       }
-      return this.#lead(connectFn);
+      return this.#bounded(this.#lead(connectFn), options, options.abandon);
     }
+  }
+
+  /**
+   * `waiting`, or the cut-off error once the caller's deadline (see GateConnectOptions.deadline) has
+   * come; a value that arrives after that goes to `abandon`. Allocates a timer only for a caller
+   * with a deadline, and only here: connecting is already the slow path.
+   */
+  #bounded<T, V>(
+    waiting: Promise<V>,
+    options: GateConnectOptions<T>,
+    abandon: ((value: V) => void) | undefined,
+  ): Promise<V> {
+    const { deadline } = options;
+    if (deadline === undefined) return waiting;
+    const now = this.#now();
+    const cutOffAt = connectCutOffAt(deadline, now);
+    return new Promise<V>((resolve, reject) => {
+      let answered = false;
+      const timer = setTimeout(() => {
+        answered = true;
+        reject(this.#lastError ?? connectCutOffError(options.target));
+      }, cutOffAt - now);
+      waiting.then(
+        (value) => {
+          if (!answered) {
+            answered = true;
+            clearTimeout(timer);
+            resolve(value);
+          } else if (abandon !== undefined) {
+            try {
+              abandon(value);
+            } catch {
+              // Giving a late connection back is best effort; the caller has its answer already.
+            }
+          }
+        },
+        (error: unknown) => {
+          if (answered) return;
+          answered = true;
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   async #connectDirectly<T>(connectFn: () => Promise<T>): Promise<T> {
     this.#attempts++;
+    this.#connectStarted();
     try {
       const value = await invoke(connectFn);
+      this.#connectEnded();
       this.#markUp();
       return value;
     } catch (error) {
+      this.#connectEnded();
       this.#failures++;
       this.#lastError = error;
       if (!this.#down) {
@@ -144,6 +231,7 @@ export class ReconnectGate {
 
   async #lead<T>(connectFn: () => Promise<T>): Promise<T> {
     this.#attempts++;
+    this.#connectStarted();
     // Started on the next microtask, so #inFlight is set before connectFn can settle, and the
     // state is updated before any sharer resumes.
     const attempt = Promise.resolve()
@@ -151,11 +239,13 @@ export class ReconnectGate {
       .then(
         (value): Outcome<T> => {
           this.#inFlight = undefined;
+          this.#connectEnded();
           this.#markUp();
           return { ok: true, value };
         },
         (error: unknown): Outcome<T> => {
           this.#inFlight = undefined;
+          this.#connectEnded();
           this.#failures++;
           this.#lastError = error;
           this.#nextAttemptAt = this.#now() + this.#schedule.next();
@@ -166,6 +256,14 @@ export class ReconnectGate {
     const outcome = await attempt;
     if (outcome.ok) return outcome.value;
     throw outcome.error;
+  }
+
+  #connectStarted(): void {
+    if (this.#connecting++ === 0) this.#connectingSince = this.#now();
+  }
+
+  #connectEnded(): void {
+    if (--this.#connecting === 0) this.#connectingSince = undefined;
   }
 
   #markUp(): void {

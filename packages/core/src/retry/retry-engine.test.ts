@@ -68,8 +68,8 @@ describe('RetryEngine.execute', () => {
     );
     expect(value).toBe('rows');
     expect(attempt.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
-    // The budget runs from the first failure (at the fake clock's start): later attempts carry its end.
-    expect(attempt.calls.map((c) => c.deadline)).toEqual([undefined, 1_005_000, 1_005_000]);
+    // The budget runs from the call's start: every attempt carries its end.
+    expect(attempt.calls.map((c) => c.deadline)).toEqual([1_005_000, 1_005_000, 1_005_000]);
     expect(types()).toEqual(['retry', 'retry', 'reconnected']);
     expect(events[0]).toMatchObject({
       type: 'retry',
@@ -155,8 +155,9 @@ describe('RetryEngine.execute', () => {
     expect(error).toMatchObject({ reason: 'budget-spent', elapsedMs: 5000 });
     expect(Date.now() - startedAt).toBe(5000);
     // Delays 12, 25, 50, 100, 200, 400, then 500 (half of each ceiling): retries at 12, 37, 87, 187,
-    // 387, 787, 1287, …, 4787 ms, then one at exactly 5000 (the delay cut to the budget) = 16 attempts.
-    expect(attempts).toBe(16);
+    // 387, 787, 1287, …, 4787 ms = 15 attempts; the last delay is cut to the budget, and no attempt
+    // starts at its end (it could only run over it).
+    expect(attempts).toBe(15);
     expect(types().filter((type) => type === 'circuit-open')).toHaveLength(1);
     expect(engine.circuit).toBe('open');
 
@@ -285,6 +286,75 @@ describe('RetryEngine.execute', () => {
     const attempt = failing([lost], 'ok');
     expect((await settle(engine.execute(attempt.fn, { statement: { safety: 'read' } }))).value).toBe('ok');
     expect(attempt.calls).toHaveLength(2);
+  });
+
+  it('the budget counts from the call start: a connect that used it up is not tried again, elapsedMs is the whole wait', async () => {
+    const { engine } = setup({ outageBudgetMs: 1_000 });
+    const calls: AttemptContext[] = [];
+    const { error } = await settle(
+      engine.execute(
+        async (context) => {
+          calls.push(context);
+          // A connect that hung until the deadline (a host that never greets), cut off there.
+          await new Promise((resolve) => setTimeout(resolve, context.deadline - Date.now()));
+          throw refused();
+        },
+        { statement: { safety: 'read' } },
+      ),
+    );
+    expect(calls.map((c) => c.deadline)).toEqual([1_001_000]);
+    expect(error).toMatchObject({ code: 'GONEAWAY_UNAVAILABLE', reason: 'budget-spent', attempts: 1 });
+    expect(error).toMatchObject({ elapsedMs: 1_000 });
+  });
+
+  it('a statement that ran before its connection was lost does not eat the budget: it counts from that failure', async () => {
+    const { engine } = setup({ outageBudgetMs: 1_000 });
+    const calls: AttemptContext[] = [];
+    const { error } = await settle(
+      engine.execute(
+        async (context) => {
+          calls.push(context);
+          if (calls.length === 1) {
+            // A 30 s read, lost at its end.
+            await new Promise((resolve) => setTimeout(resolve, 30_000));
+            throw lost();
+          }
+          throw refused();
+        },
+        { statement: { safety: 'read' } },
+      ),
+    );
+    expect(calls[0]?.deadline).toBe(1_001_000);
+    expect(calls[1]?.deadline).toBe(1_031_000);
+    // The truth: the caller waited for the statement and then for the outage.
+    expect(error).toMatchObject({ code: 'GONEAWAY_UNAVAILABLE', elapsedMs: 31_000 });
+  });
+
+  it('startedAt: a first attempt that ran outside the engine counts, in the budget and in elapsedMs', async () => {
+    const { engine } = setup({ outageBudgetMs: 1_000 });
+    const startedAt = Date.now() - 600;
+    const attempt = failing(
+      [refused, refused, refused, refused, refused, refused, refused, refused],
+      'never',
+    );
+    const { error } = await settle(
+      engine.execute(attempt.fn, {
+        statement: { safety: 'read' },
+        firstFailure: { error: refused() },
+        startedAt,
+      }),
+    );
+    expect(attempt.calls[0]?.deadline).toBe(startedAt + 1_000);
+    expect(error).toMatchObject({ code: 'GONEAWAY_UNAVAILABLE', elapsedMs: 1_000 });
+  });
+
+  it('a call failed fast by the open circuit says how long it waited itself', async () => {
+    const { engine } = setup({ outageBudgetMs: 100, circuitBreaker: { probeIntervalMs: 60_000 } });
+    await settle(engine.execute(async () => Promise.reject(refused())));
+    expect(engine.circuit).toBe('open');
+    vi.advanceTimersByTime(5_000);
+    const { error } = await settle(engine.execute(async () => 'never'));
+    expect(error).toMatchObject({ reason: 'circuit-open', elapsedMs: 0 });
   });
 
   it('a listener that throws changes nothing', async () => {

@@ -6,6 +6,7 @@ import { DatabaseUnavailableError } from '../errors/database-unavailable-error.j
 import { isGoneAwayError } from '../errors/goneaway-error.js';
 import type { Policy } from '../policy/options.js';
 import { describeSql } from '../redaction/describe-sql.js';
+import { SecretRedactor } from '../redaction/secret-redactor.js';
 import { invoke, linkedController, raceAbort, sleep } from './abortable.js';
 import { BackoffSchedule } from './backoff-schedule.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -21,11 +22,12 @@ export interface AttemptContext {
   /** True when the circuit is open and this single attempt is its probe. */
   readonly probe: boolean;
   /**
-   * When the outage budget of this call ends (the engine's clock, performance.now() by default), once
-   * an attempt has failed: pass it to ReconnectGate.connect so a wait for the next connect slot does
-   * not outlast the budget. Undefined on the first attempt.
+   * When this call's outage budget ends (the engine's clock, performance.now() by default): pass it
+   * to ReconnectGate.connect, or use it to bound any other wait for a connection to be made, so the
+   * call stops waiting for a connection then. Never use it to bound a statement: one running on an
+   * established connection is not waiting out an outage and is never cut off.
    */
-  readonly deadline: number | undefined;
+  readonly deadline: number;
 }
 
 export interface ExecuteOptions {
@@ -51,6 +53,12 @@ export interface ExecuteOptions {
    * without a breaker check: the first attempt was the call's admission).
    */
   readonly firstFailure?: { readonly error: unknown };
+  /**
+   * When the call began (the engine's clock), when that was before this execute(): its first attempt
+   * ran on the caller's own fast path (`firstFailure`), or it waited elsewhere first. The outage
+   * budget and `elapsedMs` count from it. Default: now.
+   */
+  readonly startedAt?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -70,13 +78,26 @@ export interface RetryEngineStats {
 export interface RetryEngine {
   /**
    * Runs `attempt`, and again after a connection failure when the statement's safety allows it,
-   * with backoff inside the outage budget (measured from this call's first failure). Rejects with:
-   * the original error when it is not connection-related or may not be retried; ConnectionLostError
-   * when a write (or a read with retryReads off) may have run; DatabaseUnavailableError when the
-   * budget is spent (the circuit then opens) or the circuit is open; the signal's reason on abort.
+   * with backoff, inside the outage budget. Rejects with: the original error when it is not
+   * connection-related or may not be retried; ConnectionLostError when a write (or a read with
+   * retryReads off) may have run; DatabaseUnavailableError when the budget is spent (the circuit then
+   * opens) or the circuit is open; the signal's reason on abort.
+   *
+   * The budget: the call's deadline is `startedAt + outageBudgetMs`, or, when its first attempt
+   * failed after its statement was sent (it had a connection; the statement's running time is not
+   * an outage), that failure's time + outageBudgetMs. Each attempt gets the deadline
+   * (AttemptContext.deadline) to bound its waits for a connection; no attempt starts after it,
+   * except one retry after a pooled connection found dead at the first attempt (that is not an
+   * outage), and the call then rejects. `elapsedMs` on the error is the time since `startedAt`: what
+   * the caller waited.
    */
   execute<T>(attempt: (context: AttemptContext) => Promise<T>, options?: ExecuteOptions): Promise<T>;
   readonly circuit: 'closed' | 'open';
+  /**
+   * The passwords the adapter connects with: DatabaseUnavailableError quotes the last connect
+   * error's own message (it says where goneaway tried), with these taken out.
+   */
+  readonly redactor: SecretRedactor;
   stats(): RetryEngineStats;
   /** Rejects every pending call at once (clearing its timers) and every later one. */
   destroy(): void;
@@ -85,6 +106,8 @@ export interface RetryEngine {
 export interface RetryEngineOptions {
   /** Monotonic milliseconds; injectable for tests. */
   readonly now?: () => number;
+  /** Shared with the adapter, which adds its passwords; a fresh one by default. */
+  readonly redactor?: SecretRedactor;
 }
 
 /** One per goneaway instance (per pool): the circuit state is shared by all its calls. */
@@ -93,7 +116,12 @@ export function createRetryEngine(
   sink?: EventSink,
   options: RetryEngineOptions = {},
 ): RetryEngine {
-  return new DefaultRetryEngine(policy, sink, options.now ?? (() => performance.now()));
+  return new DefaultRetryEngine(
+    policy,
+    sink,
+    options.now ?? (() => performance.now()),
+    options.redactor ?? new SecretRedactor(),
+  );
 }
 
 interface Outage {
@@ -107,6 +135,7 @@ class DefaultRetryEngine implements RetryEngine {
   readonly #now: () => number;
   readonly #breaker: CircuitBreaker;
   readonly #destroyed = new AbortController();
+  readonly redactor: SecretRedactor;
   /** From the first connection failure any call saw until an attempt started after it succeeds. */
   #outage: Outage | undefined;
   #calls = 0;
@@ -120,11 +149,13 @@ class DefaultRetryEngine implements RetryEngine {
     policy: Parameters<typeof createRetryEngine>[0],
     sink: EventSink | undefined,
     now: () => number,
+    redactor: SecretRedactor,
   ) {
     this.#policy = policy;
     this.#sink = sink;
     this.#now = now;
-    this.#breaker = new CircuitBreaker(policy.circuitBreaker.probeIntervalMs, now);
+    this.redactor = redactor;
+    this.#breaker = new CircuitBreaker(policy.circuitBreaker.probeIntervalMs, now, redactor.secrets);
     // Every call waiting out an outage listens to this signal: hundreds may wait at once, which is
     // not a leak (Node would otherwise print MaxListenersExceededWarning past 10).
     setMaxListeners(0, this.#destroyed.signal);
@@ -154,7 +185,7 @@ class DefaultRetryEngine implements RetryEngine {
     this.#calls++;
     if (options.firstFailure !== undefined) {
       this.#attempts++;
-      return this.#guarded(attempt, options, options.firstFailure);
+      return this.#guarded(attempt, options, options.firstFailure, options.startedAt ?? this.#now());
     }
     if (
       options.signal === undefined &&
@@ -166,46 +197,59 @@ class DefaultRetryEngine implements RetryEngine {
       // (an AbortController and its listeners cost more than the rest of the engine), no schedule.
       // Only a failure pays for what a retry needs.
       this.#attempts++;
-      const startedAt = this.#now();
+      const attemptStartedAt = this.#now();
+      const startedAt = options.startedAt ?? attemptStartedAt;
       return invoke(() =>
-        attempt({ attempt: 1, signal: this.#destroyed.signal, probe: false, deadline: undefined }),
+        attempt({
+          attempt: 1,
+          signal: this.#destroyed.signal,
+          probe: false,
+          deadline: startedAt + this.#policy.outageBudgetMs,
+        }),
       ).then(
         (result) => {
           this.#closeCircuit();
-          this.#noteSuccess(startedAt);
+          this.#noteSuccess(attemptStartedAt);
           return result;
         },
-        (error: unknown) => this.#guarded(attempt, options, { error }),
+        (error: unknown) => this.#guarded(attempt, options, { error }, startedAt),
       );
     }
-    return this.#guarded(attempt, options, undefined);
+    return this.#guarded(attempt, options, undefined, options.startedAt ?? this.#now());
   }
 
   async #guarded<T>(
     attempt: (context: AttemptContext) => Promise<T>,
     options: ExecuteOptions,
     firstFailure: { readonly error: unknown } | undefined,
+    startedAt: number,
   ): Promise<T> {
     const { controller, unlink } = linkedController([options.signal, this.#destroyed.signal]);
     try {
       if (controller.signal.aborted) throw controller.signal.reason;
-      return await this.#run(attempt, options, controller.signal, firstFailure);
+      return await this.#run(attempt, options, controller.signal, firstFailure, startedAt);
     } finally {
       unlink();
     }
   }
 
-  /** `firstFailure`: the first attempt already ran, admitted, on the fast path, and failed with this. */
+  /**
+   * `firstFailure`: the first attempt already ran, admitted, on the fast path, and failed with this.
+   * `startedAt`: when the call began (the budget and elapsedMs count from it).
+   */
   async #run<T>(
     attempt: (context: AttemptContext) => Promise<T>,
     options: ExecuteOptions,
     signal: AbortSignal,
     firstFailure: { readonly error: unknown } | undefined,
+    startedAt: number,
   ): Promise<T> {
+    const budget = this.#policy.outageBudgetMs;
+    let deadline = startedAt + budget;
     if (options.inTransaction === true) {
       this.#attempts++;
       return raceAbort(
-        invoke(() => attempt({ attempt: 1, signal, probe: false, deadline: undefined })),
+        invoke(() => attempt({ attempt: 1, signal, probe: false, deadline })),
         signal,
       );
     }
@@ -213,24 +257,21 @@ class DefaultRetryEngine implements RetryEngine {
       options.admission === false || firstFailure !== undefined ? 'pass' : this.#breaker.admit();
     if (admission === 'reject') {
       this.#failedFast++;
-      throw this.#breaker.failFast();
+      throw this.#breaker.failFast(this.#now() - startedAt);
     }
     const probe = admission === 'probe';
     if (probe) this.#probes++;
-    const budget = this.#policy.outageBudgetMs;
     const schedule = new BackoffSchedule(this.#policy.backoff);
-    let firstFailureAt: number | undefined;
 
     for (let attempts = 1; ; attempts++) {
       if (attempts > 1 && this.#breaker.isOpen) {
         // Another call spent its budget while this one waited: the server is known down.
         this.#failedFast++;
-        throw this.#breaker.failFast();
+        throw this.#breaker.failFast(this.#now() - startedAt);
       }
       const replay = attempts === 1 && firstFailure !== undefined;
       if (!replay) this.#attempts++;
-      const startedAt = this.#now();
-      const deadline = firstFailureAt === undefined ? undefined : firstFailureAt + budget;
+      const attemptStartedAt = this.#now();
       let result: T;
       try {
         if (replay) throw firstFailure.error;
@@ -258,35 +299,44 @@ class DefaultRetryEngine implements RetryEngine {
         this.#noteFailure();
         if (probe) {
           this.#breaker.probeFailed(error, classification);
-          if (decision === 'retry') throw this.#breaker.failFast();
+          if (decision === 'retry') throw this.#breaker.failFast(this.#now() - startedAt);
         }
         if (decision === 'connection-lost') {
           throw new ConnectionLostError({ cause: error, classification, ...sqlOf(options) });
         }
         const failedAt = this.#now();
-        firstFailureAt ??= failedAt;
-        const elapsedMs = failedAt - firstFailureAt;
-        // At least one retry even with a zero budget: a pooled connection found dead is not an outage.
-        if (attempts >= 2 && elapsedMs >= budget)
+        // The statement had a connection and ran: its running time was not spent waiting out an outage.
+        if (attempts === 1 && classification.sent !== 'no') deadline = failedAt + budget;
+        const elapsedMs = failedAt - startedAt;
+        const pastDeadline = failedAt >= deadline;
+        // One retry even past the deadline (a zero budget, a long wait for a busy pool) when the first
+        // attempt found its pooled connection dead: that is not an outage. A connect that already
+        // waited the budget out is.
+        if (pastDeadline && (attempts >= 2 || classification.kind === 'connect-failed')) {
           throw this.#spent(attempts, elapsedMs, error, classification);
+        }
         const delayMs =
-          options.gatedConnects === true && classification.sent === 'no'
+          pastDeadline || (options.gatedConnects === true && classification.sent === 'no')
             ? 0
-            : Math.max(0, Math.min(schedule.next(), budget - elapsedMs));
+            : Math.max(0, Math.min(schedule.next(), deadline - failedAt));
         this.#retries++;
         this.#emitRetry(attempts, delayMs, elapsedMs, classification, options);
         await sleep(delayMs, [signal]);
+        // An attempt is not started at or after the deadline: it could only run over it.
+        const now = this.#now();
+        if (!pastDeadline && now >= deadline)
+          throw this.#spent(attempts, now - startedAt, error, classification);
         continue;
       }
       // Any success proves the server answers again, a probe's or a call's that began before the circuit opened.
       this.#closeCircuit();
-      this.#noteSuccess(startedAt);
+      this.#noteSuccess(attemptStartedAt);
       return result;
     }
   }
 
   #spent(attempts: number, elapsedMs: number, error: unknown, classification: Classification): Error {
-    if (this.#breaker.open(attempts, elapsedMs, error, classification)) {
+    if (this.#breaker.open(attempts, error, classification)) {
       this.#circuitOpened++;
       emitSafely(this.#sink, {
         type: 'circuit-open',
@@ -295,7 +345,13 @@ class DefaultRetryEngine implements RetryEngine {
         classification,
       });
     }
-    return new DatabaseUnavailableError({ attempts, elapsedMs, cause: error, classification });
+    return new DatabaseUnavailableError({
+      attempts,
+      elapsedMs,
+      cause: error,
+      classification,
+      secrets: this.redactor.secrets,
+    });
   }
 
   #closeCircuit(): void {
