@@ -8,6 +8,8 @@ export interface CommandOptions {
   readonly logFile?: string;
   /** The whole process group is killed after this long (the result then says so). */
   readonly timeoutMs?: number;
+  /** Aborting kills the whole process group at once (e.g. the server it talks to died). */
+  readonly signal?: AbortSignal;
 }
 
 export interface CommandResult {
@@ -76,9 +78,13 @@ export function runCommand(
             timedOut = true;
             killGroup(pid);
           }, options.timeoutMs);
+    const abort = () => killGroup(pid);
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
     child.once('error', (error) => log?.write(`\n${error.message}\n`));
     child.once('close', (exitCode, signal) => {
       if (timer !== undefined) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       killGroup(pid);
       running.delete(pid);
       const finish = () =>

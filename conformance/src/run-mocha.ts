@@ -66,6 +66,7 @@ export async function runMocha(
   mode: RunMode,
   specFiles: readonly string[],
   label: string,
+  signal?: AbortSignal,
 ): Promise<MochaRun> {
   const resultsFile = join(context.workDir, `${label}.ndjson`);
   const logFile = join(context.workDir, `${label}.log`);
@@ -86,7 +87,7 @@ export async function runMocha(
   const result = await runCommand(
     process.execPath,
     [mocha, ...suite.mochaArgs(context), '--reporter', REPORTER, ...specFiles],
-    { cwd: context.checkoutDir, env, logFile, timeoutMs: suite.runTimeoutMs },
+    { cwd: context.checkoutDir, env, logFile, timeoutMs: suite.runTimeoutMs, signal },
   );
   const lines = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').split('\n') : [];
   const tests: ReportedResult[] = [];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMariaDB } from '@goneaway/test-harness';
 import { INTENDED_DIFFERENCES } from '../intended-differences.js';
+import { ConformanceError } from './command.js';
 import {
   type ClassifiedDifference,
   type Comparison,
@@ -29,6 +30,8 @@ export interface RunSummary {
   readonly exitCode: number | null;
   readonly timedOut: boolean;
   readonly logFile: string;
+  /** Times the private server died during this run (each time the run was started again on a restarted server). */
+  readonly serverCrashes: number;
 }
 
 export interface SuiteResult {
@@ -42,7 +45,22 @@ export interface SuiteResult {
   readonly durationMs: number;
 }
 
-function summarize(run: MochaRun, label: string): RunSummary {
+/** How often the server is checked during a run, and how many crashes a run may see before the suite gives up. */
+const SERVER_WATCH_MS = 1_000;
+const MAX_SERVER_CRASHES = 2;
+
+/** True while the process `pid` exists (signal 0 only checks). */
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function summarize(run: MochaRun, label: string, serverCrashes: number): RunSummary {
   return {
     mode: run.mode,
     label,
@@ -57,6 +75,7 @@ function summarize(run: MochaRun, label: string): RunSummary {
     exitCode: run.exitCode,
     timedOut: run.timedOut,
     logFile: run.logFile,
+    serverCrashes,
   };
 }
 
@@ -106,11 +125,43 @@ export async function runSuite(
   };
   const specFiles = await suite.specFiles(context);
   const runs: RunSummary[] = [];
+  /**
+   * One mocha run while watching the server: mariadbd 10.11 has crashed with signal 11 under these
+   * suites (kysely's, bare and wrapped alike), after which a host suite may wait for its database
+   * forever (kysely's "Waiting for the database to become available"). The run is then ended, the
+   * server started again on its datadir, and the run made again from freshly reset databases.
+   */
+  const watchedRun = async (mode: RunMode, files: readonly string[], label: string) => {
+    for (let crashes = 0; ; crashes++) {
+      await suite.resetDatabases(server);
+      const serverDied = new AbortController();
+      const watch = setInterval(() => {
+        if (!isAlive(server.pid)) serverDied.abort();
+      }, SERVER_WATCH_MS);
+      let run: MochaRun;
+      try {
+        run = await runMocha(suite, context, mode, files, label, serverDied.signal);
+      } finally {
+        clearInterval(watch);
+      }
+      if (!serverDied.signal.aborted && isAlive(server.pid)) return { run, crashes };
+      options.log(
+        `${suite.name}: ${label}: the private MariaDB died during the run (see ${server.logFile ?? 'its log'})` +
+          `${crashes + 1 < MAX_SERVER_CRASHES ? '; starting it again and running again' : ''}`,
+      );
+      if (crashes + 1 >= MAX_SERVER_CRASHES) {
+        throw new ConformanceError(
+          `${suite.name}: the private MariaDB died ${MAX_SERVER_CRASHES} times during the ${label} run (log: ${server.logFile ?? 'unknown'})`,
+        );
+      }
+      await server.start();
+      await suite.createDatabaseObjects(server);
+    }
+  };
   const pass = async (mode: RunMode, files: readonly string[], label: string) => {
-    await suite.resetDatabases(server);
     options.log(`${suite.name}: ${label} (${files.length} spec files)…`);
-    const run = await runMocha(suite, context, mode, files, label);
-    const summary = summarize(run, label);
+    const { run, crashes } = await watchedRun(mode, files, label);
+    const summary = summarize(run, label, crashes);
     runs.push(summary);
     options.log(
       `${suite.name}: ${label}: ${summary.passed} passed, ${summary.failed} failed, ${summary.pending} pending` +
