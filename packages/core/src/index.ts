@@ -155,16 +155,7 @@ export { isReadOnlyStatement } from './statements/is-read-only-statement.js';
 export { type SessionStateEffect, sessionStateEffect } from './statements/session-state-effect.js';
 export { type TransactionBoundary, transactionBoundary } from './statements/transaction-boundary.js';
 // Exactly-once transactions (commit marker)
-export {
-  CommitMarker,
-  type CommitMarkerInit,
-  type CommitMarkerOutcome,
-  type CommitMarkerStats,
-  type MarkerConnection,
-  type MarkerQueryResult,
-  type ResolveCommitOptions,
-  type WrittenMarker,
-} from './transactions/commit-marker.js';
+export { CommitMarker, type CommitMarkerInit, type CommitMarkerStats } from './transactions/commit-marker.js';
 export {
   type CommitMarkerOptions,
   type CommitMarkerSettings,
@@ -172,11 +163,14 @@ export {
   DEFAULT_PRUNE_AFTER_MS,
   parseCommitMarkerOptions,
 } from './transactions/commit-marker-options.js';
+export { CommitMarkerSet, type CommitMarkerSetInit } from './transactions/commit-marker-set.js';
 export { createMarkerTableSql } from './transactions/commit-marker-sql.js';
 export {
   type CommitMarkerTransaction,
   runTransactionWithCommitMarker,
 } from './transactions/commit-marker-transaction.js';
+export type { CommitMarkerOutcome, ResolveCommitOptions } from './transactions/commit-resolver.js';
+export type { MarkerConnection, MarkerQueryResult, WrittenMarker } from './transactions/marker-connection.js';
 // Transactions
 export {
   type CommitResolution,
