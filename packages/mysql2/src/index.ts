@@ -1,5 +1,7 @@
 // @goneaway/mysql2: goneaway's policy for a plain mysql2 pool (and Drizzle, Kysely on top). Named exports only.
 export {
+  type CommitMarkerOptions,
+  type CommitMarkerStats,
   CommitOutcomeUnknownError,
   ConnectionLostError,
   DatabaseUnavailableError,
@@ -19,6 +21,12 @@ export {
   PacketTooLargeError,
   TransactionLostError,
 } from '@goneaway/core';
+export {
+  commitMarkerStats,
+  flushCommitMarkers,
+  type PoolCommitMarker,
+  poolCommitMarker,
+} from './pool-commit-markers.js';
 export { type Mysql2GoneAwayStats, stats, subscribeTo } from './stats.js';
 export {
   type Mysql2Pool,
