@@ -1,5 +1,7 @@
 // @goneaway/typeorm: goneaway's policy for a TypeORM DataSource (mysql, mariadb). Named exports only.
 export {
+  type CommitMarkerOptions,
+  type CommitMarkerStats,
   CommitOutcomeUnknownError,
   ConnectionLostError,
   DatabaseUnavailableError,
@@ -21,6 +23,7 @@ export {
   PacketTooLargeError,
   TransactionLostError,
 } from '@goneaway/core';
+export { commitMarkerStats, flushCommitMarkers } from './data-source-commit-markers.js';
 export type { DataSourceLike } from './data-source-pool.js';
 export {
   type GoneAwayTypeormOptions,
