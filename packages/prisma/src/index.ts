@@ -1,5 +1,7 @@
 // @goneaway/prisma: goneaway's policy for Prisma 7's MariaDB driver adapter. Named exports only.
 export {
+  type CommitMarkerOptions,
+  type CommitMarkerStats,
   CommitOutcomeUnknownError,
   ConnectionLostError,
   DatabaseUnavailableError,
@@ -19,6 +21,7 @@ export {
   PacketTooLargeError,
   TransactionLostError,
 } from '@goneaway/core';
+export { commitMarkerStats, flushCommitMarkers } from './prisma-commit-markers.js';
 export { type PrismaGoneAwayStats, stats, subscribeTo } from './stats.js';
 export { withGoneaway } from './with-goneaway.js';
 export {
