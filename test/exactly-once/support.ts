@@ -149,6 +149,38 @@ export function queriesIn(chunk: Buffer): string[] {
   return statements;
 }
 
+/** One command a client sent: a statement run (COM_QUERY, COM_STMT_EXECUTE) or prepared, with its text when it has one. */
+export interface SentCommand {
+  readonly kind: 'query' | 'prepare' | 'execute';
+  /** The SQL of a query or a prepare; an execute names no text. */
+  readonly sql?: string;
+}
+
+const COMMAND_KINDS: Readonly<Record<number, SentCommand['kind']>> = {
+  3: 'query',
+  22: 'prepare',
+  23: 'execute',
+};
+
+/**
+ * The commands in one client chunk, text and binary protocol alike (Prisma's adapter prepares and
+ * executes; a statement it prepared before runs with no text on the wire).
+ */
+export function commandsIn(chunk: Buffer): SentCommand[] {
+  const commands: SentCommand[] = [];
+  let offset = 0;
+  while (offset + 4 < chunk.length) {
+    const length = chunk.readUIntLE(offset, 3);
+    const kind = chunk[offset + 3] === 0 ? COMMAND_KINDS[chunk[offset + 4] ?? -1] : undefined;
+    if (kind === 'execute') commands.push({ kind });
+    else if (kind !== undefined) {
+      commands.push({ kind, sql: chunk.subarray(offset + 5, offset + 4 + length).toString('utf8') });
+    }
+    offset += 4 + length;
+  }
+  return commands;
+}
+
 /** Settles a promise into a value or an error, for assertions on either. */
 export function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
   return promise.then(
