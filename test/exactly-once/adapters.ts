@@ -118,21 +118,19 @@ function typeormSubject(label: string, tag: string, DataSource: DataSourceConstr
     tag,
     async open(server, proxy, options) {
       const route = routeOf(server, proxy, options);
+      const dataSourceOptions = {
+        type: 'mariadb' as const,
+        host: route.host,
+        port: route.port,
+        username: route.user,
+        password: route.password,
+        database: route.database,
+        poolSize: 2,
+        entities: [],
+        logging: false,
+      };
       const dataSource = new DataSource(
-        goneawayTypeorm.goneAwayTypeorm(
-          {
-            type: 'mariadb',
-            host: route.host,
-            port: route.port,
-            username: route.user,
-            password: route.password,
-            database: route.database,
-            poolSize: 2,
-            entities: [],
-            logging: false,
-          },
-          policyOf(options),
-        ) as never,
+        goneawayTypeorm.goneAwayTypeorm(dataSourceOptions, policyOf(options)) as never,
       );
       await dataSource.initialize();
       const events: GoneAwayEvent[] = [];
