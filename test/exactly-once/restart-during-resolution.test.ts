@@ -1,14 +1,10 @@
 import type { GoneAwayEvent } from '@goneaway/knex';
-import {
-  type FaultProxy,
-  type MariaDBServer,
-  type ProxiedConnection,
-  startFaultProxy,
-} from '@goneaway/test-harness';
+import { type FaultProxy, type MariaDBServer, startFaultProxy } from '@goneaway/test-harness';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   commitMarkerStats,
   describeWithOwnServer,
+  isolateAt,
   ledgerRows,
   openGoneAway,
   settle,
@@ -42,17 +38,8 @@ describeWithOwnServer('exactly-once: the server restarts while the outcome is be
   });
 
   /** On the first COMMIT: isolate the server from everyone else, then apply `action` to the COMMIT. */
-  function isolateAtCommit(action: 'forward-then-reset' | { holdMs: number }) {
-    let fired = false;
-    proxy.onClientData((chunk: Buffer, connection: ProxiedConnection) => {
-      if (fired || !chunk.includes('COMMIT;')) return 'forward';
-      fired = true;
-      proxy.refuseNew(true);
-      for (const other of proxy.connections()) if (other.id !== connection.id) other.reset();
-      return action;
-    });
-    return { fired: () => fired };
-  }
+  const isolateAtCommit = (action: 'forward-then-reset' | { holdMs: number }) =>
+    isolateAt(proxy, 'COMMIT;', action);
 
   const resolved = (events: readonly GoneAwayEvent[]) =>
     events.flatMap((event) => (event.type === 'commit-resolved' ? [event] : []));

@@ -13,6 +13,7 @@ import {
   type ClientDataAction,
   type FaultProxy,
   type MariaDBServer,
+  type ProxiedConnection,
   startMariaDB,
   waitFor,
 } from '@goneaway/test-harness';
@@ -78,23 +79,59 @@ export function openBare(server: MariaDBServer, proxy: FaultProxy): Knex {
   return knex({ client: 'mysql2', connection: proxy.route(server.connection), pool: { min: 0, max: 2 } });
 }
 
+/** Which client chunk a fault applies to: one that contains `text`, or one `matches` accepts. */
+export type ChunkMatcher = string | ((chunk: Buffer) => boolean);
+
+function matchesChunk(matcher: ChunkMatcher, chunk: Buffer): boolean {
+  return typeof matcher === 'string' ? chunk.includes(matcher) : matcher(chunk);
+}
+
 /**
- * A proxy hook that applies `action` to the first client chunk containing `text` (once), forwarding
+ * A proxy hook that applies `action` to the first client chunk `matcher` accepts (once), forwarding
  * everything else. `fired()` says whether it has fired.
  */
 export function faultOnce(
-  text: string,
+  matcher: ChunkMatcher,
   action: ClientDataAction | (() => ClientDataAction),
 ): { hook: (chunk: Buffer) => ClientDataAction; fired: () => boolean } {
   let done = false;
   return {
     hook: (chunk) => {
-      if (done || !chunk.includes(text)) return 'forward';
+      if (done || !matchesChunk(matcher, chunk)) return 'forward';
       done = true;
       return typeof action === 'function' ? action() : action;
     },
     fired: () => done,
   };
+}
+
+/**
+ * A chunk that carries a COMMIT statement, however the library spells it (knex sends `COMMIT;`,
+ * mysql2, TypeORM and Prisma's adapter `COMMIT`); not the marker insert into `goneaway_commit_markers`.
+ */
+export function isCommit(chunk: Buffer): boolean {
+  return queriesIn(chunk).some((sql) => /^\s*COMMIT\s*;?\s*$/i.test(sql));
+}
+
+/**
+ * On the first chunk `matcher` accepts (COMMIT): isolate the server from everyone else (every other
+ * proxied connection reset, new ones refused until `proxy.refuseNew(false)`), then apply `action`
+ * to that chunk. A resolution started then cannot reach the server until the test lets it.
+ */
+export function isolateAt(
+  proxy: FaultProxy,
+  matcher: ChunkMatcher,
+  action: ClientDataAction,
+): { fired: () => boolean } {
+  let fired = false;
+  proxy.onClientData((chunk: Buffer, connection: ProxiedConnection) => {
+    if (fired || !matchesChunk(matcher, chunk)) return 'forward';
+    fired = true;
+    proxy.refuseNew(true);
+    for (const other of proxy.connections()) if (other.id !== connection.id) other.reset();
+    return action;
+  });
+  return { fired: () => fired };
 }
 
 /** The COM_QUERY statements in one client chunk (a chunk may hold several packets). */
@@ -110,6 +147,38 @@ export function queriesIn(chunk: Buffer): string[] {
     offset += 4 + length;
   }
   return statements;
+}
+
+/** One command a client sent: a statement run (COM_QUERY, COM_STMT_EXECUTE) or prepared, with its text when it has one. */
+export interface SentCommand {
+  readonly kind: 'query' | 'prepare' | 'execute';
+  /** The SQL of a query or a prepare; an execute names no text. */
+  readonly sql?: string;
+}
+
+const COMMAND_KINDS: Readonly<Record<number, SentCommand['kind']>> = {
+  3: 'query',
+  22: 'prepare',
+  23: 'execute',
+};
+
+/**
+ * The commands in one client chunk, text and binary protocol alike (Prisma's adapter prepares and
+ * executes; a statement it prepared before runs with no text on the wire).
+ */
+export function commandsIn(chunk: Buffer): SentCommand[] {
+  const commands: SentCommand[] = [];
+  let offset = 0;
+  while (offset + 4 < chunk.length) {
+    const length = chunk.readUIntLE(offset, 3);
+    const kind = chunk[offset + 3] === 0 ? COMMAND_KINDS[chunk[offset + 4] ?? -1] : undefined;
+    if (kind === 'execute') commands.push({ kind });
+    else if (kind !== undefined) {
+      commands.push({ kind, sql: chunk.subarray(offset + 5, offset + 4 + length).toString('utf8') });
+    }
+    offset += 4 + length;
+  }
+  return commands;
 }
 
 /** Settles a promise into a value or an error, for assertions on either. */

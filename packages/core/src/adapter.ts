@@ -80,26 +80,21 @@ export { type SessionStateEffect, sessionStateEffect } from './statements/sessio
 export { type TransactionBoundary, transactionBoundary } from './statements/transaction-boundary.js';
 
 // Exactly-once transactions (commit marker)
-export {
-  CommitMarker,
-  type CommitMarkerInit,
-  type CommitMarkerOutcome,
-  type MarkerConnection,
-  type MarkerQueryResult,
-  type ResolveCommitOptions,
-  type WrittenMarker,
-} from './transactions/commit-marker.js';
+export { CommitMarker, type CommitMarkerInit } from './transactions/commit-marker.js';
 export {
   type CommitMarkerSettings,
   DEFAULT_COMMIT_MARKER_TABLE,
   DEFAULT_PRUNE_AFTER_MS,
   parseCommitMarkerOptions,
 } from './transactions/commit-marker-options.js';
+export { CommitMarkerSet, type CommitMarkerSetInit } from './transactions/commit-marker-set.js';
 export { createMarkerTableSql } from './transactions/commit-marker-sql.js';
 export {
   type CommitMarkerTransaction,
   runTransactionWithCommitMarker,
 } from './transactions/commit-marker-transaction.js';
+export type { CommitMarkerOutcome, ResolveCommitOptions } from './transactions/commit-resolver.js';
+export type { MarkerConnection, MarkerQueryResult, WrittenMarker } from './transactions/marker-connection.js';
 
 // Host library versions (adapters refuse a release outside their peer range)
 export { assertSupportedVersion, satisfiesVersionRange } from './versions/assert-supported-version.js';

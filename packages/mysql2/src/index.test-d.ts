@@ -2,6 +2,9 @@ import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type CommitMarkerStats,
+  commitMarkerStats,
+  flushCommitMarkers,
   type GoneAwayConfigError,
   type GoneAwayEvent,
   goneAwayMysql2,
@@ -75,6 +78,17 @@ describe('@goneaway/mysql2 public types', () => {
 
   it('wrapMysql2 is the deprecated name of goneAwayMysql2', () => {
     expectTypeOf(wrapMysql2).toEqualTypeOf(goneAwayMysql2);
+  });
+
+  it('withTransactionRetry takes commitMarker; its counters are typed', () => {
+    void withTransactionRetry(promisePool, async () => 1, { commitMarker: true });
+    void withTransactionRetry(callbackPool, async () => 1, {
+      commitMarker: { table: 'ops.commit_markers', pruneAfterMs: false, resolveTimeoutMs: 10_000 },
+    });
+    // @ts-expect-error pruneAfterMs is a number of milliseconds or false
+    void withTransactionRetry(promisePool, async () => 1, { commitMarker: { pruneAfterMs: '1d' } });
+    expectTypeOf(commitMarkerStats(promisePool)).toEqualTypeOf<CommitMarkerStats | undefined>();
+    expectTypeOf(flushCommitMarkers(callbackPool)).toEqualTypeOf<Promise<void>>();
   });
 
   it('guards narrow to the typed errors', () => {

@@ -603,8 +603,9 @@ export class Mysql2PoolInstance {
 
     const sql = parsed.sql ?? '';
     let transacting = this.#transacting.has(connection);
-    if (transacting && state.transactionLost) {
-      // The transaction is already gone: do not touch the dead connection again.
+    if (state.transactionLost && (transacting || transactionBoundary(sql) === 'rollback')) {
+      // The transaction is already gone: do not touch the dead connection again. A ROLLBACK after its
+      // lost COMMIT (TypeORM sends one) has nothing to undo on any other session either: never run again.
       process.nextTick(callback, state.transactionLost);
       return undefined;
     }

@@ -2,6 +2,9 @@ import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type CommitMarkerStats,
+  commitMarkerStats,
+  flushCommitMarkers,
   type GoneAwayConfigError,
   type GoneAwayEvent,
   goneAwayPrisma,
@@ -35,6 +38,18 @@ describe('@goneaway/prisma public types', () => {
       return (await tx.item.create({ data: { k: 'a' } })).id;
     });
     expectTypeOf(result).toEqualTypeOf<Promise<number>>();
+  });
+
+  it('withTransactionRetry takes commitMarker; its counters are typed', () => {
+    void withTransactionRetry(prisma, async () => 1, { commitMarker: true });
+    void withTransactionRetry(prisma, async () => 1, {
+      commitMarker: { table: 'ops.commit_markers', pruneAfterMs: false, resolveTimeoutMs: 10_000 },
+      transactionOptions: { timeout: 10_000 },
+    });
+    // @ts-expect-error an unknown commitMarker option
+    void withTransactionRetry(prisma, async () => 1, { commitMarker: { tabel: 'x' } });
+    expectTypeOf(commitMarkerStats(prisma)).toEqualTypeOf<CommitMarkerStats | undefined>();
+    expectTypeOf(flushCommitMarkers(prisma)).toEqualTypeOf<Promise<void>>();
   });
 
   it('refuses what goneaway cannot work with', () => {

@@ -3,6 +3,7 @@
 // What users import from every goneaway package (errors, guards, classify, events, options types):
 // one list in core, re-exported whole. A new adapter's index.ts starts with this same line.
 export * from '@goneaway/core/public';
+export { commitMarkerStats, flushCommitMarkers } from './prisma-commit-markers.js';
 export { type PrismaGoneAwayStats, stats, subscribeTo } from './stats.js';
 export { goneAwayPrisma, withGoneaway } from './with-goneaway.js';
 export {

@@ -24,6 +24,7 @@ import {
   transactionLossError,
   type ValidatableConnection,
 } from '@goneaway/core/adapter';
+import { AwaitedReplies } from './awaited-replies.js';
 import type { MariadbConnection, MariadbPool } from './mariadb-shapes.js';
 import { parseCall } from './mariadb-shapes.js';
 import { largestPacketBytes } from './packet-bytes.js';
@@ -57,6 +58,8 @@ export class PrismaGoneawayInstance {
   readonly retry: RetryEngine;
   readonly gate: ReconnectGate;
   readonly validator: ConnectionValidator;
+  /** Replies of held connections' statements someone waits for (the commit marker insert). */
+  readonly replies = new AwaitedReplies();
   readonly #states = new WeakMap<object, PooledConnectionState>();
   readonly #adopting = new WeakMap<object, Promise<PooledConnectionState>>();
   readonly #pending = new Set<Acquire>();
@@ -135,6 +138,16 @@ export class PrismaGoneawayInstance {
           .catch(rethrowForPrisma);
       },
     });
+  }
+
+  /**
+   * The pool statements outside a transaction run on: the last one wrapped that is still open (Prisma
+   * connects again after $disconnect(), on a new pool); undefined before Prisma connected.
+   */
+  openPool(): MariadbPool | undefined {
+    let open: MariadbPool | undefined;
+    for (const pool of this.#pools) if (!pool.closed) open = pool;
+    return open;
   }
 
   /**
@@ -352,6 +365,7 @@ export class PrismaGoneawayInstance {
     try {
       const result = await proto[kind].call(connection, sql, values);
       state.markUsed();
+      if (held && this.replies.size > 0) this.replies.deliver(text, result, connection.threadId);
       return result;
     } catch (error) {
       state.markUsed();

@@ -77,4 +77,18 @@ describe('withGoneaway', () => {
     const factory = { provider: 'mysql', adapterName: 'x', connect: async () => ({}) } as never;
     expect(() => withGoneaway(factory, { outageBudgetMs: -1 } as never)).toThrow(/outageBudgetMs/);
   });
+  it('commitMarker: bad options and a client without goneaway are config errors, before any transaction', async () => {
+    const prisma = fakePrisma([]);
+    const bad = await withTransactionRetry(prisma, async () => 1, { commitMarker: { table: 'x;y' } }).catch(
+      (e: unknown) => e,
+    );
+    expect(isGoneAwayConfigError(bad)).toBe(true);
+    expect((bad as Error).message).toContain('commitMarker.table');
+    const bare = await withTransactionRetry(prisma, async () => 1, { commitMarker: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(isGoneAwayConfigError(bare)).toBe(true);
+    expect((bare as Error).message).toContain('withGoneaway');
+    expect(prisma.calls).toBe(0);
+  });
 });

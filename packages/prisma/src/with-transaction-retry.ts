@@ -1,8 +1,26 @@
-import { runTransactionWithRetry, type TransactionRetryOptions } from '@goneaway/core';
+import {
+  type CommitMarkerOptions,
+  GoneAwayConfigError,
+  runTransactionWithRetry,
+  type TransactionRetryOptions,
+} from '@goneaway/core';
+import { parseCommitMarkerOptions, runTransactionWithCommitMarker } from '@goneaway/core/adapter';
+import {
+  instanceOfClient,
+  markerSetOf,
+  type RawTransactionClient,
+  transactionMarkerConnection,
+} from './prisma-commit-markers.js';
 
 export interface WithTransactionRetryOptions<T> extends TransactionRetryOptions<T> {
   /** Passed to `prisma.$transaction(fn, transactionOptions)`: maxWait, timeout, isolationLevel. */
   readonly transactionOptions?: Record<string, unknown>;
+  /**
+   * Exactly once: a marker row written as the transaction's last statement decides a lost COMMIT
+   * (committed: its result is returned; rolled back: it runs again) instead of CommitOutcomeUnknownError.
+   * Needs a PrismaClient whose adapter is withGoneaway(...).
+   */
+  readonly commitMarker?: boolean | CommitMarkerOptions;
 }
 
 /** What withTransactionRetry needs of a PrismaClient. */
@@ -36,7 +54,10 @@ const unwrap = (error: unknown): unknown => (error instanceof PrismaDeadlock ? e
  * Runs `prisma.$transaction(fn)` and runs it again, whole, in a new transaction, after
  * `GONEAWAY_TRANSACTION_LOST` (the connection died inside it and the server rolled it back) or a
  * deadlock (P2034), up to `maxAttempts` (3) with backoff. Prisma cannot run a transaction again
- * from inside the adapter: this is the place. `fn` must be safe to run again from the start.
+ * from inside the adapter: this is the place. After `GONEAWAY_COMMIT_UNKNOWN` it runs again only
+ * when the commit is known not to have happened: with `commitMarker` the marker tells (its insert is
+ * the callback's last statement, through `tx.$executeRawUnsafe`); otherwise `resolveCommitOutcome`,
+ * if given. `fn` must be safe to run again from the start.
  */
 export async function withTransactionRetry<Tx, T>(
   prisma: InteractiveTransactionClient<Tx>,
@@ -51,22 +72,49 @@ export async function withTransactionRetry<Tx, T>(
   if (typeof fn !== 'function') {
     throw new TypeError(`withTransactionRetry(prisma, fn): fn must be a function, got ${typeof fn}.`);
   }
-  const { transactionOptions, onRetry, ...retryOptions } = options;
+  const { transactionOptions, onRetry, commitMarker, ...rest } = options;
+  const settings = parseCommitMarkerOptions(commitMarker);
+  const retryOptions = {
+    ...rest,
+    ...(onRetry === undefined
+      ? {}
+      : {
+          onRetry: (info: Parameters<typeof onRetry>[0]) => onRetry({ ...info, error: unwrap(info.error) }),
+        }),
+  };
+  const transaction = async (body: (tx: Tx) => Promise<T>): Promise<T> => {
+    try {
+      return await prisma.$transaction(body, transactionOptions as never);
+    } catch (error) {
+      throw isPrismaDeadlock(error) ? new PrismaDeadlock(error) : error;
+    }
+  };
   try {
-    return await runTransactionWithRetry(
-      async () => {
-        try {
-          return await prisma.$transaction(fn, transactionOptions as never);
-        } catch (error) {
-          throw isPrismaDeadlock(error) ? new PrismaDeadlock(error) : error;
-        }
-      },
+    if (settings === undefined) return await runTransactionWithRetry(() => transaction(fn), retryOptions);
+    const instance = instanceOfClient(prisma);
+    if (instance === undefined) {
+      // Only goneaway's adapter turns a lost COMMIT into CommitOutcomeUnknownError, which the marker resolves.
+      throw new GoneAwayConfigError({
+        issues: [
+          {
+            path: 'commitMarker',
+            expected: 'a PrismaClient created with { adapter: withGoneaway(new PrismaMariaDb(config)) }',
+            received: 'a client without goneaway',
+          },
+        ],
+      });
+    }
+    // Prisma connects on its first query: the marker's statements outside the transaction need its pool.
+    if (instance.openPool() === undefined) await (prisma as { $connect?: () => Promise<void> }).$connect?.();
+    return await runTransactionWithCommitMarker<Tx, T>(
+      markerSetOf(instance).markerFor(settings),
       {
-        ...retryOptions,
-        ...(onRetry === undefined
-          ? {}
-          : { onRetry: (info) => onRetry({ ...info, error: unwrap(info.error) }) }),
+        transaction,
+        connectionOf: (tx) => transactionMarkerConnection(tx as RawTransactionClient, instance),
+        resolveTimeoutMs: settings.resolveTimeoutMs ?? instance.policy.outageBudgetMs,
       },
+      fn,
+      retryOptions,
     );
   } catch (error) {
     throw unwrap(error);

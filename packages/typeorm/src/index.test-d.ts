@@ -2,6 +2,9 @@ import * as typeorm1 from 'typeorm';
 import * as typeorm03 from 'typeorm-03';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type CommitMarkerStats,
+  commitMarkerStats,
+  flushCommitMarkers,
   type GoneAwayEvent,
   goneAwayTypeorm,
   isConnectionLost,
@@ -60,6 +63,17 @@ describe('@goneaway/typeorm public types', () => {
     void withTransactionRetry(dataSource1, async (manager: string) => manager);
     // @ts-expect-error isolationLevel is a level's name, e.g. 'SERIALIZABLE'
     void withTransactionRetry(dataSource1, async () => 1, { isolationLevel: 4 });
+  });
+
+  it('withTransactionRetry takes commitMarker; its counters are typed', () => {
+    void withTransactionRetry(dataSource1, async () => 1, { commitMarker: true });
+    void withTransactionRetry(dataSource03, async () => 1, {
+      commitMarker: { table: 'ops.commit_markers', pruneAfterMs: false, resolveTimeoutMs: 10_000 },
+    });
+    // @ts-expect-error commitMarker is true, false or its options
+    void withTransactionRetry(dataSource1, async () => 1, { commitMarker: 'yes' });
+    expectTypeOf(commitMarkerStats(dataSource1)).toEqualTypeOf<CommitMarkerStats | undefined>();
+    expectTypeOf(flushCommitMarkers(dataSource03)).toEqualTypeOf<Promise<void>>();
   });
 
   it('guards narrow to the typed errors', () => {

@@ -51,6 +51,17 @@ describe('withTransactionRetry', () => {
     expect(transaction).toHaveBeenCalledWith('SERIALIZABLE', expect.any(Function));
   });
 
+  it('commitMarker: bad options are a config error, and an uninitialized DataSource is refused, before anything runs', () => {
+    const transaction = vi.fn(async () => 'done');
+    expect(() =>
+      withTransactionRetry(fakeDataSource(transaction), async () => 1, { commitMarker: { table: 'x;y' } }),
+    ).toThrow(/commitMarker\.table/);
+    expect(() =>
+      withTransactionRetry(fakeDataSource(transaction), async () => 1, { commitMarker: true }),
+    ).toThrow(/initialize\(\)/);
+    expect(transaction).not.toHaveBeenCalled();
+  });
+
   it('rejects a DataSource made without goneAwayTypeorm, and a missing fn', () => {
     const bare = { options: { driver: undefined }, transaction: async () => undefined };
     let error: unknown;

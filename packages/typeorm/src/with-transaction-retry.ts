@@ -1,9 +1,23 @@
-import { GoneAwayConfigError, runTransactionWithRetry, type TransactionRetryOptions } from '@goneaway/core';
-import { usesGoneAwayDriver } from './data-source-pool.js';
+import {
+  type CommitMarkerOptions,
+  GoneAwayConfigError,
+  runTransactionWithRetry,
+  type TransactionRetryOptions,
+} from '@goneaway/core';
+import { parseCommitMarkerOptions, runTransactionWithCommitMarker } from '@goneaway/core/adapter';
+import { poolCommitMarker } from '@goneaway/mysql2';
+import { managerMarkerConnection, type QueryingManager } from './data-source-commit-markers.js';
+import { poolOfDataSource, usesGoneAwayDriver } from './data-source-pool.js';
 
 export interface WithTransactionRetryOptions<T> extends TransactionRetryOptions<T> {
   /** Passed to `dataSource.transaction(isolationLevel, fn)`, e.g. `'SERIALIZABLE'`. */
   readonly isolationLevel?: string;
+  /**
+   * Exactly once: a marker row written as the transaction's last statement decides a lost COMMIT
+   * (committed: its result is returned; rolled back: it runs again) instead of CommitOutcomeUnknownError.
+   * Needs an initialized DataSource.
+   */
+  readonly commitMarker?: boolean | CommitMarkerOptions;
 }
 
 /** What withTransactionRetry calls: TypeORM's `DataSource.transaction` (0.3 and 1.x). */
@@ -19,8 +33,10 @@ export type ManagerOf<D> = D extends { readonly manager: infer M } ? M : unknown
 /**
  * Runs `fn(manager)` through `dataSource.transaction`, and the whole transaction again, on a fresh
  * connection, after `GONEAWAY_TRANSACTION_LOST` (the server rolled it back) or a deadlock, up to a
- * limit with backoff. `fn` must be safe to run again from the start. A lost COMMIT
- * (`GONEAWAY_COMMIT_UNKNOWN`) is not run again.
+ * limit with backoff. After a lost COMMIT (`GONEAWAY_COMMIT_UNKNOWN`) it runs again only when the
+ * commit is known not to have happened: with `commitMarker` the marker tells (its insert is the
+ * callback's last statement, through the transaction's EntityManager); otherwise
+ * `resolveCommitOutcome`, if given. `fn` must be safe to run again from the start.
  */
 export function withTransactionRetry<D extends TransactionalDataSource, T>(
   dataSource: D,
@@ -44,12 +60,26 @@ export function withTransactionRetry<D extends TransactionalDataSource, T>(
   if (typeof fn !== 'function') {
     throw new TypeError(`withTransactionRetry(dataSource, fn): fn must be a function, got ${typeof fn}.`);
   }
-  const isolationLevel = options?.isolationLevel;
-  return runTransactionWithRetry(
-    () =>
-      (isolationLevel === undefined
-        ? dataSource.transaction(fn)
-        : dataSource.transaction(isolationLevel, fn)) as Promise<T>,
-    options,
+  const { isolationLevel, commitMarker, ...retryOptions } = options ?? {};
+  const settings = parseCommitMarkerOptions(commitMarker);
+  const transaction = (body: (manager: ManagerOf<D>) => Promise<T>): Promise<T> =>
+    (isolationLevel === undefined
+      ? dataSource.transaction(body)
+      : dataSource.transaction(isolationLevel, body)) as Promise<T>;
+  if (settings === undefined) return runTransactionWithRetry(() => transaction(fn), retryOptions);
+  // The marker's statements outside the transaction run on the DataSource's own (goneaway) pool.
+  const { marker, resolveTimeoutMs } = poolCommitMarker(
+    poolOfDataSource(dataSource, 'withTransactionRetry'),
+    settings,
+  );
+  return runTransactionWithCommitMarker<ManagerOf<D>, T>(
+    marker,
+    {
+      transaction,
+      connectionOf: (manager) => managerMarkerConnection(manager as QueryingManager),
+      resolveTimeoutMs,
+    },
+    fn,
+    retryOptions,
   );
 }

@@ -1,5 +1,6 @@
 import { GoneAwayConfigError } from '../errors/goneaway-config-error.js';
-import type { CommitMarker, MarkerConnection, WrittenMarker } from './commit-marker.js';
+import type { CommitMarker } from './commit-marker.js';
+import type { MarkerConnection, WrittenMarker } from './marker-connection.js';
 import { runTransactionWithRetry, type TransactionRetryOptions } from './run-transaction-with-retry.js';
 
 /** What an adapter supplies to run one transaction with a commit marker. */
