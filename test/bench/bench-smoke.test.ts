@@ -237,12 +237,27 @@ describe('bench smoke: each benchmark in a tiny configuration writes valid JSON'
     ]);
   });
 
-  it('half-open: bare capped, goneaway tries timed', async () => {
-    const config: HalfOpenConfig = { idleMs: 600, openConnections: 1, goneawayTries: 1, bareCapMs: 1500 };
+  it('half-open: bare capped, goneaway and mariadb tries timed, stall tries counted', async () => {
+    const config: HalfOpenConfig = {
+      idleMs: 600,
+      openConnections: 1,
+      goneawayTries: 1,
+      bareCapMs: 1500,
+      stallTries: 1,
+      stallMs: 300,
+    };
     const result = await runTiny(halfOpen, config);
-    expect(result.samples.map((item) => item.side)).toEqual(['bare', 'goneaway']);
+    expect(result.samples.map((item) => `${item.side} ${item.kind}`)).toEqual([
+      'bare half-open',
+      'goneaway half-open',
+      'mariadb half-open',
+      'goneaway stall',
+      'mariadb stall',
+    ]);
     expect(result.summary.goneaway.tries).toBe(1);
-    expect(result.summary.targetMs).toBeGreaterThan(result.summary.pingTimeoutMs);
+    expect(result.summary.mariadb.tries).toBe(1);
+    expect(isCount(result.summary.stall.goneawayFalseEvictions)).toBe(true);
+    expect(isCount(result.summary.stall.mariadbFalseEvictions)).toBe(true);
     expect(typeof result.summary.bare.hung).toBe('boolean');
   });
 

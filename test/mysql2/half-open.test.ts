@@ -18,7 +18,7 @@ describeWithOwnServer('mysql2 pool: half-open connections', () => {
     await server?.destroy();
   });
 
-  it('goneaway: a query after the idle connection went half-open succeeds on a fresh one within about the ping timeout', async () => {
+  it('goneaway: a query after the idle connection went half-open succeeds on a fresh one in well under a second', async () => {
     const pool = wrapMysql2(mysql2Promise).createPool({
       ...proxy.route(server.connection),
       connectionLimit: 1,
@@ -33,8 +33,9 @@ describeWithOwnServer('mysql2 pool: half-open connections', () => {
       const [rows] = await pool.query('select 5 as five');
       const elapsed = performance.now() - started;
       expect(rows).toEqual([{ five: 5 }]);
-      expect(elapsed).toBeGreaterThanOrEqual(900); // the 1 s ping timeout ran out
-      expect(elapsed).toBeLessThan(3_000);
+      // The ping timeout follows the pool's round trips (sub-millisecond here): its 200 ms floor, then a
+      // fresh connection. It was a fixed 1 s; MariaDB Connector/Node's pool answers in about 255 ms.
+      expect(elapsed).toBeLessThan(700);
       expect(events.some((e) => e.type === 'evicted' && e.reason === 'ping-timeout')).toBe(true);
     } finally {
       proxy.resetAll();

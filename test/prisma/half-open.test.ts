@@ -47,11 +47,12 @@ describeWithOwnServer('prisma: half-open connections', () => {
     }
   }
 
-  it('goneaway: a query after the idle connection went half-open succeeds on a fresh one within about the ping timeout', async () => {
+  it('goneaway: a query after the idle connection went half-open succeeds on a fresh one in well under a second', async () => {
     const { rows, elapsedMs } = await queryAfterBlackhole('goneaway');
     console.info(`goneaway prisma, half-open: answered in ${Math.round(elapsedMs)} ms`);
     expect(rows).toEqual([5]);
-    expect(elapsedMs).toBeLessThan(3_000);
+    // mariadb's own acquire ping (250 ms) or goneaway's (200 ms floor), then a fresh connection.
+    expect(elapsedMs).toBeLessThan(700);
   });
 
   it("bare adapter (control): mariadb's own acquire ping (250 ms) finds it too", async () => {

@@ -27,7 +27,7 @@ describeWithOwnServer('TypeORM: half-open connections', () => {
   });
 
   describe.each(TYPEORMS)('goneaway on $label', ({ orm }) => {
-    it('goneaway: a query after the idle connection went half-open succeeds on a fresh one within about the ping timeout', async () => {
+    it('goneaway: a query after the idle connection went half-open succeeds on a fresh one in well under a second', async () => {
       const dataSource = createDataSource(orm, 'goneaway', {
         connection: proxy.route(server.connection),
         poolSize: 1,
@@ -41,8 +41,9 @@ describeWithOwnServer('TypeORM: half-open connections', () => {
         const rows = await dataSource.query('select 5 as five');
         const elapsed = performance.now() - started;
         expect(rows).toEqual([{ five: 5 }]);
-        expect(elapsed).toBeGreaterThanOrEqual(900); // the 1 s ping timeout ran out
-        expect(elapsed).toBeLessThan(3_000);
+        // The ping timeout follows the pool's round trips (sub-millisecond here): its 200 ms floor, then a
+        // fresh connection. It was a fixed 1 s; MariaDB Connector/Node's pool answers in about 255 ms.
+        expect(elapsed).toBeLessThan(700);
         expect(stats(dataSource).evictions['ping-timeout']).toBe(1);
       } finally {
         proxy.resetAll();

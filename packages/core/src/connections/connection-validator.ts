@@ -4,7 +4,10 @@ import type { EvictionReason } from '../events/event-types.js';
 import type { Policy } from '../policy/options.js';
 import { connectionIsGone } from './connection-failure.js';
 import { type PingableConnection, pingWithTimeout } from './ping-with-timeout.js';
-import type { PooledConnectionState } from './pooled-connection-state.js';
+import type { ConnectionUseObserver, PooledConnectionState } from './pooled-connection-state.js';
+import { RoundTripEstimator } from './round-trip-estimator.js';
+import { systemTimerClock, type TimerClock } from './timer-clock.js';
+import { VouchingWindow } from './vouching-window.js';
 
 /** What the validator reads off a driver connection (mysql2's fields). */
 export interface ValidatableConnection extends PingableConnection {
@@ -22,12 +25,15 @@ export type EvictConnection = (
 /**
  * The check a pooled connection passes before it is handed out, shared by every adapter: dead or
  * unusable, past its lifetime or idle limit (on both clocks), idle since a ping timed out (the path
- * went silent: dropped without a ping), recently used (handed out without a ping, unless another
- * connection was just found dead), otherwise a ping with a timeout.
+ * went silent: dropped without a ping), recently used or vouched for by a connection that sat idle at
+ * least as long and has just worked (handed out without a ping, unless another connection was just
+ * found dead), otherwise a ping whose timeout follows the pool's observed round trips.
  */
-export class ConnectionValidator {
-  /** Pings run (the bypass window keeps this at 0 while the pool is busy). */
+export class ConnectionValidator implements ConnectionUseObserver {
+  /** Pings run (the bypass window and vouching keep this at 0 while the pool is busy). */
   validationPings = 0;
+  /** The pool's round trips, which the ping timeout follows ('auto'). */
+  readonly roundTrips = new RoundTripEstimator();
   /** Connections validated before this instant (monotonic) are pinged before being handed out again. */
   #revalidateBefore = Number.NEGATIVE_INFINITY;
   /**
@@ -36,11 +42,28 @@ export class ConnectionValidator {
    * connection that sat idle with it. Pinging each in turn would cost a ping timeout apiece.
    */
   #evictIdleBefore = Number.NEGATIVE_INFINITY;
+  /**
+   * Which idle connections the pool's recent round trips vouch for. A pool that hands out its least
+   * recently used connection first (mariadb's is a FIFO queue) rotates through all of them, so under
+   * steady load each sits idle N times longer than in a LIFO pool (tarn, mysql2) while the pool proves
+   * the server reachable every few milliseconds: without vouching, each would be pinged.
+   */
+  readonly #vouching: VouchingWindow;
 
   constructor(
     private readonly policy: Pick<Policy, 'validation' | 'evictOnReadOnly'>,
     private readonly evict: EvictConnection,
-  ) {}
+    private readonly clock: TimerClock = systemTimerClock,
+  ) {
+    this.#vouching = new VouchingWindow(policy.validation.bypassWindowMs);
+  }
+
+  /** A connection this validator handed out was used (PooledConnectionState.markUsed). */
+  connectionUsed(state: PooledConnectionState, now: number, wallNow: number): void {
+    if (state.unusable) return;
+    if (state.handedOutAt <= now) this.roundTrips.recordHold(now - state.handedOutAt);
+    this.#vouching.prove(state.lastUsedAt, now, wallNow);
+  }
 
   /**
    * A statement on this connection failed: remember whether the connection may be used again (a
@@ -67,6 +90,8 @@ export class ConnectionValidator {
   /** One connection was found dead: the others that sat in the pool with it may be too. */
   suspectOthers(): void {
     this.#revalidateBefore = performance.now();
+    // What vouched for the others was seen before this: it no longer does.
+    this.#vouching.forget();
   }
 
   /** A plain boolean unless a ping is due, so the happy path adds no promise. */
@@ -91,16 +116,31 @@ export class ConnectionValidator {
       this.evict(state, 'revalidate');
       return false;
     }
-    if (idleMs < this.policy.validation.bypassWindowMs && state.validatedAt >= this.#revalidateBefore)
-      return true;
+    if (
+      state.validatedAt >= this.#revalidateBefore &&
+      (idleMs < this.policy.validation.bypassWindowMs ||
+        this.#vouching.vouchesFor(state.lastUsedAt, now, wallNow))
+    )
+      return this.#handOut(state, now);
     return this.#ping(connection, state);
+  }
+
+  #handOut(state: PooledConnectionState, now: number): true {
+    state.handedOutAt = now;
+    state.observer = this;
+    return true;
   }
 
   async #ping(connection: ValidatableConnection, state: PooledConnectionState): Promise<boolean> {
     this.validationPings++;
-    const outcome = await pingWithTimeout(connection, this.policy.validation.pingTimeoutMs);
+    const timeoutMs = this.roundTrips.pingTimeoutMs(this.policy.validation.pingTimeoutMs);
+    const outcome = await pingWithTimeout(connection, timeoutMs, this.clock);
     if (outcome.ok) {
-      state.validatedAt = performance.now();
+      this.roundTrips.recordPing(outcome.roundTripMs);
+      const now = performance.now();
+      state.validatedAt = now;
+      if (now >= this.#revalidateBefore) this.#vouching.prove(state.lastUsedAt, now, Date.now());
+      this.#handOut(state, now);
       return true;
     }
     // After an answer (an error) the others are pinged; after silence (a timeout) they are dropped.

@@ -2,6 +2,15 @@ import type { Classification } from '../classification/classification.js';
 import type { GoneAwayError } from '../errors/goneaway-error.js';
 import type { ConnectionLimits, ServerLimits } from '../limits/server-limits.js';
 
+/** Told of each use of a connection: the validator of the pool that hands it out. */
+export interface ConnectionUseObserver {
+  /**
+   * A use of `state` just ended well enough to mark it used (`now`, `wallNow`), before its
+   * `lastUsedAt` moves: `lastUsedAt` is still when it was used before, `handedOutAt` when it was handed out.
+   */
+  connectionUsed(state: PooledConnectionState, now: number, wallNow: number): void;
+}
+
 /**
  * What goneaway knows about one pooled mysql2 connection. Times are kept on both clocks: the
  * monotonic one (immune to wall-clock jumps) and the wall clock (which, unlike CLOCK_MONOTONIC,
@@ -15,6 +24,10 @@ export class PooledConnectionState {
   lastUsedWallAt = this.createdWallAt;
   /** When a ping last proved the connection alive (monotonic), or when it was created. */
   validatedAt = this.createdAt;
+  /** When it was last handed out (monotonic), until its first use after that; NaN otherwise. */
+  handedOutAt = Number.NaN;
+  /** Set by the validator that hands it out: told of every use (markUsed). */
+  observer: ConnectionUseObserver | undefined;
   /** Set once an error says the connection can not be used again. */
   unusable: Classification | undefined;
   /** Set when the connection died inside a transaction: every later statement of it fails with this. */
@@ -30,8 +43,12 @@ export class PooledConnectionState {
   ) {}
 
   markUsed(): void {
-    this.lastUsedAt = performance.now();
-    this.lastUsedWallAt = Date.now();
+    const now = performance.now();
+    const wallNow = Date.now();
+    this.observer?.connectionUsed(this, now, wallNow);
+    this.handedOutAt = Number.NaN;
+    this.lastUsedAt = now;
+    this.lastUsedWallAt = wallNow;
   }
 
   /** `now`/`wallNow`: both clocks read once by a caller that asks more than one question. */

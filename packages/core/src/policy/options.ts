@@ -38,8 +38,15 @@ export interface GoneAwayOptions {
   validation?: {
     /** A connection used within this window is handed out without a ping. Default 500. */
     bypassWindowMs?: number;
-    /** A validation ping that takes longer fails and the connection is replaced. Default 1000. */
-    pingTimeoutMs?: number;
+    /**
+     * How long a validation ping may take before its connection is called half-open and replaced.
+     * `'auto'` (default): three times the pool's observed round trip (the slowest recent ping, or the
+     * lower quartile of hand-out-to-use times if larger), at least 200 ms, at most 1000 ms. A number
+     * is a fixed timeout, kept as given (lower to detect sooner, higher for a slow server or link).
+     * Either way, time the event loop spent blocked (a long synchronous task, a GC pause) does not
+     * count against the ping: its answer may be waiting unread.
+     */
+    pingTimeoutMs?: 'auto' | number;
   };
   /** Retire connections idle this long: `'auto'` (default) derives it below the server's `wait_timeout`; a number (ms); `false` disables. */
   idleLimitMs?: 'auto' | number | false;
@@ -72,7 +79,7 @@ export interface Policy {
   readonly retryWrites: 'when-not-sent' | 'never';
   readonly outageBudgetMs: number;
   readonly backoff: { readonly initialDelayMs: number; readonly maxDelayMs: number };
-  readonly validation: { readonly bypassWindowMs: number; readonly pingTimeoutMs: number };
+  readonly validation: { readonly bypassWindowMs: number; readonly pingTimeoutMs: 'auto' | number };
   readonly idleLimitMs: 'auto' | number | false;
   readonly maxLifetimeMs: 'auto' | number | false;
   readonly packetGuard: boolean;

@@ -20,7 +20,7 @@ describe('parsePolicy', () => {
       retryWrites: 'when-not-sent',
       outageBudgetMs: 5000,
       backoff: { initialDelayMs: 25, maxDelayMs: 1000 },
-      validation: { bypassWindowMs: 500, pingTimeoutMs: 1000 },
+      validation: { bypassWindowMs: 500, pingTimeoutMs: 'auto' },
       idleLimitMs: 'auto',
       maxLifetimeMs: 'auto',
       packetGuard: true,
@@ -80,7 +80,7 @@ describe('parsePolicy', () => {
     expect(error.code).toBe('GONEAWAY_CONFIG');
     expect(error.path).toBe('validation.pingTimeoutMs');
     expect(error.message).toContain('validation.pingTimeoutMs');
-    expect(error.message).toContain('expected a positive number of milliseconds');
+    expect(error.message).toContain("expected 'auto' or a positive number of milliseconds");
     expect(error.message).toContain('-5');
     expect(error.issues).toEqual([
       { path: 'validation.pingTimeoutMs', expected: expect.stringContaining('positive'), received: '-5' },
@@ -135,6 +135,13 @@ describe('parsePolicy', () => {
     expect(error.message).toContain("did you mean 'when-not-sent'?");
     expect(error.message).not.toContain('when-not-send');
     expect(configError({ idleLimitMs: 'Auto ' }).message).toContain("did you mean 'auto'?");
+    expect(configError({ validation: { pingTimeoutMs: 'aut' } }).message).toContain("did you mean 'auto'?");
+  });
+
+  it("takes validation.pingTimeoutMs as 'auto' (the default) or a fixed number of milliseconds", () => {
+    expect(parsePolicy({ validation: { pingTimeoutMs: 'auto' } }).validation.pingTimeoutMs).toBe('auto');
+    expect(parsePolicy({ validation: { pingTimeoutMs: 250 } }).validation.pingTimeoutMs).toBe(250);
+    expect(configError({ validation: { pingTimeoutMs: 'fast' } }).path).toBe('validation.pingTimeoutMs');
   });
 
   it('checks fields against each other once each is valid', () => {

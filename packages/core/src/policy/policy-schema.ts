@@ -30,7 +30,7 @@ export const policySchema = z
     validation: z
       .strictObject({
         bypassWindowMs: nonNegativeMs.default(500),
-        pingTimeoutMs: positiveMs.default(1000),
+        pingTimeoutMs: z.union([z.literal('auto'), positiveMs]).default('auto'),
       })
       .prefault({}),
     idleLimitMs: autoOrMs.default('auto'),
@@ -67,7 +67,7 @@ export const EXPECTED: Readonly<Record<string, string>> = {
   'backoff.maxDelayMs': `a positive number of milliseconds ${timerMs}`,
   validation: 'an object { bypassWindowMs?, pingTimeoutMs? }',
   'validation.bypassWindowMs': `a number of milliseconds >= 0 ${timerMs}`,
-  'validation.pingTimeoutMs': `a positive number of milliseconds ${timerMs}`,
+  'validation.pingTimeoutMs': `'auto' or a positive number of milliseconds ${timerMs}`,
   idleLimitMs: `'auto', false or a positive number of milliseconds`,
   maxLifetimeMs: `'auto', false or a positive number of milliseconds`,
   packetGuard: 'true or false',
@@ -93,4 +93,5 @@ export const WORD_VALUES: Readonly<Record<string, readonly string[]>> = {
   retryWrites: ['when-not-sent', 'never'],
   idleLimitMs: ['auto'],
   maxLifetimeMs: ['auto'],
+  'validation.pingTimeoutMs': ['auto'],
 };

@@ -1,0 +1,55 @@
+import { stats } from '@goneaway/knex';
+import { type MariaDBServer, startMariaDB } from '@goneaway/test-harness';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithOwnServer, open } from './support.js';
+
+/** COM_PINGs the server answered (MariaDB counts them in Com_admin_commands): the truth, whoever sent them. */
+async function serverPings(server: MariaDBServer): Promise<number> {
+  const rows = await server.query<{ Value: string }>("show global status like 'Com_admin_commands'");
+  return Number(rows[0]?.Value);
+}
+
+/** Each caller runs `statement` until `total` have been started between them. */
+async function run(callers: number, total: number, statement: () => Promise<unknown>): Promise<void> {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (started < total) {
+        started++;
+        await statement();
+      }
+    }),
+  );
+}
+
+// Own server: the ping count is the server's, global.
+describeWithOwnServer('knex: validation pings on a busy pool', () => {
+  let server: MariaDBServer;
+
+  beforeAll(async () => {
+    server = await startMariaDB();
+    await server.query('create table if not exists goneaway.busy (id int auto_increment primary key, v int)');
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it.each(['goneaway', 'bare'] as const)(
+    '%s: 1,000 statements and transactions back to back cost no ping',
+    async (side) => {
+      const { db } = open(side, { connection: server.connection, pool: { min: 2, max: 10 } });
+      try {
+        await run(10, 40, () => db.raw('select sleep(0.01)'));
+        const before = await serverPings(server);
+        await run(1, 300, () => db.raw('select 1'));
+        await run(8, 400, () => db.raw('select 1'));
+        await run(8, 200, () => db('busy').insert({ v: 1 }));
+        await run(8, 100, () => db.transaction(async (trx) => trx('busy').count({ n: '*' })));
+        expect((await serverPings(server)) - before).toBe(0);
+        if (side === 'goneaway') expect(stats(db).validationPings).toBe(0);
+      } finally {
+        await db.destroy();
+      }
+    },
+  );
+});
