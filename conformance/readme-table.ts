@@ -1,6 +1,7 @@
-// Prints the results table of the READMEs from conformance/results/*.json:
-//   node_modules/.bin/tsx conformance/readme-table.ts
-import { readdirSync, readFileSync } from 'node:fs';
+// The results table of the READMEs from conformance/results/*.json: printed, or with --write put
+// between the markers of README.md (conformance-summary) and conformance/README.md (conformance-table):
+//   node_modules/.bin/tsx conformance/readme-table.ts [--write]
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConformanceReport } from './src/write-results.js';
@@ -31,4 +32,23 @@ lines.push(
   '',
   `Measured ${[...new Set(dates)].join(', ')} on ${reports[0]?.machine ?? 'unknown'}, MariaDB ${reports[0]?.result.serverVersion ?? 'unknown'}, goneaway at ${commits.join(', ')}; "whole run" is both runs plus the second runs of the differing files, checkout and install reused.`,
 );
-process.stdout.write(`${lines.join('\n')}\n`);
+const table = `${lines.join('\n')}\n`;
+
+/** Replaces what stands between `<!-- marker -->` and `<!-- /marker -->` in `file`. */
+function writeBetween(file: string, marker: string): void {
+  const text = readFileSync(file, 'utf8');
+  const open = `<!-- ${marker} -->\n`;
+  const close = `<!-- /${marker} -->`;
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  if (start === -1 || end < start) throw new Error(`${file} has no ${open.trim()} … ${close} markers`);
+  writeFileSync(file, `${text.slice(0, start + open.length)}${table}${text.slice(end)}`);
+}
+
+if (process.argv.includes('--write')) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  writeBetween(join(root, 'README.md'), 'conformance-summary');
+  writeBetween(join(root, 'conformance', 'README.md'), 'conformance-table');
+} else {
+  process.stdout.write(table);
+}
