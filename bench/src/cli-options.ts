@@ -6,7 +6,7 @@ export interface BenchCliOptions {
   readonly quick: boolean;
   readonly only: readonly BenchName[];
   readonly outDir: string;
-  /** Write the README's markdown tables (from every JSON in outDir) to this file. */
+  /** Write the markdown tables (from every JSON in outDir) to this file: bench/results/performance.md is the published page. */
   readonly markdown: string | undefined;
   readonly help: boolean;
 }
@@ -17,6 +17,10 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--only <names>] [--out 
   --only <names>     comma-separated: ${BENCH_NAMES.join(', ')}
   --out <dir>        where <name>.json files go (default bench/results)
   --markdown <file>  afterwards, write the markdown tables of every result in --out to <file>
+
+The published tables are bench/results/performance.md, generated, never edited by hand (the root
+README only summarises and links to it): run with --markdown bench/results/performance.md, or
+regenerate it from the JSON alone with node_modules/.bin/tsx bench/src/readme-table.ts.
 `;
 
 export class BenchUsageError extends Error {

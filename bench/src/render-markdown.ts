@@ -31,9 +31,10 @@ export function describeMachine(machine: MachineInfo): string {
 }
 
 /**
- * The README's "Performance" section from the results JSON: where and when it ran, then per
- * benchmark its table, its targets (goal beside the measured value, ✓/✗) and its notes, and at the
- * end the list of targets not met.
+ * bench/results/performance.md from the results JSON: where and when it ran, then per benchmark its
+ * table, its targets (goal beside the measured value, ✓/✗) and its notes, and at the end the list of
+ * targets not met. The root README only summarises and links to that file, so the tables live in one
+ * place and cannot drift.
  */
 export function renderMarkdown(results: readonly LoadedResult[]): string {
   if (results.length === 0) return 'No benchmark results found.\n';
@@ -44,13 +45,17 @@ export function renderMarkdown(results: readonly LoadedResult[]): string {
   const commits = [...new Set(results.map(({ result }) => result.source?.commit?.slice(0, 7) ?? 'unknown'))];
   const dirty = results.some(({ result }) => (result.source?.uncommitted.length ?? 0) > 0);
   const lines: string[] = [
-    `Measured ${dates[0]!.slice(0, 10)} (${dates[0]!.slice(11, 16)}–${dates.at(-1)!.slice(11, 16)} UTC) with \`npm run bench\` (${presets.join(', ')} preset) on ${describeMachine(first.machine)}. Load average at the start of each benchmark ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (the machine was shared). Bare and wrapped ran in the same process, interleaved: bare knex + mysql2 beside knex + goneaway, a bare mysql2 pool beside \`wrapMysql2(mysql2)\`, a TypeORM DataSource beside \`goneAwayTypeorm(options)\`, Prisma on \`PrismaMariaDb\` beside \`withGoneaway(adapter)\` (default options). Code: commit ${commits.join(', ')}${dirty ? ' plus uncommitted changes under packages/ (listed in the JSON)' : ''}. Raw samples: \`bench/results/*.json\`.`,
+    '# Performance',
+    '',
+    'Generated from `bench/results/*.json` by `npm run bench -- --markdown bench/results/performance.md`, or without running anything by `node_modules/.bin/tsx bench/src/readme-table.ts`: do not edit by hand. How to read it: [docs/benchmarks.md](../../docs/benchmarks.md).',
+    '',
+    `Measured ${dates[0]!.slice(0, 10)} (${dates[0]!.slice(11, 16)}–${dates.at(-1)!.slice(11, 16)} UTC) with \`npm run bench\` (${presets.join(', ')} preset) on ${describeMachine(first.machine)}. Load average at the start of each benchmark ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (the machine was shared). Bare and wrapped ran in the same process, interleaved: bare knex + mysql2 beside knex + goneaway, a bare mysql2 pool beside \`goneAwayMysql2(mysql2)\`, a TypeORM DataSource beside \`goneAwayTypeorm(options)\`, Prisma on \`PrismaMariaDb\` beside \`goneAwayPrisma(adapter)\` (default options). Code: commit ${commits.join(', ')}${dirty ? ' plus uncommitted changes under packages/ (listed in the JSON)' : ''}. Raw samples: \`bench/results/*.json\`.`,
     '',
   ];
   const missed: string[] = [];
   for (const { benchmark, result } of results) {
     const spec = benchmark.table(result);
-    lines.push(`#### ${result.title}`, '', markdownTable(spec), '');
+    lines.push(`## ${result.title}`, '', markdownTable(spec), '');
     if (result.checks.length > 0) {
       lines.push(
         markdownTable({

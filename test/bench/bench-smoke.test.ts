@@ -297,7 +297,7 @@ describe('bench smoke: each benchmark in a tiny configuration writes valid JSON'
     const loaded = await readResults(outDir, BENCHMARKS);
     expect(loaded.length).toBeGreaterThan(0);
     const markdown = renderMarkdown(loaded);
-    for (const { result } of loaded) expect(markdown).toContain(`#### ${result.title}`);
+    for (const { result } of loaded) expect(markdown).toContain(`## ${result.title}`);
     expect(markdown).toContain('| target | goal | measured |');
     expect(markdown).toMatch(/MariaDB \d+\.\d+/);
   });
