@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   assertPacketFits,
   ConnectionLostError,
@@ -557,7 +558,7 @@ export class Mysql2PoolInstance {
       pending.then(() => {
         this.#dispatch(connection, kind, parsed, callback, held);
       });
-      return undefined;
+      return standInCommand();
     }
 
     const sql = parsed.sql ?? '';
@@ -565,19 +566,21 @@ export class Mysql2PoolInstance {
     if (transacting && state.transactionLost) {
       // The transaction is already gone: do not touch the dead connection again.
       process.nextTick(callback, state.transactionLost);
-      return undefined;
+      return standInCommand();
     }
     const rejection = this.policy.packetGuard
       ? this.#guardPacket(connection, kind, parsed, state)
       : undefined;
     if (rejection !== undefined) {
       process.nextTick(callback, rejection);
-      return undefined;
+      return standInCommand();
     }
-    if (held && this.pool !== undefined) {
+    if (held) {
       const effect = sessionStateEffect(sql);
-      if (effect === 'session') this.#pinned.add(connection);
-      else if (effect === 'next-transaction') {
+      // Pinning only matters where a lost session could be replaced (a pool's held connection).
+      if (effect === 'session') {
+        if (this.pool !== undefined) this.#pinned.add(connection);
+      } else if (effect === 'next-transaction') {
         // A loss before the transaction it shapes even began still loses that transaction's settings.
         transacting = true;
         this.#transacting.add(connection);
@@ -590,7 +593,7 @@ export class Mysql2PoolInstance {
     } else if (boundary !== undefined) {
       this.#transacting.delete(connection);
     }
-    // The connection's last use is marked when it is released: nothing validates it before then.
+    // A pooled connection's last use is marked when it is released: nothing validates it before then.
     let command: { queryTimeout?: unknown } | undefined;
     let answered = false;
     const done: Mysql2Callback = (error, rows, fields) => {
@@ -601,6 +604,9 @@ export class Mysql2PoolInstance {
       answered = true;
       const timer = command?.queryTimeout;
       if (timer) clearTimeout(timer as NodeJS.Timeout);
+      // A pooled connection's last use is its release; a lone one has none (a host library's own pool
+      // validates it by this): the server's idle clock restarts when a command is answered.
+      if (this.pool === undefined) state.markUsed();
       if (error) callback(this.#onError(connection, state, sql, transacting, held, error));
       else callback(null, rows, fields);
     };
@@ -681,6 +687,16 @@ export class Mysql2PoolInstance {
     this.retry.destroy();
     this.gate.destroy();
   }
+}
+
+/**
+ * What query()/execute() return when goneaway answers the callback itself (a packet refused, a
+ * transaction already lost) or sends the statement later (the limits still being read). mysql2
+ * returns its command, an EventEmitter, and callers chain on it (Sequelize calls
+ * `.setMaxListeners(100)` on it); this one emits nothing: the callback gets the answer.
+ */
+function standInCommand(): EventEmitter {
+  return new EventEmitter();
 }
 
 /** mysql2's own destroy (lib/pool_connection.js: out of the pool, socket closed), past the patched one. */
