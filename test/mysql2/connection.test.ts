@@ -91,6 +91,23 @@ describeWithOwnServer('mysql2 createConnection', () => {
     }
   });
 
+  it("goneaway (callback): a failed handshake reaches the connection's 'error' event, and a call queued behind it gets the same error (Sequelize waits for the event)", async () => {
+    const connection = wrapMysql2(mysql2).createConnection({ ...server.connection, password: 'not-it-x7' });
+    const event = new Promise<unknown>((resolve) => connection.once('error', resolve));
+    const queued = new Promise<unknown>((resolve) => connection.query('select 1', (e) => resolve(e)));
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      event,
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('no error event'), 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    expect((outcome as { errno?: number }).errno).toBe(1045);
+    expect(((await queued) as { errno?: number }).errno).toBe(1045);
+    connection.destroy();
+  });
+
   it('wrapMysql2Connections: lone connections share one runtime, idle is measured from the last answer, SET TRANSACTION starts a transaction', async () => {
     const { mysql2: wrapped, runtime } = wrapMysql2Connections(mysql2);
     const [a, b] = [wrapped.createConnection(server.connection), wrapped.createConnection(server.connection)];

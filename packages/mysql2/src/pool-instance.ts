@@ -114,7 +114,7 @@ export class Mysql2PoolInstance {
     discard: (connection) => destroyConnection(connection),
   };
   /** Connections whose server limits are being read: their calls wait for it. */
-  readonly #pending = new WeakMap<CorePoolConnection, Promise<void>>();
+  readonly #pending = new WeakMap<CorePoolConnection, Promise<unknown>>();
   readonly hub: EventHub;
   readonly retry: RetryEngine;
   readonly gate: ReconnectGate;
@@ -319,24 +319,38 @@ export class Mysql2PoolInstance {
 
   /**
    * A new connection: the guard on its query/execute at once, then the server's limits (one round
-   * trip) and an error listener. Calls made before the limits are known wait for them.
+   * trip) and an error listener. Calls made before the limits are known wait for them. `connected`:
+   * for a connection still shaking hands, the limits are read once it settles; a query queued behind
+   * the handshake would take the handshake's error from the connection's own 'error' event, which
+   * Sequelize waits for.
    */
-  async adopt(connection: CorePoolConnection): Promise<void> {
+  async adopt(connection: CorePoolConnection, connected?: Promise<void>): Promise<void> {
     this.#patch(connection);
     const proto = Object.getPrototypeOf(connection) as CorePoolConnection;
     const timeout = this.policy.connectTimeoutMs;
-    const reading = readServerLimits({
-      query: (sql) =>
-        new Promise((resolve, reject) => {
-          proto.query.call(connection, { sql, timeout }, [], (error: unknown, rows: unknown) => {
-            if (error) reject(markConnectPhase(error));
-            else resolve(rows as ReadonlyArray<Record<string, unknown>>);
+    let connectFailure: unknown;
+    const read = () =>
+      readServerLimits({
+        query: (sql) =>
+          new Promise((resolve, reject) => {
+            proto.query.call(connection, { sql, timeout }, [], (error: unknown, rows: unknown) => {
+              if (error) reject(markConnectPhase(error));
+              else resolve(rows as ReadonlyArray<Record<string, unknown>>);
+            });
+          }),
+      });
+    const reading =
+      connected === undefined
+        ? read()
+        : connected.then(read, (error: unknown) => {
+            connectFailure = error;
+            throw error;
           });
-        }),
-    });
+    // Settles with the connect error when the handshake failed: the calls that waited get it, as
+    // mysql2 answers the commands queued behind a failed handshake.
     const pending = reading.then(
       () => undefined,
-      () => undefined,
+      () => connectFailure,
     );
     this.#pending.set(connection, pending);
     let serverLimits: Awaited<typeof reading>;
@@ -555,8 +569,9 @@ export class Mysql2PoolInstance {
       if (pending === undefined) return invokeBase(connection, kind, parsed.head, callback);
       // A block body: #dispatch returns mysql2's command object, a thenable whose then() throws, and
       // a then-callback that returned it would make the promise machinery call it (an unhandled rejection).
-      pending.then(() => {
-        this.#dispatch(connection, kind, parsed, callback, held);
+      pending.then((connectFailure) => {
+        if (connectFailure !== undefined) callback(connectFailure);
+        else this.#dispatch(connection, kind, parsed, callback, held);
       });
       return standInCommand();
     }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { GoneAwayConfigError, type GoneAwayOptions, type Policy, parsePolicy } from '@goneaway/core';
 import { assertSupportedMysql2 } from './assert-supported-mysql2.js';
 import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
@@ -90,9 +91,31 @@ export function createAdoptedConnection(
   // Connect failures reach the application through mysql2's own callbacks and events.
   adoptions.set(
     core,
-    instance.adopt(core).catch(() => undefined),
+    instance.adopt(core, handshakeOf(core)).catch(() => undefined),
   );
   return made;
+}
+
+/**
+ * Settles when a new callback connection's handshake does: mysql2 emits 'connect', or 'error' when
+ * nothing is queued behind the handshake. The one-time error listener also keeps a failed connect
+ * from throwing for an application that listens to nothing (as the limits query queued behind the
+ * handshake used to, by taking the error itself).
+ */
+function handshakeOf(connection: CorePoolConnection): Promise<void> {
+  const events = connection as unknown as EventEmitter;
+  return new Promise((resolve, reject) => {
+    const onConnect = () => {
+      events.off('error', onError);
+      resolve();
+    };
+    const onError = (error: unknown) => {
+      events.off('connect', onConnect);
+      reject(error);
+    };
+    events.once('connect', onConnect);
+    events.once('error', onError);
+  });
 }
 
 function isThenable(value: unknown): value is Promise<unknown> {
