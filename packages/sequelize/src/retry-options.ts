@@ -70,8 +70,8 @@ export function goneAwayRetryOptions(
   const mayRunAgain = (error: unknown): boolean => {
     const lost = findGoneAwayError(error);
     if (!isConnectionLost(lost) || lost.classification === undefined) return false;
-    // Sequelize sets the statement on its error and on the driver's (lib/dialects/mysql/query.js).
-    const sql = readString(error, 'sql') ?? readString(lost, 'sql');
+    // Sequelize hands the statement to goneaway's error (kept aside, see withoutStatementValues).
+    const sql = goneaway.statementOf(lost) ?? readString(error, 'sql');
     const safety = sql !== undefined && isReadOnlyStatement(sql) ? 'read' : 'write';
     if (decideRetry(lost.classification, { safety }, false, runtime.policy) !== 'retry') return false;
     const attempt = failedAttempt.get(error as object) ?? 1;

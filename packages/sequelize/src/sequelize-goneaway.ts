@@ -1,6 +1,7 @@
 import { type GoneAwayOptions, IdleReaper, reportEviction } from '@goneaway/core';
 import { type LoneConnectionRuntime, type Mysql2ModuleLike, wrapMysql2Connections } from '@goneaway/mysql2';
 import type { ConnectionManager, Mysql2Connection } from './sequelize-internals.js';
+import { type StatementRunner, withoutStatementValues } from './without-statement-values.js';
 
 /** The goneaway of each dialectModule goneAwaySequelize made: how stats(sequelize) finds it. */
 const byDialectModule = new WeakMap<object, SequelizeGoneAway>();
@@ -19,12 +20,26 @@ export class SequelizeGoneAway {
   /** The connection manager each released connection went back to: where the reaper retires it. */
   readonly #managers = new WeakMap<object, ConnectionManager>();
   readonly #reaper = new IdleReaper<Mysql2Connection>((connection) => this.#retire(connection));
+  /** The statement of each goneaway error Sequelize tried to put it on (withoutStatementValues). */
+  readonly #statements = new WeakMap<object, string>();
 
   constructor(mysql2: Mysql2ModuleLike, options: GoneAwayOptions | undefined) {
     const wrapped = wrapMysql2Connections(mysql2, options);
-    this.dialectModule = wrapped.mysql2;
+    const createConnection = (config: unknown): unknown =>
+      withoutStatementValues(
+        (
+          wrapped.mysql2 as unknown as { createConnection(config: unknown): StatementRunner }
+        ).createConnection(config),
+        this.#statements,
+      );
+    this.dialectModule = { ...wrapped.mysql2, createConnection } as Mysql2ModuleLike;
     this.runtime = wrapped.runtime;
     byDialectModule.set(this.dialectModule, this);
+  }
+
+  /** The full statement Sequelize ran when it got this goneaway error (never on the error itself). */
+  statementOf(error: unknown): string | undefined {
+    return typeof error === 'object' && error !== null ? this.#statements.get(error) : undefined;
   }
 
   /**
