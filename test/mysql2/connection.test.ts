@@ -78,13 +78,11 @@ describeWithOwnServer('mysql2 createConnection', () => {
   it("goneaway (callback): a call goneaway answers itself returns a command object to chain on, as mysql2's does (Sequelize calls setMaxListeners on it)", async () => {
     const connection = wrapMysql2(mysql2).createConnection(server.connection);
     try {
-      let answered: unknown;
-      const done = new Promise((resolve) => {
+      const answered = await new Promise((resolve) => {
         connection
-          .query('insert into goneaway.c (body) values (?)', [blob], (e) => resolve((answered = e)))
+          .query('insert into goneaway.c (body) values (?)', [blob], (e) => resolve(e))
           .setMaxListeners(100);
       });
-      await done;
       expect(isPacketTooLarge(answered)).toBe(true);
     } finally {
       await new Promise((resolve) => connection.end(resolve));
