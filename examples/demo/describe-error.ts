@@ -13,10 +13,12 @@ const PRISMA_PREAMBLE = /^Invalid `[^`]*` invocation/;
 
 export function errorCode(error: unknown): string {
   if (typeof error !== 'object' || error === null) return '(not an Error)';
-  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  const { code, errno, original } = error as { code?: unknown; errno?: unknown; original?: unknown };
   if (typeof code === 'string' && code !== '') return code;
   if (typeof code === 'number') return `errno ${code}`;
   if (typeof errno === 'number') return `errno ${errno}`;
+  // Sequelize's errors carry no code of their own: the driver's (or goneaway's) error is `original`.
+  if (typeof original === 'object' && original !== null) return errorCode(original);
   return '(no code)';
 }
 

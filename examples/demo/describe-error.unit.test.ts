@@ -21,6 +21,18 @@ describe('shortMessage', () => {
     });
   });
 
+  it('reads the code of a Sequelize error off the error it keeps as `original`', () => {
+    const original = Object.assign(new Error('Connection lost'), { code: 'GONEAWAY_CONNECTION_LOST' });
+    const sequelizeError = Object.assign(new Error(original.message), {
+      name: 'SequelizeDatabaseError',
+      original,
+    });
+    expect(describeError(sequelizeError)).toMatchObject({ code: 'GONEAWAY_CONNECTION_LOST' });
+    expect(describeError(Object.assign(new Error('x'), { original: { errno: 1045 } })).code).toBe(
+      'errno 1045',
+    );
+  });
+
   it('cuts a long line at 90 characters', () => {
     expect(shortMessage('x'.repeat(200))).toHaveLength(90);
   });

@@ -1,5 +1,5 @@
 // `npm run demo [-- options]`: every "gone away" cause, run against a bare client (knex + mysql2 by
-// default; `--client mysql2`, `typeorm` or `prisma` for the other adapters) and against
+// default; `--client mysql2`, `typeorm`, `prisma` or `sequelize` for the other adapters) and against
 // the same client + goneaway with default options, side by side. The scenarios are real: private
 // MariaDB servers are KILLed, restarted and reconfigured, and a TCP fault proxy drops packets;
 // nothing is canned.

@@ -14,9 +14,14 @@ export interface MatrixCombination {
   /** The row's name: the host library, its version and why that version (`knex 2.5.1 (newest 2.5.x)`). */
   readonly name: string;
   /** Our package under test. */
-  readonly ours: '@goneaway/knex' | '@goneaway/mysql2' | '@goneaway/typeorm' | '@goneaway/prisma';
+  readonly ours:
+    | '@goneaway/knex'
+    | '@goneaway/mysql2'
+    | '@goneaway/typeorm'
+    | '@goneaway/prisma'
+    | '@goneaway/sequelize';
   /** The program in test/packaging/consumer/ (its .mjs) that calls the entry point. */
-  readonly program: 'knex' | 'mysql2-promise' | 'typeorm' | 'prisma';
+  readonly program: 'knex' | 'mysql2-promise' | 'typeorm' | 'prisma' | 'sequelize';
   /** Host packages whose versions are checked against our peer ranges: the row's subject. */
   readonly hosts: readonly HostPackage[];
   /** Other packages installed beside them, pinned (the workspace's locked mysql2 for knex and TypeORM rows). */
@@ -39,7 +44,7 @@ const same = (a: readonly HostPackage[], b: readonly HostPackage[]) =>
 
 /**
  * The supported host-library versions, resolved now: knex 2.5 (newest 2.5.x) and the newest 3.x;
- * mysql2 as locked and the newest 3.x; TypeORM's newest 0.3.x and 1.x; Prisma 7 as locked and the
+ * mysql2 as locked and the newest 3.x; TypeORM's newest 0.3.x and 1.x; Sequelize's newest 6.x; Prisma 7 as locked and the
  * newest 7.x (client, MariaDB adapter and CLI each). A "newest" that equals the locked one is one row.
  * Throws RegistryUnreachableError when the public registry cannot be reached.
  */
@@ -55,17 +60,27 @@ export async function resolveMatrix(root: string, slot: Semaphore): Promise<Matr
     ],
     cli: pkg('prisma', lockedVersion(root, 'prisma')),
   };
-  const [knex25, knex3, mysql2Newest, typeorm03, typeorm1, adapterNewest, clientNewest, cliNewest] =
-    await Promise.all([
-      newest('knex', '2.5'),
-      newest('knex', '3'),
-      newest('mysql2', '3'),
-      newest('typeorm', '0.3'),
-      newest('typeorm', '1'),
-      newest('@prisma/adapter-mariadb', '7'),
-      newest('@prisma/client', '7'),
-      newest('prisma', '7'),
-    ]);
+  const [
+    knex25,
+    knex3,
+    mysql2Newest,
+    typeorm03,
+    typeorm1,
+    sequelize6,
+    adapterNewest,
+    clientNewest,
+    cliNewest,
+  ] = await Promise.all([
+    newest('knex', '2.5'),
+    newest('knex', '3'),
+    newest('mysql2', '3'),
+    newest('typeorm', '0.3'),
+    newest('typeorm', '1'),
+    newest('sequelize', '6'),
+    newest('@prisma/adapter-mariadb', '7'),
+    newest('@prisma/client', '7'),
+    newest('prisma', '7'),
+  ]);
   const prismaNewest = {
     hosts: [pkg('@prisma/adapter-mariadb', adapterNewest), pkg('@prisma/client', clientNewest)],
     cli: pkg('prisma', cliNewest),
@@ -118,6 +133,13 @@ export async function resolveMatrix(root: string, slot: Semaphore): Promise<Matr
       ours: '@goneaway/typeorm',
       program: 'typeorm',
       hosts: [pkg('typeorm', typeorm1)],
+      companions: [lockedMysql2],
+    },
+    {
+      name: `sequelize ${sequelize6} (newest 6.x)`,
+      ours: '@goneaway/sequelize',
+      program: 'sequelize',
+      hosts: [pkg('sequelize', sequelize6)],
       companions: [lockedMysql2],
     },
   );

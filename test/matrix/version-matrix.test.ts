@@ -277,7 +277,7 @@ describe.skipIf(resolved.skipReason !== undefined)(
   'version matrix: packed packages × host library versions',
   () => {
     beforeAll(async () => {
-      for (const dir of ['core', 'knex-plugin', 'mysql2', 'typeorm', 'prisma']) {
+      for (const dir of ['core', 'knex-plugin', 'mysql2', 'typeorm', 'prisma', 'sequelize']) {
         await readFile(join(root, 'packages', dir, 'dist/index.mjs')).catch(() => {
           throw new Error(`packages/${dir}/dist is missing: run \`npm run build\` (npm test builds first)`);
         });

@@ -1,4 +1,11 @@
-import { isConnectionLost, isPacketTooLarge, stats, wrapMysql2 } from '@goneaway/mysql2';
+import {
+  isConnectionLost,
+  isPacketTooLarge,
+  isTransactionLost,
+  stats,
+  wrapMysql2,
+  wrapMysql2Connections,
+} from '@goneaway/mysql2';
 import { type MariaDBServer, startMariaDB } from '@goneaway/test-harness';
 import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
@@ -65,6 +72,67 @@ describeWithOwnServer('mysql2 createConnection', () => {
       expect(codeOf(error)).toBe('GONEAWAY_CONNECTION_LOST');
     } finally {
       connection.destroy();
+    }
+  });
+
+  it("goneaway (callback): a call goneaway answers itself returns a command object to chain on, as mysql2's does (Sequelize calls setMaxListeners on it)", async () => {
+    const connection = wrapMysql2(mysql2).createConnection(server.connection);
+    try {
+      const answered = await new Promise((resolve) => {
+        connection
+          .query('insert into goneaway.c (body) values (?)', [blob], (e) => resolve(e))
+          .setMaxListeners(100);
+      });
+      expect(isPacketTooLarge(answered)).toBe(true);
+    } finally {
+      await new Promise((resolve) => connection.end(resolve));
+    }
+  });
+
+  it("goneaway (callback): a failed handshake reaches the connection's 'error' event, and a call queued behind it gets the same error (Sequelize waits for the event)", async () => {
+    const connection = wrapMysql2(mysql2).createConnection({ ...server.connection, password: 'not-it-x7' });
+    const event = new Promise<unknown>((resolve) => connection.once('error', resolve));
+    const queued = new Promise<unknown>((resolve) => connection.query('select 1', (e) => resolve(e)));
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      event,
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('no error event'), 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    expect((outcome as { errno?: number }).errno).toBe(1045);
+    expect(((await queued) as { errno?: number }).errno).toBe(1045);
+    connection.destroy();
+  });
+
+  it('wrapMysql2Connections: lone connections share one runtime, idle is measured from the last answer, SET TRANSACTION starts a transaction', async () => {
+    const { mysql2: wrapped, runtime } = wrapMysql2Connections(mysql2);
+    const [a, b] = [wrapped.createConnection(server.connection), wrapped.createConnection(server.connection)];
+    const query = (connection: mysql2.Connection, sql: string) =>
+      new Promise<unknown>((resolve, reject) =>
+        connection.query(sql, (e, r) => (e ? reject(e) : resolve(r))),
+      );
+    try {
+      await Promise.all([query(a, 'select 1'), query(b, 'select 1'), runtime.adopted(a), runtime.adopted(b)]);
+      // One runtime: its limits reported once, both connections' statistics in one place.
+      expect(stats(a)).toEqual(stats(b));
+      expect(stats(a).events['limits-discovered']).toBe(1);
+      const state = runtime.stateOf(a);
+      expect(state).toBeDefined();
+      const answeredAt = state?.lastUsedAt ?? 0;
+      await query(a, 'select 2');
+      expect(state?.lastUsedAt).toBeGreaterThan(answeredAt);
+      // A session lost between SET TRANSACTION and START TRANSACTION loses the transaction it shaped.
+      await query(a, 'set transaction isolation level serializable');
+      const id = Number(((await query(a, 'select connection_id() as id')) as Array<{ id: number }>)[0]?.id);
+      await server.query(`KILL ${id}`);
+      const lost = await failureOf(query(a, 'start transaction'));
+      expect(isTransactionLost(lost)).toBe(true);
+      expect(runtime.isDead(a)).toBe(true);
+    } finally {
+      a.destroy();
+      await new Promise((resolve) => b.end(resolve));
     }
   });
 

@@ -69,6 +69,11 @@ const packages: {
     name: '@goneaway/prisma',
     probe: ['goneAwayPrisma', 'withGoneaway', 'withTransactionRetry', 'stats', 'isPacketTooLarge'],
   },
+  {
+    dir: 'packages/sequelize',
+    name: '@goneaway/sequelize',
+    probe: ['goneAwaySequelize', 'withTransactionRetry', 'stats', 'findGoneAwayError'],
+  },
 ];
 
 /** The packages that re-export @goneaway/core/public whole (test/surface checks the sources). */
@@ -103,7 +108,15 @@ beforeAll(async () => {
   }
   project = await createFreshNpmProject({
     root,
-    thirdParty: ['knex', 'mysql2', 'typeorm', '@prisma/adapter-mariadb', '@prisma/client', '@types/node'],
+    thirdParty: [
+      'knex',
+      'mysql2',
+      'typeorm',
+      'sequelize',
+      '@prisma/adapter-mariadb',
+      '@prisma/client',
+      '@types/node',
+    ],
     // "type": "module" because the README blocks use top-level await; the .cjs programs are
     // CommonJS whatever it says. The override is the one packages/prisma/README.md prescribes.
     packageJson: {
@@ -126,6 +139,8 @@ beforeAll(async () => {
         '@goneaway/prisma',
         '@prisma/adapter-mariadb',
         '@prisma/client',
+        '@goneaway/sequelize',
+        'sequelize',
       ],
       ['-D', '@goneaway/doctor', '@types/node'],
     ],
@@ -301,6 +316,7 @@ const programs: { name: string; expected: Record<string, unknown> }[] = [
   { name: 'mysql2-promise', expected: { one: 1, limitsDiscovered: 1 } },
   { name: 'typeorm', expected: { one: 1, limitsDiscovered: 1 } },
   { name: 'prisma', expected: { one: 1, limitsDiscovered: 1 } },
+  { name: 'sequelize', expected: { one: 1, limitsDiscovered: 1 } },
   {
     name: 'core',
     expected: {

@@ -12,7 +12,7 @@ export interface AppQueries {
   write(sql: string, params?: readonly unknown[]): Promise<void>;
 }
 
-/** One application database handle (a knex instance, a mysql2 pool, a TypeORM DataSource, a PrismaClient). */
+/** One application database handle (a knex instance, a mysql2 pool, a TypeORM DataSource, a PrismaClient, a Sequelize). */
 export interface AppDb extends AppQueries {
   /** The client's own transaction API: `work` runs inside it; it commits, or rolls back and rejects. */
   transaction(work: (trx: AppQueries) => Promise<void>): Promise<void>;
@@ -54,7 +54,7 @@ export interface OpenOptions {
   readonly noise: NoiseSink;
 }
 
-export type ClientId = 'knex' | 'mysql2' | 'typeorm' | 'prisma';
+export type ClientId = 'knex' | 'mysql2' | 'typeorm' | 'prisma' | 'sequelize';
 
 /** One library the demo compares bare and with goneaway: the same scenario code drives both. */
 export interface DemoClient {

@@ -2,6 +2,7 @@ import type { ClientId, DemoClient } from './app-db.js';
 import { knexClient } from './knex.js';
 import { mysql2Client } from './mysql2.js';
 import { prismaClient } from './prisma.js';
+import { sequelizeClient } from './sequelize.js';
 import { typeormClient } from './typeorm.js';
 
 /** The libraries `--client` chooses from, the default first. */
@@ -10,6 +11,7 @@ export const CLIENTS: Readonly<Record<ClientId, DemoClient>> = {
   mysql2: mysql2Client,
   typeorm: typeormClient,
   prisma: prismaClient,
+  sequelize: sequelizeClient,
 };
 
 export const CLIENT_IDS = Object.keys(CLIENTS) as ClientId[];

@@ -65,7 +65,7 @@ export {
   type ReconnectGateOptions,
   type ReconnectGateStats,
 } from './retry/reconnect-gate.js';
-export type { StatementSafety } from './retry/retry-decision.js';
+export { decideRetry, type RetryDecision, type StatementSafety } from './retry/retry-decision.js';
 export {
   type AttemptContext,
   createRetryEngine,

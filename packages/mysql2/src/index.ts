@@ -17,3 +17,4 @@ export {
   withTransactionRetry,
 } from './with-transaction-retry.js';
 export { goneAwayMysql2, type Mysql2ModuleLike, wrapMysql2 } from './wrap-mysql2.js';
+export { type LoneConnectionRuntime, wrapMysql2Connections } from './wrap-mysql2-connections.js';

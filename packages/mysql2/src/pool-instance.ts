@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   ConnectionLostError,
   classify,
@@ -128,7 +129,7 @@ export class Mysql2PoolInstance {
     discard: (connection) => destroyConnection(connection),
   };
   /** Connections whose server limits are being read: their calls wait for it. */
-  readonly #pending = new WeakMap<CorePoolConnection, Promise<void>>();
+  readonly #pending = new WeakMap<CorePoolConnection, Promise<unknown>>();
   readonly hub: EventHub;
   readonly retry: RetryEngine;
   readonly gate: ReconnectGate;
@@ -359,24 +360,38 @@ export class Mysql2PoolInstance {
 
   /**
    * A new connection: the guard on its query/execute at once, then the server's limits (one round
-   * trip) and an error listener. Calls made before the limits are known wait for them.
+   * trip) and an error listener. Calls made before the limits are known wait for them. `connected`:
+   * for a connection still shaking hands, the limits are read once it settles; a query queued behind
+   * the handshake would take the handshake's error from the connection's own 'error' event, which
+   * Sequelize waits for.
    */
-  async adopt(connection: CorePoolConnection): Promise<void> {
+  async adopt(connection: CorePoolConnection, connected?: Promise<void>): Promise<void> {
     this.#patch(connection);
     const proto = Object.getPrototypeOf(connection) as CorePoolConnection;
     const timeout = this.policy.connectTimeoutMs;
-    const reading = readServerLimits({
-      query: (sql) =>
-        new Promise((resolve, reject) => {
-          proto.query.call(connection, { sql, timeout }, [], (error: unknown, rows: unknown) => {
-            if (error) reject(markConnectPhase(error));
-            else resolve(rows as ReadonlyArray<Record<string, unknown>>);
+    let connectFailure: unknown;
+    const read = () =>
+      readServerLimits({
+        query: (sql) =>
+          new Promise((resolve, reject) => {
+            proto.query.call(connection, { sql, timeout }, [], (error: unknown, rows: unknown) => {
+              if (error) reject(markConnectPhase(error));
+              else resolve(rows as ReadonlyArray<Record<string, unknown>>);
+            });
+          }),
+      });
+    const reading =
+      connected === undefined
+        ? read()
+        : connected.then(read, (error: unknown) => {
+            connectFailure = error;
+            throw error;
           });
-        }),
-    });
+    // Settles with the connect error when the handshake failed: the calls that waited get it, as
+    // mysql2 answers the commands queued behind a failed handshake.
     const pending = reading.then(
       () => undefined,
-      () => undefined,
+      () => connectFailure,
     );
     this.#pending.set(connection, pending);
     let serverLimits: Awaited<typeof reading>;
@@ -595,10 +610,11 @@ export class Mysql2PoolInstance {
       if (pending === undefined) return invokeBase(connection, kind, parsed.head, callback);
       // A block body: #dispatch returns mysql2's command object, a thenable whose then() throws, and
       // a then-callback that returned it would make the promise machinery call it (an unhandled rejection).
-      pending.then(() => {
-        this.#dispatch(connection, kind, parsed, callback, held);
+      pending.then((connectFailure) => {
+        if (connectFailure !== undefined) callback(connectFailure);
+        else this.#dispatch(connection, kind, parsed, callback, held);
       });
-      return undefined;
+      return standInCommand();
     }
 
     const sql = parsed.sql ?? '';
@@ -607,19 +623,21 @@ export class Mysql2PoolInstance {
       // The transaction is already gone: do not touch the dead connection again. A ROLLBACK after its
       // lost COMMIT (TypeORM sends one) has nothing to undo on any other session either: never run again.
       process.nextTick(callback, state.transactionLost);
-      return undefined;
+      return standInCommand();
     }
     const rejection = this.policy.packetGuard
       ? this.#guardPacket(connection, kind, parsed, state)
       : undefined;
     if (rejection !== undefined) {
       process.nextTick(callback, rejection);
-      return undefined;
+      return standInCommand();
     }
-    if (held && this.pool !== undefined) {
+    if (held) {
       const effect = sessionStateEffect(sql);
-      if (effect === 'session') this.#pinned.add(connection);
-      else if (effect === 'next-transaction') {
+      // Pinning only matters where a lost session could be replaced (a pool's held connection).
+      if (effect === 'session') {
+        if (this.pool !== undefined) this.#pinned.add(connection);
+      } else if (effect === 'next-transaction') {
         // A loss before the transaction it shapes even began still loses that transaction's settings.
         transacting = true;
         this.#transacting.add(connection);
@@ -632,7 +650,7 @@ export class Mysql2PoolInstance {
     } else if (boundary !== undefined) {
       this.#transacting.delete(connection);
     }
-    // The connection's last use is marked when it is released: nothing validates it before then.
+    // A pooled connection's last use is marked when it is released: nothing validates it before then.
     let command: { queryTimeout?: unknown } | undefined;
     let answered = false;
     const done: Mysql2Callback = (error, rows, fields) => {
@@ -643,6 +661,9 @@ export class Mysql2PoolInstance {
       answered = true;
       const timer = command?.queryTimeout;
       if (timer) clearTimeout(timer as NodeJS.Timeout);
+      // A pooled connection's last use is its release; a lone one has none (a host library's own pool
+      // validates it by this): the server's idle clock restarts when a command is answered.
+      if (this.pool === undefined) state.markUsed();
       if (error) callback(this.#onError(connection, state, sql, transacting, held, error));
       else callback(null, rows, fields);
     };
@@ -743,6 +764,16 @@ export class Mysql2PoolInstance {
     this.retry.destroy();
     this.gate.destroy();
   }
+}
+
+/**
+ * What query()/execute() return when goneaway answers the callback itself (a packet refused, a
+ * transaction already lost) or sends the statement later (the limits still being read). mysql2
+ * returns its command, an EventEmitter, and callers chain on it (Sequelize calls
+ * `.setMaxListeners(100)` on it); this one emits nothing: the callback gets the answer.
+ */
+function standInCommand(): EventEmitter {
+  return new EventEmitter();
 }
 
 /** mysql2's own destroy (lib/pool_connection.js: out of the pool, socket closed), past the patched one. */

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { GoneAwayConfigError, type GoneAwayOptions, type Policy, parsePolicy } from '@goneaway/core';
 import { assertSupportedMysql2 } from './assert-supported-mysql2.js';
 import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
@@ -46,31 +47,76 @@ export function goneAwayMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: 
     wrapCorePool(core, new Mysql2PoolInstance(policy, core));
     return pool;
   };
-  const createConnection = (config: unknown): unknown => {
-    const made = (mysql2 as unknown as { createConnection(config: unknown): unknown }).createConnection(
-      withPoolDefaults(config, policy),
-    );
-    const instance = new Mysql2PoolInstance(policy);
-    if (isThenable(made)) {
-      // mysql2/promise: resolves once connected; the limits are read before the connection is handed over.
-      return made.then(async (promiseConnection) => {
-        const core = (promiseConnection as { connection: CorePoolConnection }).connection;
-        await instance.adopt(core);
-        adoptedConnections.set(core, instance);
-        return promiseConnection;
-      });
-    }
-    const core = made as CorePoolConnection;
-    adoptedConnections.set(core, instance);
-    // Connect failures reach the application through mysql2's own callbacks and events.
-    instance.adopt(core).catch(() => undefined);
-    return made;
-  };
+  const createConnection = (config: unknown): unknown =>
+    createAdoptedConnection(mysql2, config, policy, new Mysql2PoolInstance(policy));
   return { ...mysql2, createPool, createConnection } as M;
 }
 
 /** The instance of each connection made by a wrapped createConnection (for stats). */
 export const adoptedConnections = new WeakMap<CorePoolConnection, Mysql2PoolInstance>();
+
+/** Each lone connection's adoption (its server limits read, its state set), settled either way. */
+const adoptions = new WeakMap<CorePoolConnection, Promise<void>>();
+
+/** Resolves once `connection` (made by a wrapped createConnection) is adopted or could not be; at once for any other. */
+export function adoptionOf(connection: object): Promise<void> {
+  return adoptions.get(connection as CorePoolConnection) ?? Promise.resolve();
+}
+
+/**
+ * mysql2's createConnection(config) with goneaway's defaults, the connection adopted by `instance`
+ * (packet guard, typed failures, limits): its own for wrapMysql2, one shared by every connection of
+ * the module for wrapMysql2Connections.
+ */
+export function createAdoptedConnection(
+  mysql2: Mysql2ModuleLike,
+  config: unknown,
+  policy: Policy,
+  instance: Mysql2PoolInstance,
+): unknown {
+  const made = (mysql2 as unknown as { createConnection(config: unknown): unknown }).createConnection(
+    withPoolDefaults(config, policy),
+  );
+  if (isThenable(made)) {
+    // mysql2/promise: resolves once connected; the limits are read before the connection is handed over.
+    return made.then(async (promiseConnection) => {
+      const core = (promiseConnection as { connection: CorePoolConnection }).connection;
+      await instance.adopt(core);
+      adoptedConnections.set(core, instance);
+      return promiseConnection;
+    });
+  }
+  const core = made as CorePoolConnection;
+  adoptedConnections.set(core, instance);
+  // Connect failures reach the application through mysql2's own callbacks and events.
+  adoptions.set(
+    core,
+    instance.adopt(core, handshakeOf(core)).catch(() => undefined),
+  );
+  return made;
+}
+
+/**
+ * Settles when a new callback connection's handshake does: mysql2 emits 'connect', or 'error' when
+ * nothing is queued behind the handshake. The one-time error listener also keeps a failed connect
+ * from throwing for an application that listens to nothing (as the limits query queued behind the
+ * handshake used to, by taking the error itself).
+ */
+function handshakeOf(connection: CorePoolConnection): Promise<void> {
+  const events = connection as unknown as EventEmitter;
+  return new Promise((resolve, reject) => {
+    const onConnect = () => {
+      events.off('error', onError);
+      resolve();
+    };
+    const onError = (error: unknown) => {
+      events.off('connect', onConnect);
+      reject(error);
+    };
+    events.once('connect', onConnect);
+    events.once('error', onError);
+  });
+}
 
 function isThenable(value: unknown): value is Promise<unknown> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';

@@ -14,9 +14,10 @@ export function readProperty(value: unknown, key: string | symbol): unknown {
 const MAX_WRAPPER_DEPTH = 8;
 
 /**
- * The value and the errors it wraps, one after another along `cause` (else `originalError`): at most
- * 8 objects, ending early at a primitive or a cycle. What a library's wrapper (Drizzle's
- * DrizzleQueryError, a user's own) hides of the driver's or goneaway's error.
+ * The value and the errors it wraps, one after another along `cause` (else `originalError`, else
+ * `original`): at most 8 objects, ending early at a primitive or a cycle. What a library's wrapper
+ * (Drizzle's DrizzleQueryError, Sequelize's DatabaseError and ConnectionError, a user's own) hides of
+ * the driver's or goneaway's error.
  */
 export function* causeChain(value: unknown): Generator<object> {
   const seen = new Set<unknown>();
@@ -25,6 +26,7 @@ export function* causeChain(value: unknown): Generator<object> {
     if (seen.has(node)) return;
     seen.add(node);
     yield node;
-    node = readProperty(node, 'cause') ?? readProperty(node, 'originalError');
+    node =
+      readProperty(node, 'cause') ?? readProperty(node, 'originalError') ?? readProperty(node, 'original');
   }
 }

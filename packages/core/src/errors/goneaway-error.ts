@@ -83,7 +83,7 @@ export function isGoneAwayError(value: unknown): value is GoneAwayError {
 
 /**
  * goneaway's error itself, or the one a library wrapped (Drizzle's DrizzleQueryError keeps it as
- * `cause`; others use `originalError`): the first goneaway error along the cause chain, at most 8
+ * `cause`; Sequelize's errors as `original`; others use `originalError`): the first goneaway error along the cause chain, at most 8
  * deep, or undefined. The guards check only the value they are given (their type says what it is);
  * `isTransactionLost(findGoneAwayError(error))` looks through wrappers.
  */

@@ -340,7 +340,7 @@ describe('ConnectionLostError for a read', () => {
 });
 
 describe('findGoneAwayError', () => {
-  it("finds goneaway's error itself, or through cause / originalError wrappers; the guards stay exact", () => {
+  it("finds goneaway's error itself, or through cause / originalError / original wrappers; the guards stay exact", () => {
     const ours = new TransactionLostError({ cause: new Error('PROTOCOL_CONNECTION_LOST') });
     expect(findGoneAwayError(ours)).toBe(ours);
     const drizzle = Object.assign(new Error('Failed query: update …'), { cause: ours });
@@ -348,6 +348,9 @@ describe('findGoneAwayError', () => {
     expect(isTransactionLost(drizzle)).toBe(false);
     expect(isTransactionLost(findGoneAwayError(drizzle))).toBe(true);
     expect(findGoneAwayError({ originalError: { cause: ours } })).toBe(ours);
+    // Sequelize's DatabaseError keeps the driver's error as `original` (and `parent`), without `cause`.
+    const sequelize = Object.assign(new Error(ours.message), { parent: ours, original: ours });
+    expect(findGoneAwayError(sequelize)).toBe(ours);
   });
 
   it('gives undefined for anything else, a cycle, or a chain deeper than 8', () => {

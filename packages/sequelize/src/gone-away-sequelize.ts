@@ -1,0 +1,198 @@
+import { GoneAwayConfigError, type GoneAwayOptions } from '@goneaway/core';
+import type { Mysql2ModuleLike } from '@goneaway/mysql2';
+import mysql2 from 'mysql2';
+import { adoptConnectionManager } from './adopt-connection-manager.js';
+import { assertSupportedSequelize } from './assert-supported-sequelize.js';
+import {
+  type GoneAwayRetryOptions,
+  goneAwayRetryOptions,
+  type SequelizeRetryOptions,
+} from './retry-options.js';
+import { goneAwayOfDialectModule, SequelizeGoneAway } from './sequelize-goneaway.js';
+import type { Mysql2Connection, SequelizeInstance } from './sequelize-internals.js';
+
+/** The part of Sequelize 6's options goneaway reads (a Sequelize `Options` object is one). */
+export interface SequelizeOptionsLike {
+  /** `'mysql'` or nothing: goneaway works through mysql2 (Sequelize's mysql dialect talks to MariaDB too). */
+  readonly dialect?: string;
+  /** Your own mysql2 module, which goneaway wraps; mysql2 by default. */
+  readonly dialectModule?: object;
+  readonly dialectModulePath?: string;
+  // `& object`: a pool, retry or options object sharing no key with these (`{ max: 4 }`) is accepted.
+  readonly pool?: { readonly validate?: (connection?: unknown) => boolean } & object;
+  readonly retry?: SequelizeRetryOptions & object;
+  readonly hooks?: object;
+  readonly replication?: unknown;
+}
+
+/** Sequelize's pool options as goneAwaySequelize returns them: yours, with goneaway's check before hand-out. */
+export interface GoneAwaySequelizePoolOptions {
+  readonly max?: number;
+  readonly min?: number;
+  readonly idle?: number;
+  readonly acquire?: number;
+  readonly evict?: number;
+  readonly maxUses?: number;
+  validate(connection?: unknown): boolean;
+}
+
+/** What goneAwaySequelize returns: the same options, with goneaway's dialectModule, pool check, retry and hook. */
+export type GoneAwaySequelizeOptions<O extends SequelizeOptionsLike & object> = Omit<
+  O,
+  'dialect' | 'dialectModule' | 'pool' | 'retry' | 'hooks'
+> & {
+  readonly dialect: 'mysql';
+  readonly dialectModule: object;
+  readonly pool: GoneAwaySequelizePoolOptions;
+  readonly retry: GoneAwayRetryOptions;
+  readonly hooks: { beforeConnect(config: unknown): Promise<void> };
+};
+
+type Hook = (this: unknown, ...args: unknown[]) => unknown;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  // A dialect is a short word; anything longer may be a URL with a password in it.
+  if (typeof value === 'string') return value.length <= 16 ? JSON.stringify(value) : 'a longer string';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function configError(path: string, expected: string, received: string): GoneAwayConfigError {
+  return new GoneAwayConfigError({ issues: [{ path, expected, received }] });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The user's own `hooks.beforeConnect`: one function or several, run after goneaway's. */
+function hooksOf(value: unknown): Hook[] {
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  if (!list.every((hook) => typeof hook === 'function')) {
+    throw configError(
+      'sequelizeOptions.hooks.beforeConnect',
+      'a function or an array of functions',
+      describe(value),
+    );
+  }
+  return list as Hook[];
+}
+
+/** Your mysql2 module as `dialectModule` (goneaway wraps that one), or mysql2. */
+function mysql2Of(dialectModule: unknown): Mysql2ModuleLike {
+  if (dialectModule === undefined || dialectModule === null) return mysql2 as Mysql2ModuleLike;
+  if (goneAwayOfDialectModule(dialectModule) !== undefined) {
+    throw configError(
+      'sequelizeOptions.dialectModule',
+      'options not already returned by goneAwaySequelize (apply it once)',
+      "goneaway's own dialectModule",
+    );
+  }
+  const candidate = dialectModule as Partial<Record<'createConnection' | 'createPool', unknown>>;
+  if (typeof candidate.createConnection !== 'function' || typeof candidate.createPool !== 'function') {
+    throw configError(
+      'sequelizeOptions.dialectModule',
+      "the mysql2 module (import mysql2 from 'mysql2'), or nothing",
+      describe(dialectModule),
+    );
+  }
+  if ('PromisePool' in (dialectModule as object)) {
+    throw configError(
+      'sequelizeOptions.dialectModule',
+      "the callback mysql2 module (import mysql2 from 'mysql2'), as Sequelize needs",
+      'mysql2/promise',
+    );
+  }
+  return dialectModule as Mysql2ModuleLike;
+}
+
+/**
+ * Options for `new Sequelize(...)` (Sequelize 6, mysql dialect) whose connections are goneaway's:
+ * `dialectModule` is a wrapped mysql2 (your own, when you passed one), `pool.validate` checks a
+ * connection before Sequelize's pool hands it out (yours runs first), `retry` runs again only what
+ * may safely run again, and a `beforeConnect` hook (yours runs after it) gives the instance's
+ * connection manager the waits Sequelize's options cannot express.
+ *
+ * ```ts
+ * const sequelize = new Sequelize(goneAwaySequelize({ dialect: 'mysql', host, username, password, database }));
+ * ```
+ */
+export function goneAwaySequelize<O extends SequelizeOptionsLike & object>(
+  sequelizeOptions: O,
+  options?: GoneAwayOptions,
+): GoneAwaySequelizeOptions<O> {
+  assertSupportedSequelize();
+  if (!isPlainObject(sequelizeOptions)) {
+    throw configError(
+      'sequelizeOptions',
+      "Sequelize options, e.g. { dialect: 'mysql', host, username, password, database }",
+      describe(sequelizeOptions),
+    );
+  }
+  const { dialect, dialectModule, dialectModulePath, pool, retry, hooks, replication } =
+    sequelizeOptions as SequelizeOptionsLike;
+  if (dialect !== undefined && dialect !== 'mysql') {
+    throw configError(
+      'sequelizeOptions.dialect',
+      dialect === 'mariadb'
+        ? "'mysql': Sequelize's mariadb dialect drives the mariadb connector, goneaway drives mysql2; the mysql dialect talks to MariaDB servers too"
+        : "'mysql' or nothing (goneaway works through mysql2)",
+      describe(dialect),
+    );
+  }
+  if (dialectModulePath !== undefined && dialectModulePath !== null) {
+    throw configError(
+      'sequelizeOptions.dialectModulePath',
+      'nothing (Sequelize would load that module instead of the dialectModule goneaway gives it)',
+      describe(dialectModulePath),
+    );
+  }
+  if (replication !== undefined && replication !== false) {
+    throw configError(
+      'sequelizeOptions.replication',
+      'no replication (goneaway does not wrap Sequelize read/write pools yet)',
+      'a replication setting',
+    );
+  }
+  if (pool !== undefined && !isPlainObject(pool)) {
+    throw configError('sequelizeOptions.pool', "Sequelize's pool options, an object", describe(pool));
+  }
+  const userValidate = pool?.validate;
+  if (userValidate !== undefined && typeof userValidate !== 'function') {
+    throw configError('sequelizeOptions.pool.validate', 'a function or nothing', describe(userValidate));
+  }
+  if (retry !== undefined && !isPlainObject(retry)) {
+    throw configError('sequelizeOptions.retry', "Sequelize's retry options, an object", describe(retry));
+  }
+  if (retry?.match !== undefined) {
+    throw configError(
+      'sequelizeOptions.retry.match',
+      'nothing: goneaway decides what runs again (a read, or a write that never reached the server); a match on connection errors runs again writes that may have run',
+      'a retry.match',
+    );
+  }
+  if (hooks !== undefined && !isPlainObject(hooks)) {
+    throw configError('sequelizeOptions.hooks', "Sequelize's hooks, an object", describe(hooks));
+  }
+  const userBeforeConnect = hooksOf((hooks as { beforeConnect?: unknown } | undefined)?.beforeConnect);
+  // Bad goneaway options (and an unsupported mysql2) are reported here, where the Sequelize options
+  // are written, not at the first query.
+  const goneaway = new SequelizeGoneAway(mysql2Of(dialectModule), options);
+  const validate = (connection?: unknown): boolean =>
+    (userValidate === undefined || userValidate(connection)) &&
+    goneaway.validate(connection as Mysql2Connection);
+  // Sequelize runs it with the instance as `this`, before each connection it makes.
+  async function beforeConnect(this: unknown, config: unknown): Promise<void> {
+    adoptConnectionManager(this as SequelizeInstance, goneaway);
+    for (const hook of userBeforeConnect) await hook.call(this, config);
+  }
+  return {
+    ...sequelizeOptions,
+    dialect: 'mysql',
+    dialectModule: goneaway.dialectModule,
+    pool: { ...pool, validate },
+    retry: goneAwayRetryOptions(goneaway, retry),
+    hooks: { ...hooks, beforeConnect },
+  } as unknown as GoneAwaySequelizeOptions<O>;
+}

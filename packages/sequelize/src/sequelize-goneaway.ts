@@ -1,0 +1,112 @@
+import type { GoneAwayOptions } from '@goneaway/core';
+import { IdleReaper, reportEviction } from '@goneaway/core/adapter';
+import { type LoneConnectionRuntime, type Mysql2ModuleLike, wrapMysql2Connections } from '@goneaway/mysql2';
+import type { ConnectionManager, Mysql2Connection } from './sequelize-internals.js';
+import { type StatementRunner, withoutStatementValues } from './without-statement-values.js';
+
+/** The goneaway of each dialectModule goneAwaySequelize made: how stats(sequelize) finds it. */
+const byDialectModule = new WeakMap<object, SequelizeGoneAway>();
+
+/**
+ * What one goneAwaySequelize call made: the wrapped mysql2 Sequelize connects with (its lone
+ * connections share one runtime: packet guard, typed failures, limits, events, the retry engine and
+ * the reconnect gate), the check Sequelize's pool runs before hand-out, and the idle reaper. Several
+ * Sequelize instances made from the same options share it, as they share the server.
+ */
+export class SequelizeGoneAway {
+  readonly dialectModule: Mysql2ModuleLike;
+  readonly runtime: LoneConnectionRuntime;
+  /** Hand-out checks whose ping is still running: the patched getConnection waits for them. */
+  readonly #pendingChecks = new WeakMap<object, Promise<boolean>>();
+  /** The connection manager each released connection went back to: where the reaper retires it. */
+  readonly #managers = new WeakMap<object, ConnectionManager>();
+  readonly #reaper = new IdleReaper<Mysql2Connection>((connection) => this.#retire(connection));
+  /** The statement of each goneaway error Sequelize tried to put it on (withoutStatementValues). */
+  readonly #statements = new WeakMap<object, string>();
+
+  constructor(mysql2: Mysql2ModuleLike, options: GoneAwayOptions | undefined) {
+    const wrapped = wrapMysql2Connections(mysql2, options);
+    const createConnection = (config: unknown): unknown =>
+      withoutStatementValues(
+        (
+          wrapped.mysql2 as unknown as { createConnection(config: unknown): StatementRunner }
+        ).createConnection(config),
+        this.#statements,
+      );
+    this.dialectModule = { ...wrapped.mysql2, createConnection } as Mysql2ModuleLike;
+    this.runtime = wrapped.runtime;
+    byDialectModule.set(this.dialectModule, this);
+  }
+
+  /** The full statement Sequelize ran when it got this goneaway error (never on the error itself). */
+  statementOf(error: unknown): string | undefined {
+    return typeof error === 'object' && error !== null ? this.#statements.get(error) : undefined;
+  }
+
+  /**
+   * Sequelize's `pool.validate`: sequelize-pool calls it, synchronously, for a free connection it is
+   * about to hand out. False (dead, over its idle or lifetime limit) makes the pool destroy it and
+   * take or create another. A connection due for a ping passes here and the ping's verdict waits in
+   * #pendingChecks for the patched getConnection (sequelize-pool cannot wait for a promise).
+   */
+  validate(connection: Mysql2Connection): boolean {
+    this.#reaper.busy(connection);
+    // Sequelize's own mysql check, which goneaway's validator does not read.
+    if (!connection || connection._protocolError) return false;
+    const state = this.runtime.stateOf(connection);
+    if (state === undefined) return !this.runtime.isDead(connection);
+    const verdict = this.runtime.validator.validate(connection, state);
+    if (typeof verdict === 'boolean') return verdict;
+    this.#pendingChecks.set(connection, verdict);
+    return true;
+  }
+
+  /** The ping validate() started for this connection, if one is running: true when it answered. */
+  pendingCheck(connection: Mysql2Connection): Promise<boolean> | undefined {
+    const check = this.#pendingChecks.get(connection);
+    this.#pendingChecks.delete(connection);
+    return check;
+  }
+
+  /** The connection went back to `manager`'s pool: retire it at its idle or lifetime deadline if still there. */
+  released(connection: Mysql2Connection, manager: ConnectionManager): void {
+    const state = this.runtime.stateOf(connection);
+    if (state === undefined || state.unusable || this.runtime.isDead(connection)) return;
+    this.#managers.set(connection, manager);
+    this.#reaper.idle(
+      connection,
+      Math.min(state.lastUsedAt + state.limits.idleLimitMs, state.createdAt + state.limits.maxLifetimeMs),
+    );
+  }
+
+  /**
+   * A free connection reached its limit, below the server's wait_timeout: it leaves Sequelize's pool
+   * through Sequelize's own destroy (disconnect: COM_QUIT), reported once as `idle-limit` or
+   * `lifetime`. One handed out meanwhile left the reaper in validate().
+   */
+  #retire(connection: Mysql2Connection): void {
+    const state = this.runtime.stateOf(connection);
+    const manager = this.#managers.get(connection);
+    if (state === undefined || manager === undefined || state.unusable || state.retired) return;
+    if (this.runtime.isDead(connection) || connection._closing) return;
+    state.retired = state.ageMs() >= state.limits.maxLifetimeMs ? 'lifetime' : 'idle-limit';
+    reportEviction(this.runtime.hub, state, state.retired);
+    manager.destroyConnection(connection).catch(() => {
+      // A connection that cannot say goodbye is gone anyway.
+    });
+  }
+}
+
+/** The goneaway of a dialectModule goneAwaySequelize made, or undefined. */
+export function goneAwayOfDialectModule(dialectModule: unknown): SequelizeGoneAway | undefined {
+  return typeof dialectModule === 'object' && dialectModule !== null
+    ? byDialectModule.get(dialectModule)
+    : undefined;
+}
+
+/** The goneaway of a Sequelize instance made with goneAwaySequelize(options), or undefined. */
+export function goneAwayOfSequelize(sequelize: unknown): SequelizeGoneAway | undefined {
+  // `config` is Sequelize's typed public copy of the connection options (lib/sequelize.js constructor).
+  const config = (sequelize as { config?: { dialectModule?: unknown } } | null | undefined)?.config;
+  return goneAwayOfDialectModule(config?.dialectModule);
+}
