@@ -52,7 +52,7 @@ describeWithOwnServer('prisma: half-open connections', () => {
     console.info(`goneaway prisma, half-open: answered in ${Math.round(elapsedMs)} ms`);
     expect(rows).toEqual([5]);
     // mariadb's own acquire ping (250 ms) or goneaway's (200 ms floor), then a fresh connection.
-    expect(elapsedMs).toBeLessThan(700);
+    expect(elapsedMs).toBeLessThan(1_000); // below the old fixed 1 s timeout even on a loaded machine; the ≤ 300 ms target is the half-open benchmark's
   });
 
   it("bare adapter (control): mariadb's own acquire ping (250 ms) finds it too", async () => {

@@ -20,7 +20,7 @@ describeWithOwnServer('Sequelize: half-open connections', () => {
     await server?.destroy();
   });
 
-  it('goneaway: a query after the idle connection went half-open succeeds on a fresh one within about the ping timeout', async () => {
+  it('goneaway: a query after the idle connection went half-open succeeds on a fresh one in well under a second', async () => {
     const { sequelize } = createSequelize('goneaway', {
       connection: proxy.route(server.connection),
       poolMax: 1,
@@ -33,8 +33,9 @@ describeWithOwnServer('Sequelize: half-open connections', () => {
       const rows = await sequelize.query('select 5 as five', { type: QueryTypes.SELECT });
       const elapsed = performance.now() - started;
       expect(rows).toEqual([{ five: 5 }]);
-      expect(elapsed).toBeGreaterThanOrEqual(900); // the 1 s ping timeout ran out
-      expect(elapsed).toBeLessThan(3_000);
+      // The ping timeout follows the pool's round trips (its 200 ms floor here), no longer a fixed 1 s:
+      // below that even on a loaded machine; the ≤ 300 ms target is the half-open benchmark's.
+      expect(elapsed).toBeLessThan(1_000);
       expect(stats(sequelize).evictions['ping-timeout']).toBe(1);
     } finally {
       proxy.resetAll();

