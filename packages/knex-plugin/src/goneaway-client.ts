@@ -324,7 +324,8 @@ export function createGoneAwayClient(
     override async acquireRawConnection(): Promise<Mysql2Connection> {
       const instance = instanceFor(this);
       // knex still cancels a timed-out query of a destroyed instance (dialects/mysql, cancelQuery).
-      if (instance.closed) return super.acquireRawConnection();
+      // Through connects.run all the same: the connection it makes leaves the tracked set when it settles.
+      if (instance.closed) return instance.connects.run(super.acquireRawConnection());
       const watchdog = this[WATCHDOG];
       // The password this connect uses never appears in a message goneaway quotes (a provider may
       // hand out a new one, hence here, per connect).
