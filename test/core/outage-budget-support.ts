@@ -27,6 +27,8 @@ export interface Host {
   readonly port: number;
   /** Connections it accepted (a silent host) so far. */
   readonly accepted: () => number;
+  /** Accepted connections still open (a silent host). */
+  readonly open?: () => number;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function silentHost(): Promise<Host> {
     host: '127.0.0.1',
     port: (server.address() as AddressInfo).port,
     accepted: () => accepted,
+    open: () => sockets.size,
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();

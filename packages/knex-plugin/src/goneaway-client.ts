@@ -9,6 +9,7 @@ import {
   transactionLossError,
 } from '@goneaway/core/adapter';
 import { AcquireWatchdog } from './acquire-watchdog.js';
+import type { Mysql2Driver } from './connects-in-flight.js';
 import type {
   KnexClient,
   KnexClientClass,
@@ -236,6 +237,10 @@ export function createGoneAwayClient(
     constructor(config: Record<string, unknown>) {
       super(config);
       const instance = instanceFor(this);
+      // Each raw connect is recorded, so that destroy() can end one still under way.
+      if (typeof (this.driver as Partial<Mysql2Driver> | undefined)?.createConnection === 'function') {
+        this.driver = instance.connects.track(this.driver as Mysql2Driver);
+      }
       this[WATCHDOG] = new AcquireWatchdog({
         // The instance's gate is replaced when knex.initialize() reopens it after a destroy.
         gate: () => instance.gate,
@@ -319,18 +324,21 @@ export function createGoneAwayClient(
     override async acquireRawConnection(): Promise<Mysql2Connection> {
       const instance = instanceFor(this);
       // knex still cancels a timed-out query of a destroyed instance (dialects/mysql, cancelQuery).
-      if (instance.closed) return super.acquireRawConnection();
+      // Through connects.run all the same: the connection it makes leaves the tracked set when it settles.
+      if (instance.closed) return instance.connects.run(super.acquireRawConnection());
       const watchdog = this[WATCHDOG];
       // The password this connect uses never appears in a message goneaway quotes (a provider may
       // hand out a new one, hence here, per connect).
       instance.retry.redactor.add(settingsOf(this)?.password);
       try {
-        const connecting = instance.gate.connect(() => super.acquireRawConnection());
+        const connecting = instance.gate.connect(() => instance.connects.run(super.acquireRawConnection()));
         // The acquires waiting for this connect are waiting out a possible outage from now.
         watchdog?.connectChanged();
         return await connecting;
       } catch (error) {
         watchdog?.connectChanged();
+        // Ended by destroy(): not a failure of the server's to report.
+        if (instance.closed) throw error;
         instance.onConnectFailed(error);
         // Nothing of the application's was sent on a connection that never finished connecting.
         throw markConnectPhase(error, targetOf(this));

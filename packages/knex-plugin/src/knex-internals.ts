@@ -23,6 +23,8 @@ export interface KnexClient {
   transacting?: boolean;
   logger: KnexLogger;
   pool?: unknown;
+  /** The mysql2 module (client.js, initializeDriver); undefined when it could not be loaded. */
+  driver?: unknown;
   getPoolSettings(poolConfig: KnexPoolConfig | undefined): KnexPoolSettings;
   initializePool(config?: Record<string, unknown>): void;
   runner(builder: unknown): KnexRunner;

@@ -21,6 +21,7 @@ import {
   readServerLimits,
   reportEviction,
 } from '@goneaway/core/adapter';
+import { ConnectsInFlight } from './connects-in-flight.js';
 import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
 import type { Mysql2Connection } from './knex-internals.js';
 
@@ -44,6 +45,8 @@ const CONNECT_KINDS_TO_SILENCE = new Set<Classification['kind']>([
 export class KnexPluginInstance {
   readonly states = new WeakMap<object, PooledConnectionState>();
   readonly warnings = new HandledWarnings();
+  /** The pool's raw connects under way: db.destroy() ends them rather than waiting out their connect timeout. */
+  readonly connects = new ConnectsInFlight();
   readonly hub: EventHub;
   /** The check before a connection is handed out (core's, shared with the other adapters). */
   readonly validator: ConnectionValidator;
@@ -88,6 +91,7 @@ export class KnexPluginInstance {
     this.#reaper.close();
     this.#retry.destroy();
     this.#gate.destroy();
+    this.connects.abortAll();
   }
 
   /** db.initialize() after a destroy: a new pool gets a new engine, gate and reaper; events and counters go on. */

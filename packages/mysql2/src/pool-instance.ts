@@ -756,6 +756,9 @@ export class Mysql2PoolInstance {
     for (const connection of connecting) {
       connection._removeFromPool?.();
       connection.destroy();
+      // mysql2's destroy() only half-closes the socket (stream.end()): a host that never greets
+      // never answers the FIN either, and the open socket would keep the process up.
+      connection.stream.destroy();
     }
   }
 

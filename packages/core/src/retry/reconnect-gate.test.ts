@@ -244,4 +244,27 @@ describe('ReconnectGate', () => {
     expect(vi.getTimerCount()).toBe(0);
     await expect(gate.connect(async () => 'c')).rejects.toMatchObject({ name: 'AbortError' });
   });
+
+  it('destroy, or the signal of a caller, ends a wait for a connect in flight; a late connection is abandoned', async () => {
+    const gate = new ReconnectGate({ backoff }, { now: () => Date.now() });
+    const server = controllableConnect();
+    const abandoned: string[] = [];
+    const abandon = (value: string) => abandoned.push(value);
+    const controller = new AbortController();
+    const withDeadline = gate
+      .connect(server.connect, { deadline: 10_000, abandon })
+      .catch((error: unknown) => error);
+    const withSignal = gate
+      .connect(server.connect, { signal: controller.signal, abandon })
+      .catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    controller.abort(new Error('gave up'));
+    expect(await withSignal).toMatchObject({ message: 'gave up' });
+    gate.destroy();
+    expect(await withDeadline).toMatchObject({ name: 'AbortError' });
+    expect(vi.getTimerCount()).toBe(0);
+    for (const [i, p] of server.pending.entries()) p.resolve(`c${i}`);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(abandoned.sort()).toEqual(['c0', 'c1']);
+  });
 });

@@ -166,29 +166,48 @@ export class ReconnectGate {
 
   /**
    * `waiting`, or the cut-off error once the caller's deadline (see GateConnectOptions.deadline) has
-   * come; a value that arrives after that goes to `abandon`. Allocates a timer only for a caller
-   * with a deadline, and only here: connecting is already the slow path.
+   * come, or the reason once the caller's signal aborts or the gate is destroyed (a pool's end() must
+   * not wait for a connect in flight); a value that arrives after that goes to `abandon`. Allocates a
+   * timer and listeners only for a caller with a deadline or a signal, and only here: connecting is
+   * already the slow path.
    */
   #bounded<T, V>(
     waiting: Promise<V>,
     options: GateConnectOptions<T>,
     abandon: ((value: V) => void) | undefined,
   ): Promise<V> {
-    const { deadline } = options;
-    if (deadline === undefined) return waiting;
-    const now = this.#now();
-    const cutOffAt = connectCutOffAt(deadline, now);
+    const { deadline, signal } = options;
+    if (deadline === undefined && signal === undefined) return waiting;
+    const signals = signal === undefined ? [this.#destroyed.signal] : [signal, this.#destroyed.signal];
     return new Promise<V>((resolve, reject) => {
       let answered = false;
-      const timer = setTimeout(() => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answer = (): boolean => {
+        if (answered) return false;
         answered = true;
-        reject(this.#lastError ?? connectCutOffError(options.target));
-      }, cutOffAt - now);
+        if (timer !== undefined) clearTimeout(timer);
+        for (const each of signals) each.removeEventListener('abort', onAbort);
+        return true;
+      };
+      function onAbort(this: AbortSignal): void {
+        if (answer()) reject(this.reason);
+      }
+      for (const each of signals) {
+        if (each.aborted) {
+          onAbort.call(each);
+          break;
+        }
+        each.addEventListener('abort', onAbort, { once: true });
+      }
+      if (deadline !== undefined && !answered) {
+        const now = this.#now();
+        timer = setTimeout(() => {
+          if (answer()) reject(this.#lastError ?? connectCutOffError(options.target));
+        }, connectCutOffAt(deadline, now) - now);
+      }
       waiting.then(
         (value) => {
-          if (!answered) {
-            answered = true;
-            clearTimeout(timer);
+          if (answer()) {
             resolve(value);
           } else if (abandon !== undefined) {
             try {
@@ -199,10 +218,7 @@ export class ReconnectGate {
           }
         },
         (error: unknown) => {
-          if (answered) return;
-          answered = true;
-          clearTimeout(timer);
-          reject(error);
+          if (answer()) reject(error);
         },
       );
     });
