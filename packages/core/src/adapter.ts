@@ -5,6 +5,7 @@
 
 // Classification
 export { CONNECT_PHASE, CONNECT_TARGET, markConnectPhase } from './classification/connect-phase.js';
+export { hasKindTrait, KIND_TRAITS, type KindTrait } from './classification/kind-traits.js';
 
 // Pooled connections
 export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';

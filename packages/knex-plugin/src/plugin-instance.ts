@@ -11,6 +11,7 @@ import {
   createRetryEngine,
   deriveConnectionLimits,
   type EventHub,
+  hasKindTrait,
   IdleReaper,
   type LimitCap,
   markConnectPhase,
@@ -24,17 +25,6 @@ import {
 import { ConnectsInFlight } from './connects-in-flight.js';
 import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
 import type { Mysql2Connection } from './knex-internals.js';
-
-/** Kinds after which a connection failure is worth handing to knex's logger anyway. */
-const CONNECT_KINDS_TO_SILENCE = new Set<Classification['kind']>([
-  'connect-failed',
-  'connection-lost',
-  'server-shutdown',
-  'too-many-connections',
-  'killed',
-  'idle-timeout',
-  'cluster-not-ready',
-]);
 
 /**
  * Everything one knex instance of a `knex(goneAway(config))` owns: the parsed policy, its event hub,
@@ -200,7 +190,7 @@ export class KnexPluginInstance {
 
   /** A connect failed: goneaway retries it or surfaces a typed error, so knex's warning is noise. */
   onConnectFailed(error: unknown): void {
-    if (CONNECT_KINDS_TO_SILENCE.has(classify(error).kind)) this.warnings.expect(acquireWarning(error));
+    if (hasKindTrait(classify(error).kind, 'connect-noise')) this.warnings.expect(acquireWarning(error));
   }
 
   evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {

@@ -1,4 +1,5 @@
-import type { Classification, ErrorKind } from '../classification/classification.js';
+import type { Classification } from '../classification/classification.js';
+import { hasKindTrait } from '../classification/kind-traits.js';
 import type { Policy } from '../policy/options.js';
 
 /** Whether a statement only reads (may run twice) or writes (must not run twice). */
@@ -12,15 +13,6 @@ export type StatementSafety = 'read' | 'write';
  *   not allowed for it), so the caller gets a typed answer instead of a socket error.
  */
 export type RetryDecision = 'retry' | 'rethrow' | 'connection-lost';
-
-/** Kinds for which "the connection was lost" is the honest description of a statement not retried. */
-const LOST_KINDS: ReadonlySet<ErrorKind> = new Set([
-  'connection-lost',
-  'connect-failed',
-  'server-shutdown',
-  'idle-timeout',
-  'killed',
-]);
 
 /**
  * The retry rules, as a pure function (DESIGN.md, "Statement safety"):
@@ -44,10 +36,10 @@ export function decideRetry(
   switch (classification.retry) {
     case 'safe':
       if (isRead || policy.retryWrites === 'when-not-sent') return 'retry';
-      return LOST_KINDS.has(classification.kind) ? 'connection-lost' : 'rethrow';
+      return hasKindTrait(classification.kind, 'lost') ? 'connection-lost' : 'rethrow';
     case 'if-idempotent':
       if (isRead && policy.retryReads) return 'retry';
-      return LOST_KINDS.has(classification.kind) ? 'connection-lost' : 'rethrow';
+      return hasKindTrait(classification.kind, 'lost') ? 'connection-lost' : 'rethrow';
     default:
       return 'rethrow';
   }

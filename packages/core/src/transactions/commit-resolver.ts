@@ -1,5 +1,5 @@
-import type { ErrorKind } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
+import { hasKindTrait } from '../classification/kind-traits.js';
 import { isConnectionLost } from '../errors/connection-lost-error.js';
 import { isDatabaseUnavailable } from '../errors/database-unavailable-error.js';
 import { sleep } from '../retry/abortable.js';
@@ -33,21 +33,6 @@ export interface CommitResolverCounts {
   readonly kills: number;
 }
 
-// A resolution step that failed for one of these is tried again (within the timeout): the server is
-// restarting, the pool is reconnecting, or the step met a lock.
-const TRANSIENT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
-  'connection-lost',
-  'connect-failed',
-  'server-shutdown',
-  'idle-timeout',
-  'killed',
-  'too-many-connections',
-  'cluster-not-ready',
-  'interrupted',
-  'statement-timeout',
-  'deadlock',
-  'lock-wait-timeout',
-]);
 const FIRST_POLL_MS = 20;
 const MAX_POLL_MS = 250;
 
@@ -197,5 +182,7 @@ export class CommitResolver {
 }
 
 function isTransient(error: unknown): boolean {
-  return isDatabaseUnavailable(error) || isConnectionLost(error) || TRANSIENT_KINDS.has(classify(error).kind);
+  return (
+    isDatabaseUnavailable(error) || isConnectionLost(error) || hasKindTrait(classify(error).kind, 'transient')
+  );
 }
