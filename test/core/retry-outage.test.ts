@@ -14,6 +14,12 @@ import {
 } from '../harness/src/index.js';
 
 const policy = parsePolicy(); // outage budget 5 s, backoff 25 ms → 1 s, one probe per second
+/**
+ * The ride-through test is about the gate (shared connect attempts), not the budget: the budget
+ * counts from each call's start, and a SIGKILLed mariadbd's start (InnoDB recovery) on a loaded
+ * 2-core CI machine has taken more than the 3.5 s a 5 s budget leaves after the 1.5 s outage.
+ */
+const rideThroughPolicy = parsePolicy({ outageBudgetMs: 15_000 });
 
 interface Lane {
   readonly engine: ReturnType<typeof createRetryEngine>;
@@ -25,10 +31,10 @@ interface Lane {
   read(signal?: AbortSignal): Promise<unknown>;
 }
 
-function lane(server: MariaDBServer, withGate: boolean): Lane {
+function lane(server: MariaDBServer, withGate: boolean, lanePolicy = policy): Lane {
   const events: GoneAwayEventInput[] = [];
-  const engine = createRetryEngine(policy, { emit: (event) => events.push(event) });
-  const gate = withGate ? new ReconnectGate(policy) : undefined;
+  const engine = createRetryEngine(lanePolicy, { emit: (event) => events.push(event) });
+  const gate = withGate ? new ReconnectGate(lanePolicy) : undefined;
   const state: Lane = {
     engine,
     gate,
@@ -80,7 +86,7 @@ describe.skipIf(!canControlServers)('retry engine and reconnect gate against a s
       { connects: number; retries: number; sharedWaits: number; msToRecover: number }
     > = {};
     for (const withGate of [true, false]) {
-      const subject = lane(server, withGate);
+      const subject = lane(server, withGate, rideThroughPolicy);
       expect(await subject.read()).toEqual([{ one: 1 }]);
       subject.connects = 0;
 
@@ -93,8 +99,8 @@ describe.skipIf(!canControlServers)('retry engine and reconnect gate against a s
 
       expect(reads.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       for (const read of reads) expect(read.status === 'fulfilled' && read.value).toEqual([{ one: 1 }]);
-      // Within the 5 s budget (measured from each call's start) plus the restart itself.
-      expect(msToRecover).toBeLessThan(policy.outageBudgetMs + 3000);
+      // Within the budget (measured from each call's start).
+      expect(msToRecover).toBeLessThan(rideThroughPolicy.outageBudgetMs);
       expect(subject.engine.circuit).toBe('closed');
       expect(count(subject.events, 'reconnected')).toBe(1);
       results[withGate ? 'gate' : 'no gate'] = {
