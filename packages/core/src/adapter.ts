@@ -6,7 +6,6 @@
 // Classification
 export { CONNECT_PHASE, CONNECT_TARGET, markConnectPhase } from './classification/connect-phase.js';
 export { hasKindTrait, KIND_TRAITS, type KindTrait } from './classification/kind-traits.js';
-
 // Pooled connections
 export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';
 export {
@@ -22,13 +21,13 @@ export {
 } from './connections/ping-with-timeout.js';
 export { createPoolRuntime, type PoolRuntime } from './connections/pool-runtime.js';
 export { PooledConnectionState } from './connections/pooled-connection-state.js';
-
+// Config errors (a description of what was given that never echoes a string which may be a secret)
+export { configErrorAt } from './errors/config-error-at.js';
 // Events and metrics
 export { createEventHub, type EventHub } from './events/event-hub.js';
 export type { GoneAwayEventInput } from './events/event-types.js';
 export { poolStats } from './events/pool-stats.js';
 export { reportEviction } from './events/report-eviction.js';
-
 // Server limits
 export {
   type DerivedConnectionLimits,
@@ -38,7 +37,6 @@ export {
 } from './limits/derive-connection-limits.js';
 export { flavorOf, readServerLimits, SERVER_LIMITS_SQL } from './limits/read-server-limits.js';
 export type { QueryableConnection } from './limits/server-limits.js';
-
 // Packet guard
 export { assertPacketFits, packetFits } from './packet/assert-packet-fits.js';
 export { COM_QUERY_HEADER_BYTES, commandPacketBytes } from './packet/command-packet-bytes.js';
@@ -48,6 +46,7 @@ export {
   queryBytesCeiling,
 } from './packet/formatted-query-bytes.js';
 export { utf8ByteLength } from './packet/utf8-byte-length.js';
+export { describeReceived } from './policy/describe-received.js';
 
 // Redaction of what a driver says (passwords in its messages); describeSql/describeError are in the root
 export {
