@@ -58,6 +58,7 @@ const packages: {
     dir: 'packages/mysql2',
     name: '@goneaway/mysql2',
     probe: ['goneAwayMysql2', 'wrapMysql2', 'withTransactionRetry', 'stats', 'GoneAwayConfigError'],
+    subpaths: { adapter: ['poolCommitMarker'] },
   },
   {
     dir: 'packages/typeorm',

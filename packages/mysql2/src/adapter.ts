@@ -1,0 +1,5 @@
+// @goneaway/mysql2/adapter: what the adapters built on mysql2 (@goneaway/typeorm, @goneaway/sequelize)
+// need of this package beyond its public entry. Users never import it; the names here may change in
+// any 0.x release. Named exports only.
+
+export { type PoolCommitMarker, poolCommitMarker } from './pool-commit-markers.js';
