@@ -2,4 +2,9 @@
 // need of this package beyond its public entry. Users never import it; the names here may change in
 // any 0.x release. Named exports only.
 
+export {
+  assertCallbackMysql2Module,
+  type CallbackMysql2Use,
+  type Mysql2Factory,
+} from './assert-callback-mysql2-module.js';
 export { type PoolCommitMarker, poolCommitMarker } from './pool-commit-markers.js';

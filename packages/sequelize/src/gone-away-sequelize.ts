@@ -1,6 +1,7 @@
 import type { GoneAwayOptions } from '@goneaway/core';
 import { configErrorAt, describeReceived } from '@goneaway/core/adapter';
 import type { Mysql2ModuleLike } from '@goneaway/mysql2';
+import { assertCallbackMysql2Module } from '@goneaway/mysql2/adapter';
 import mysql2 from 'mysql2';
 import { adoptConnectionManager } from './adopt-connection-manager.js';
 import { assertSupportedSequelize } from './assert-supported-sequelize.js';
@@ -81,21 +82,11 @@ function mysql2Of(dialectModule: unknown): Mysql2ModuleLike {
       "goneaway's own dialectModule",
     );
   }
-  const candidate = dialectModule as Partial<Record<'createConnection' | 'createPool', unknown>>;
-  if (typeof candidate.createConnection !== 'function' || typeof candidate.createPool !== 'function') {
-    throw configErrorAt(
-      'sequelizeOptions.dialectModule',
-      "the mysql2 module (import mysql2 from 'mysql2'), or nothing",
-      describeReceived(dialectModule),
-    );
-  }
-  if ('PromisePool' in (dialectModule as object)) {
-    throw configErrorAt(
-      'sequelizeOptions.dialectModule',
-      "the callback mysql2 module (import mysql2 from 'mysql2'), as Sequelize needs",
-      'mysql2/promise',
-    );
-  }
+  assertCallbackMysql2Module(dialectModule, {
+    path: 'sequelizeOptions.dialectModule',
+    library: 'Sequelize',
+    factories: ['createConnection', 'createPool'],
+  });
   return dialectModule as Mysql2ModuleLike;
 }
 

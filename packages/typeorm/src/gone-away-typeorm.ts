@@ -1,5 +1,6 @@
 import { type GoneAwayOptions, parsePolicy } from '@goneaway/core';
 import { configErrorAt, describeReceived } from '@goneaway/core/adapter';
+import { assertCallbackMysql2Module } from '@goneaway/mysql2/adapter';
 import mysql2 from 'mysql2';
 import { assertSupportedTypeorm } from './assert-supported-typeorm.js';
 import { createTypeormDriver, isGoneAwayTypeormDriver, type Mysql2CallbackModule } from './typeorm-driver.js';
@@ -91,20 +92,11 @@ export function goneAwayTypeorm<O extends TypeormMysqlOptionsLike>(
     );
   }
   if (driver !== undefined) {
-    if (typeof (driver as Partial<Mysql2CallbackModule> | null)?.createPool !== 'function') {
-      throw configErrorAt(
-        'dataSourceOptions.driver',
-        "the mysql2 module (import mysql2 from 'mysql2'), or no driver",
-        describeReceived(driver),
-      );
-    }
-    if ('PromisePool' in (driver as object)) {
-      throw configErrorAt(
-        'dataSourceOptions.driver',
-        "the callback mysql2 module (import mysql2 from 'mysql2'), as TypeORM needs",
-        'mysql2/promise',
-      );
-    }
+    assertCallbackMysql2Module(driver, {
+      path: 'dataSourceOptions.driver',
+      library: 'TypeORM',
+      factories: ['createPool'],
+    });
   }
   // Bad options are reported here, where the DataSource options are written, not at initialize().
   parsePolicy(options);
