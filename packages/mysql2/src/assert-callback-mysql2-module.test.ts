@@ -1,4 +1,5 @@
-import { GoneAwayConfigError, isGoneAwayConfigError } from '@goneaway/core';
+import { GoneAwayConfigError } from '@goneaway/core';
+import { configErrorOf } from '@goneaway/core/test-fixtures';
 import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
@@ -14,16 +15,6 @@ const sequelize: CallbackMysql2Use = {
   library: 'Sequelize',
   factories: ['createConnection', 'createPool'],
 };
-
-function configErrorOf(run: () => unknown): GoneAwayConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(isGoneAwayConfigError(error)).toBe(true);
-    return error as GoneAwayConfigError;
-  }
-  throw new Error('expected a GoneAwayConfigError');
-}
 
 describe('assertCallbackMysql2Module', () => {
   it('accepts the callback mysql2 module, and a module with the factories the library calls', () => {

@@ -1,19 +1,10 @@
 import { type GoneAwayConfigError, isGoneAwayConfigError } from '@goneaway/core';
+import { configErrorOf } from '@goneaway/core/test-fixtures';
 import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { describe, expect, it, vi } from 'vitest';
 import { goneAwaySequelize } from './gone-away-sequelize.js';
 import { goneAwayOfDialectModule } from './sequelize-goneaway.js';
-
-function configErrorOf(run: () => unknown): GoneAwayConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(isGoneAwayConfigError(error)).toBe(true);
-    return error as GoneAwayConfigError;
-  }
-  throw new Error('expected a GoneAwayConfigError');
-}
 
 /** What beforeConnect is given as `this`: a Sequelize instance with a connection manager of fakes. */
 function fakeSequelize(dialect = 'mysql') {

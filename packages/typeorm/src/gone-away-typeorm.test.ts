@@ -1,19 +1,10 @@
-import { GoneAwayConfigError, isGoneAwayConfigError } from '@goneaway/core';
+import { GoneAwayConfigError } from '@goneaway/core';
+import { configErrorOf } from '@goneaway/core/test-fixtures';
 import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { describe, expect, it, vi } from 'vitest';
 import { goneAwayTypeorm } from './gone-away-typeorm.js';
 import { isGoneAwayTypeormDriver } from './typeorm-driver.js';
-
-function configErrorOf(run: () => unknown): GoneAwayConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(isGoneAwayConfigError(error)).toBe(true);
-    return error as GoneAwayConfigError;
-  }
-  throw new Error('expected a GoneAwayConfigError');
-}
 
 describe('goneAwayTypeorm', () => {
   it("returns the same options with goneaway's driver and connectorPackage 'mysql2', without touching the input", () => {

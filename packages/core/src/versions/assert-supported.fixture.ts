@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isGoneAwayConfigError } from '../errors/goneaway-config-error.js';
+import { configErrorOf } from '../errors/config-error-of.fixture.js';
 import { installedPackageVersion } from './installed-package-version.js';
 
 /**
@@ -54,15 +54,6 @@ export interface SupportedVersionsSuite {
   readonly assertInstalled: () => void;
 }
 
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
 function readJson<T>(url: URL): T {
   return JSON.parse(readFileSync(url, 'utf8')) as T;
 }
@@ -78,10 +69,9 @@ export function describeSupportedVersions(suite: SupportedVersionsSuite): void {
       'refuses %s %s with a GoneAwayConfigError naming it and the supported range',
       (name, version) => {
         fakes.set(name, version);
-        const error = errorOf(suite.enter);
-        expect(isGoneAwayConfigError(error)).toBe(true);
-        expect((error as Error).message).toContain(`received ${name} ${version}`);
-        expect((error as Error).message).toContain(`${name} to be ${suite.ranges[name]}`);
+        const { message } = configErrorOf(suite.enter);
+        expect(message).toContain(`received ${name} ${version}`);
+        expect(message).toContain(`${name} to be ${suite.ranges[name]}`);
       },
     );
 
