@@ -160,6 +160,7 @@ export const overheadSequelize: Benchmark<
       notes: [
         ...(spec.notes ?? []),
         `Sequelize 6 instances of the mysql dialect (dialectModule mysql2), pool min ${config.pool.min} max ${config.pool.max} on every side, logging off, models defined without sync; goneaway: new Sequelize(goneAwaySequelize(options)) with default options; pings counted after a ${config.rampMs} ms unmeasured ramp per segment.`,
+        'Statements per call, counted on the server (the same on both sides): Model.create is one INSERT, sent as a prepared statement (mysql2 execute, cached per connection: no prepare after the first); sequelize.transaction is 5: START TRANSACTION, INSERT and UPDATE (prepared), SELECT (text), COMMIT, and no validation ping.',
       ],
     };
   },
