@@ -6,6 +6,7 @@ export const BENCH_NAMES = [
   'overhead-mysql2',
   'overhead-typeorm',
   'overhead-prisma',
+  'overhead-sequelize',
   'restart',
   'idle-race',
   'half-open',

@@ -67,6 +67,8 @@ export function machineInfo(mariadbVersion: string): MachineInfo {
       '@prisma/adapter-mariadb': packageVersion('@prisma/adapter-mariadb'),
       mariadb: packageVersion('mariadb'),
       '@goneaway/prisma': packageVersion('@goneaway/prisma'),
+      sequelize: packageVersion('sequelize'),
+      '@goneaway/sequelize': packageVersion('@goneaway/sequelize'),
     },
   };
 }

@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   const progress = new ProgressLine();
   process.stdout.write(
     pc.bold(
-      `goneaway benchmarks (${preset}): bare knex / mysql2 pool / TypeORM / Prisma vs the same with goneaway, in the same run\n\n`,
+      `goneaway benchmarks (${preset}): bare knex / mysql2 pool / TypeORM / Prisma / Sequelize vs the same with goneaway, in the same run\n\n`,
     ),
   );
   for (const benchmark of selected) {

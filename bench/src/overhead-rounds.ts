@@ -3,7 +3,7 @@ import { interleavedOrder } from './interleave.js';
 import { median, percentile, percentileOfSorted, round } from './sample-stats.js';
 
 // The presets, measuring loop, summary and table shared by the overhead benchmarks (knex, mysql2,
-// TypeORM, Prisma):
+// TypeORM, Prisma, Sequelize):
 // two bare instances of the library (their ratio is the noise floor) and one with goneaway, in the same
 // process, interleaved in short rounds.
 
@@ -27,7 +27,7 @@ export interface OverheadConfig<W extends string = string> {
 
 /**
  * The presets every overhead benchmark runs: the same rounds, segments and ramps, so the tables of
- * the four libraries compare; only the workloads and the pool differ. Many short rounds rather than
+ * the five libraries compare; only the workloads and the pool differ. Many short rounds rather than
  * a few long ones: on a shared machine the noise comes in bursts of hundreds of ms, which then hit
  * the three sides of a round alike, and the median over many rounds settles. Two other sides'
  * segments (2 × (ramp + segment)) stay under goneaway's 500 ms bypass window.

@@ -10,6 +10,7 @@ import { BENCHMARKS } from '../../bench/src/benchmarks/index.js';
 import { type OverheadConfig, overhead } from '../../bench/src/benchmarks/overhead.js';
 import { overheadMysql2 } from '../../bench/src/benchmarks/overhead-mysql2.js';
 import { overheadPrisma } from '../../bench/src/benchmarks/overhead-prisma.js';
+import { overheadSequelize } from '../../bench/src/benchmarks/overhead-sequelize.js';
 import { overheadTypeorm } from '../../bench/src/benchmarks/overhead-typeorm.js';
 import { type PacketGuardConfig, packetGuard } from '../../bench/src/benchmarks/packet-guard.js';
 import { type RestartConfig, restart } from '../../bench/src/benchmarks/restart.js';
@@ -192,6 +193,17 @@ describe('bench smoke: each benchmark in a tiny configuration writes valid JSON'
     ]);
     expect(result.machine.versions['@prisma/client']).toMatch(/^7\./);
     expect(result.machine.versions['@goneaway/prisma']).toMatch(/^\d+\.\d+/);
+  });
+
+  it('overhead-sequelize: two bare Sequelize instances and one through goneAwaySequelize, each workload', async () => {
+    const result = await runTinyAdapterOverhead(overheadSequelize, [
+      'select-1',
+      'find-20',
+      'create',
+      'transaction',
+    ]);
+    expect(result.machine.versions.sequelize).toMatch(/^6\./);
+    expect(result.machine.versions['@goneaway/sequelize']).toMatch(/^\d+\.\d+/);
   });
 
   it.skipIf(!canControlServers)('restart: a bare and a goneaway run per cell, with a timeline', async () => {

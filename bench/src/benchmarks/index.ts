@@ -4,6 +4,7 @@ import { idleRace } from './idle-race.js';
 import { overhead } from './overhead.js';
 import { overheadMysql2 } from './overhead-mysql2.js';
 import { overheadPrisma } from './overhead-prisma.js';
+import { overheadSequelize } from './overhead-sequelize.js';
 import { overheadTypeorm } from './overhead-typeorm.js';
 import { packetGuard } from './packet-guard.js';
 import { restart } from './restart.js';
@@ -15,6 +16,7 @@ export const BENCHMARKS: readonly AnyBenchmark[] = [
   overheadMysql2 as AnyBenchmark,
   overheadTypeorm as AnyBenchmark,
   overheadPrisma as AnyBenchmark,
+  overheadSequelize as AnyBenchmark,
   restart as AnyBenchmark,
   idleRace as AnyBenchmark,
   halfOpen as AnyBenchmark,
