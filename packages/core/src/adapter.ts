@@ -12,23 +12,20 @@ export { connectionIsGone, transactionLossError } from './connections/connection
 export {
   ConnectionValidator,
   type EvictConnection,
-  type ValidatableConnection,
+  type ValidationDriver,
 } from './connections/connection-validator.js';
 export { IdleReaper } from './connections/idle-reaper.js';
-export {
-  type PingableConnection,
-  type PingOutcome,
-  pingWithTimeout,
-} from './connections/ping-with-timeout.js';
-export { createPoolRuntime, type PoolRuntime } from './connections/pool-runtime.js';
+export { type PingDriver, type PingOutcome, pingWithTimeout } from './connections/ping-with-timeout.js';
 export { PooledConnectionState } from './connections/pooled-connection-state.js';
 
+// The driver contract (what an adapter translates its library to) and the pipeline over it
+export type { ConnectionDriver } from './driver/connection-driver.js';
+export type { AcquireContext, PoolDriver } from './driver/pool-driver.js';
 // Events and metrics
 export { createEventHub, type EventHub } from './events/event-hub.js';
 export type { GoneAwayEventInput } from './events/event-types.js';
 export { poolStats } from './events/pool-stats.js';
 export { reportEviction } from './events/report-eviction.js';
-
 // Server limits
 export {
   type DerivedConnectionLimits,
@@ -38,7 +35,6 @@ export {
 } from './limits/derive-connection-limits.js';
 export { flavorOf, readServerLimits, SERVER_LIMITS_SQL } from './limits/read-server-limits.js';
 export type { QueryableConnection } from './limits/server-limits.js';
-
 // Packet guard
 export { assertPacketFits, packetFits } from './packet/assert-packet-fits.js';
 export { COM_QUERY_HEADER_BYTES, commandPacketBytes } from './packet/command-packet-bytes.js';
@@ -48,6 +44,9 @@ export {
   queryBytesCeiling,
 } from './packet/formatted-query-bytes.js';
 export { utf8ByteLength } from './packet/utf8-byte-length.js';
+export { ConnectionPipeline } from './pipeline/connection-pipeline.js';
+export { LimitsReporter } from './pipeline/limits-reporter.js';
+export { typeStatementFailure } from './pipeline/statement-failure.js';
 
 // Redaction of what a driver says (passwords in its messages); describeSql/describeError are in the root
 export {
