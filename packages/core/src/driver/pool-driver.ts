@@ -3,8 +3,8 @@ export interface AcquireContext {
   /** 1 for the first attempt of a call. */
   readonly attempt: number;
   readonly signal?: AbortSignal;
-  /** The call's outage deadline (monotonic ms): a wait for a connection to be made ends there. */
-  readonly deadline: number;
+  /** The call's outage deadline (monotonic ms), if it has one: a wait for a connection to be made ends there. */
+  readonly deadline?: number;
 }
 
 /**
