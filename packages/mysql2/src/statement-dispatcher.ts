@@ -84,7 +84,7 @@ export class StatementDispatcher {
       process.nextTick(callback, refusal);
       return standInCommand();
     }
-    const transacting = state.inTransaction;
+    const transacting = state.statementInTransaction;
     let command: { queryTimeout?: unknown } | undefined;
     let answered = false;
     const done: Mysql2Callback = (error, rows, fields) => {

@@ -204,7 +204,7 @@ export class PrismaGoneawayInstance {
       if (refusal === state.transactionLost && transactionBoundary(text) === 'rollback') return [];
       throw refusal;
     }
-    const transacting = state.inTransaction;
+    const transacting = state.statementInTransaction;
     try {
       const result = await proto[kind].call(connection, sql, values);
       state.markUsed();

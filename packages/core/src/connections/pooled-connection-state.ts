@@ -36,6 +36,12 @@ export class PooledConnectionState {
    */
   inTransaction = false;
   /**
+   * Whether the statement beforeStatement last admitted runs inside a transaction: a BEGIN, the
+   * statements after it, and the COMMIT or ROLLBACK that ends it do (a loss there loses the
+   * transaction); the statement after that does not. Read right after beforeStatement.
+   */
+  statementInTransaction = false;
+  /**
    * The session carries state its holder set (sessionStateEffect: SET, USE, GET_LOCK, a temporary
    * table…): a statement that loses it is never run on another session. For the session's life, not
    * one hold: the next holder may rely on it too (Kysely's onCreateConnection runs once per connection).

@@ -233,9 +233,12 @@ describe('ConnectionPipeline: statements', () => {
     const connection = fakeConnection();
     const state = await pipeline.adopt(connection);
     expect(pipeline.beforeStatement(connection, state, 'BEGIN', undefined, true)).toBeUndefined();
-    expect(state.inTransaction).toBe(true);
+    expect([state.inTransaction, state.statementInTransaction]).toEqual([true, true]);
+    // The COMMIT runs inside the transaction it ends (its loss is an unknown outcome); after it, none.
     pipeline.beforeStatement(connection, state, 'COMMIT', undefined, true);
-    expect(state.inTransaction).toBe(false);
+    expect([state.inTransaction, state.statementInTransaction]).toEqual([false, true]);
+    pipeline.beforeStatement(connection, state, 'SELECT 1', undefined, true);
+    expect(state.statementInTransaction).toBe(false);
     pipeline.beforeStatement(
       connection,
       state,
@@ -354,7 +357,8 @@ describe('ConnectionPipeline: statements', () => {
 describe('ConnectionPipeline: retirement and lifecycle', () => {
   it('retires an idle connection politely before its idle limit, once, and not one handed out or busy', async () => {
     vi.useFakeTimers();
-    const { pipeline, events } = setup();
+    // No lifetime limit: the idle limit is what retires it.
+    const { pipeline, events } = setup({ maxLifetimeMs: false });
     const idle = fakeConnection({ waitTimeout: 2 });
     const busy = fakeConnection({ waitTimeout: 2 });
     await pipeline.adopt(idle);

@@ -201,8 +201,9 @@ export class ConnectionPipeline<C extends object, S = never> {
    * Before a statement is sent on `connection`: the error to answer with instead (its transaction is
    * already lost, or its packet would exceed max_allowed_packet, reported as `packet-rejected`), or
    * undefined; then its transaction boundaries and, for a held connection, its session state are
-   * tracked (`state.inTransaction` says whether it runs inside a transaction, `state.pinned` whether
-   * its session carries state its holder set).
+   * tracked (`state.statementInTransaction` says whether this statement runs inside a transaction,
+   * `state.inTransaction` whether the connection is still in one after it, `state.pinned` whether its
+   * session carries state its holder set).
    */
   beforeStatement(
     connection: C,
@@ -231,7 +232,9 @@ export class ConnectionPipeline<C extends object, S = never> {
     }
     const boundary = transactionBoundary(sql);
     if (boundary === 'begin') state.inTransaction = true;
-    else if (boundary !== undefined) state.inTransaction = false;
+    // The COMMIT or ROLLBACK itself still runs inside the transaction it ends.
+    state.statementInTransaction = state.inTransaction;
+    if (boundary !== undefined && boundary !== 'begin') state.inTransaction = false;
     return undefined;
   }
 
