@@ -58,6 +58,7 @@ const packages: {
     dir: 'packages/mysql2',
     name: '@goneaway/mysql2',
     probe: ['goneAwayMysql2', 'wrapMysql2', 'withTransactionRetry', 'stats', 'GoneAwayConfigError'],
+    subpaths: { adapter: ['poolCommitMarker'] },
   },
   {
     dir: 'packages/typeorm',
@@ -507,11 +508,13 @@ function exportTargets(exports: unknown): string[] {
   return Object.values(exports).flatMap(exportTargets);
 }
 
+/** `exports` without `condition`; an entry point that had only that condition (a workspace-only one) is gone. */
 function withoutCondition(exports: unknown, condition: string): unknown {
   if (exports === null || typeof exports !== 'object') return exports;
   return Object.fromEntries(
     Object.entries(exports)
       .filter(([name]) => name !== condition)
-      .map(([name, value]) => [name, withoutCondition(value, condition)]),
+      .map(([name, value]) => [name, withoutCondition(value, condition)])
+      .filter(([, value]) => value === null || typeof value !== 'object' || Object.keys(value).length > 0),
   );
 }

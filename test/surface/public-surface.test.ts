@@ -190,6 +190,17 @@ describe('types included', () => {
   );
 });
 
+describe('@goneaway/mysql2/adapter: what other adapters build on, kept out of the public entry', () => {
+  it('exports poolCommitMarker, which @goneaway/mysql2 itself does not', async () => {
+    const adapterOnly = await import('@goneaway/mysql2/adapter');
+    const publicEntry = (await import('@goneaway/mysql2')) as Record<string, unknown>;
+    expect(typeof adapterOnly.poolCommitMarker).toBe('function');
+    for (const name of Object.keys(adapterOnly)) {
+      expect(publicEntry, `${name} is not public`).not.toHaveProperty(name);
+    }
+  });
+});
+
 it('finds the adapters on disk', () => {
   expect(adapters.map((adapter) => adapter.name)).toEqual(
     expect.arrayContaining(['@goneaway/knex', '@goneaway/mysql2', '@goneaway/prisma', '@goneaway/typeorm']),

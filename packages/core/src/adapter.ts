@@ -6,7 +6,6 @@
 // Classification
 export { CONNECT_PHASE, CONNECT_TARGET, markConnectPhase } from './classification/connect-phase.js';
 export { hasKindTrait, KIND_TRAITS, type KindTrait } from './classification/kind-traits.js';
-
 // Pooled connections
 export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';
 export {
@@ -21,6 +20,8 @@ export { PooledConnectionState } from './connections/pooled-connection-state.js'
 // The driver contract (what an adapter translates its library to) and the pipeline over it
 export type { ConnectionDriver } from './driver/connection-driver.js';
 export type { AcquireContext, PoolDriver } from './driver/pool-driver.js';
+// Config errors (a description of what was given that never echoes a string which may be a secret)
+export { configErrorAt } from './errors/config-error-at.js';
 // Events and metrics
 export { createEventHub, type EventHub } from './events/event-hub.js';
 export type { GoneAwayEventInput } from './events/event-types.js';
@@ -47,6 +48,7 @@ export { utf8ByteLength } from './packet/utf8-byte-length.js';
 export { ConnectionPipeline } from './pipeline/connection-pipeline.js';
 export { LimitsReporter } from './pipeline/limits-reporter.js';
 export { typeStatementFailure } from './pipeline/statement-failure.js';
+export { describeReceived } from './policy/describe-received.js';
 
 // Redaction of what a driver says (passwords in its messages); describeSql/describeError are in the root
 export {

@@ -6,9 +6,7 @@ import {
   type TransactionRetryOptions,
 } from '@goneaway/core';
 import {
-  CommitMarker,
-  type CommitMarkerSettings,
-  DEFAULT_COMMIT_MARKER_TABLE,
+  CommitMarkerSet,
   type EventSink,
   type MarkerConnection,
   type MarkerQueryResult,
@@ -28,8 +26,9 @@ export interface WithTransactionRetryOptions<T> extends TransactionRetryOptions<
   readonly commitMarker?: boolean | CommitMarkerOptions;
 }
 
-// One CommitMarker per knex instance and table, so the table is checked once and deletes are batched.
-const markersByClient = new WeakMap<object, Map<string, CommitMarker>>();
+// The commit markers of each knex instance (its client), as every adapter keeps them: one per table and
+// prune age, so the table is checked once and deletes are batched.
+const markerSets = new WeakMap<object, CommitMarkerSet>();
 
 /**
  * Runs `db.transaction(fn)` and runs the whole transaction again, from a fresh connection, after
@@ -72,7 +71,7 @@ export function withTransactionRetry<T>(
       ],
     });
   }
-  const marker = markerFor(db, client, settings, instance.hub);
+  const marker = markerSetOf(db, client, instance.hub).markerFor(settings);
   return runTransactionWithCommitMarker<Knex.Transaction, T>(
     marker,
     {
@@ -90,12 +89,7 @@ export function withTransactionRetry<T>(
  * withTransactionRetry on this knex instance; undefined before its first use.
  */
 export function commitMarkerStats(db: Knex, table?: string): CommitMarkerStats | undefined {
-  const markers = markersOf(db);
-  const wanted = table ?? DEFAULT_COMMIT_MARKER_TABLE;
-  for (const marker of markers?.values() ?? []) {
-    if (marker.settings.table === wanted) return marker.stats();
-  }
-  return undefined;
+  return existingMarkerSet(db)?.stats(table);
 }
 
 /**
@@ -103,33 +97,22 @@ export function commitMarkerStats(db: Knex, table?: string): CommitMarkerStats |
  * before `db.destroy()`; markers left behind are pruned by age later). Never rejects.
  */
 export async function flushCommitMarkers(db: Knex): Promise<void> {
-  await Promise.all([...(markersOf(db)?.values() ?? [])].map((marker) => marker.flush()));
+  await existingMarkerSet(db)?.flush();
 }
 
-function markersOf(db: Knex): Map<string, CommitMarker> | undefined {
+function existingMarkerSet(db: Knex): CommitMarkerSet | undefined {
   const client = (db as { client?: object } | undefined)?.client;
-  return client === undefined ? undefined : markersByClient.get(client);
+  return client === undefined ? undefined : markerSets.get(client);
 }
 
-function markerFor(
-  db: Knex,
-  client: object,
-  settings: CommitMarkerSettings,
-  events: EventSink,
-): CommitMarker {
-  let markers = markersByClient.get(client);
+function markerSetOf(db: Knex, client: object, events: EventSink): CommitMarkerSet {
+  let markers = markerSets.get(client);
   if (markers === undefined) {
-    markers = new Map();
-    markersByClient.set(client, markers);
-  }
-  const key = `${settings.quotedTable}\u0000${settings.pruneAfterMs}`;
-  let marker = markers.get(key);
-  if (marker === undefined) {
     // Outside the transaction: any pooled connection, through goneaway's retries (it waits out a restart).
-    marker = new CommitMarker({ settings, outside: rawConnection(db), events });
-    markers.set(key, marker);
+    markers = new CommitMarkerSet({ outside: rawConnection(db), events });
+    markerSets.set(client, markers);
   }
-  return marker;
+  return markers;
 }
 
 /** knex + mysql2 `raw()` resolves `[rows, fields]` for a SELECT and `[ResultSetHeader, undefined]` otherwise. */

@@ -3,12 +3,7 @@
 // What users import from every goneaway package (errors, guards, classify, events, options types):
 // one list in core, re-exported whole. A new adapter's index.ts starts with this same line.
 export * from '@goneaway/core/public';
-export {
-  commitMarkerStats,
-  flushCommitMarkers,
-  type PoolCommitMarker,
-  poolCommitMarker,
-} from './pool-commit-markers.js';
+export { commitMarkerStats, flushCommitMarkers } from './pool-commit-markers.js';
 export { type Mysql2GoneAwayStats, stats, subscribeTo } from './stats.js';
 export {
   type Mysql2Pool,

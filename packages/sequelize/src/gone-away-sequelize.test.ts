@@ -1,19 +1,10 @@
 import { type GoneAwayConfigError, isGoneAwayConfigError } from '@goneaway/core';
+import { configErrorOf } from '@goneaway/core/test-fixtures';
 import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { describe, expect, it, vi } from 'vitest';
 import { goneAwaySequelize } from './gone-away-sequelize.js';
 import { goneAwayOfDialectModule } from './sequelize-goneaway.js';
-
-function configErrorOf(run: () => unknown): GoneAwayConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(isGoneAwayConfigError(error)).toBe(true);
-    return error as GoneAwayConfigError;
-  }
-  throw new Error('expected a GoneAwayConfigError');
-}
 
 /** What beforeConnect is given as `this`: a Sequelize instance with a connection manager of fakes. */
 function fakeSequelize(dialect = 'mysql') {
@@ -184,9 +175,23 @@ describe('goneAwaySequelize', () => {
     expect(error.path).toBe('outageBudgetMs');
   });
 
-  it('never echoes a string it rejects in full (it may be a URL with a password)', () => {
-    const secret = 'mysql://app:hunter2-very-secret-password@db/app-and-more-characters';
-    const error = configErrorOf(() => goneAwaySequelize({ dialect: secret }));
-    expect(error.message).not.toContain('hunter2-very-secret-password');
+  it('never echoes a string it rejects, short or long (it may be a URL with a password)', () => {
+    for (const secret of [
+      'mysql://app:hunter2@db/app',
+      'mysql://app:hunter2-very-secret-password@db/app-and-more-characters',
+      'hunter2',
+    ]) {
+      for (const input of [{ dialect: secret }, { dialectModulePath: secret }]) {
+        const error = configErrorOf(() => goneAwaySequelize(input));
+        expect(error.message).not.toContain('hunter2');
+        expect(JSON.stringify(error)).not.toContain('hunter2');
+      }
+    }
+  });
+
+  it("names another of Sequelize's dialects, which is no secret", () => {
+    expect(configErrorOf(() => goneAwaySequelize({ dialect: 'postgres' })).message).toContain(
+      "received 'postgres'",
+    );
   });
 });

@@ -1,5 +1,7 @@
-import { GoneAwayConfigError, type GoneAwayOptions } from '@goneaway/core';
+import type { GoneAwayOptions } from '@goneaway/core';
+import { configErrorAt, describeReceived } from '@goneaway/core/adapter';
 import type { Mysql2ModuleLike } from '@goneaway/mysql2';
+import { assertCallbackMysql2Module } from '@goneaway/mysql2/adapter';
 import mysql2 from 'mysql2';
 import { adoptConnectionManager } from './adopt-connection-manager.js';
 import { assertSupportedSequelize } from './assert-supported-sequelize.js';
@@ -50,17 +52,8 @@ export type GoneAwaySequelizeOptions<O extends SequelizeOptionsLike & object> = 
 
 type Hook = (this: unknown, ...args: unknown[]) => unknown;
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  // A dialect is a short word; anything longer may be a URL with a password in it.
-  if (typeof value === 'string') return value.length <= 16 ? JSON.stringify(value) : 'a longer string';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function configError(path: string, expected: string, received: string): GoneAwayConfigError {
-  return new GoneAwayConfigError({ issues: [{ path, expected, received }] });
-}
+// Sequelize's other dialects: echoed when given as `dialect` (they are goneaway's words, not the user's).
+const OTHER_DIALECTS = ['mariadb', 'postgres', 'sqlite', 'mssql', 'db2', 'snowflake', 'oracle', 'ibmi'];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -70,10 +63,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function hooksOf(value: unknown): Hook[] {
   const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
   if (!list.every((hook) => typeof hook === 'function')) {
-    throw configError(
+    throw configErrorAt(
       'sequelizeOptions.hooks.beforeConnect',
       'a function or an array of functions',
-      describe(value),
+      describeReceived(value),
     );
   }
   return list as Hook[];
@@ -83,27 +76,17 @@ function hooksOf(value: unknown): Hook[] {
 function mysql2Of(dialectModule: unknown): Mysql2ModuleLike {
   if (dialectModule === undefined || dialectModule === null) return mysql2 as Mysql2ModuleLike;
   if (goneAwayOfDialectModule(dialectModule) !== undefined) {
-    throw configError(
+    throw configErrorAt(
       'sequelizeOptions.dialectModule',
       'options not already returned by goneAwaySequelize (apply it once)',
       "goneaway's own dialectModule",
     );
   }
-  const candidate = dialectModule as Partial<Record<'createConnection' | 'createPool', unknown>>;
-  if (typeof candidate.createConnection !== 'function' || typeof candidate.createPool !== 'function') {
-    throw configError(
-      'sequelizeOptions.dialectModule',
-      "the mysql2 module (import mysql2 from 'mysql2'), or nothing",
-      describe(dialectModule),
-    );
-  }
-  if ('PromisePool' in (dialectModule as object)) {
-    throw configError(
-      'sequelizeOptions.dialectModule',
-      "the callback mysql2 module (import mysql2 from 'mysql2'), as Sequelize needs",
-      'mysql2/promise',
-    );
-  }
+  assertCallbackMysql2Module(dialectModule, {
+    path: 'sequelizeOptions.dialectModule',
+    library: 'Sequelize',
+    factories: ['createConnection', 'createPool'],
+  });
   return dialectModule as Mysql2ModuleLike;
 }
 
@@ -124,56 +107,68 @@ export function goneAwaySequelize<O extends SequelizeOptionsLike & object>(
 ): GoneAwaySequelizeOptions<O> {
   assertSupportedSequelize();
   if (!isPlainObject(sequelizeOptions)) {
-    throw configError(
+    throw configErrorAt(
       'sequelizeOptions',
       "Sequelize options, e.g. { dialect: 'mysql', host, username, password, database }",
-      describe(sequelizeOptions),
+      describeReceived(sequelizeOptions),
     );
   }
   const { dialect, dialectModule, dialectModulePath, pool, retry, hooks, replication } =
     sequelizeOptions as SequelizeOptionsLike;
   if (dialect !== undefined && dialect !== 'mysql') {
-    throw configError(
+    throw configErrorAt(
       'sequelizeOptions.dialect',
       dialect === 'mariadb'
         ? "'mysql': Sequelize's mariadb dialect drives the mariadb connector, goneaway drives mysql2; the mysql dialect talks to MariaDB servers too"
         : "'mysql' or nothing (goneaway works through mysql2)",
-      describe(dialect),
+      describeReceived(dialect, OTHER_DIALECTS),
     );
   }
   if (dialectModulePath !== undefined && dialectModulePath !== null) {
-    throw configError(
+    throw configErrorAt(
       'sequelizeOptions.dialectModulePath',
       'nothing (Sequelize would load that module instead of the dialectModule goneaway gives it)',
-      describe(dialectModulePath),
+      describeReceived(dialectModulePath),
     );
   }
   if (replication !== undefined && replication !== false) {
-    throw configError(
+    throw configErrorAt(
       'sequelizeOptions.replication',
       'no replication (goneaway does not wrap Sequelize read/write pools yet)',
       'a replication setting',
     );
   }
   if (pool !== undefined && !isPlainObject(pool)) {
-    throw configError('sequelizeOptions.pool', "Sequelize's pool options, an object", describe(pool));
+    throw configErrorAt(
+      'sequelizeOptions.pool',
+      "Sequelize's pool options, an object",
+      describeReceived(pool),
+    );
   }
   const userValidate = pool?.validate;
   if (userValidate !== undefined && typeof userValidate !== 'function') {
-    throw configError('sequelizeOptions.pool.validate', 'a function or nothing', describe(userValidate));
+    throw configErrorAt(
+      'sequelizeOptions.pool.validate',
+      'a function or nothing',
+      describeReceived(userValidate),
+    );
   }
   if (retry !== undefined && !isPlainObject(retry)) {
-    throw configError('sequelizeOptions.retry', "Sequelize's retry options, an object", describe(retry));
+    throw configErrorAt(
+      'sequelizeOptions.retry',
+      "Sequelize's retry options, an object",
+      describeReceived(retry),
+    );
   }
   if (retry?.match !== undefined) {
-    throw configError(
+    throw configErrorAt(
       'sequelizeOptions.retry.match',
       'nothing: goneaway decides what runs again (a read, or a write that never reached the server); a match on connection errors runs again writes that may have run',
       'a retry.match',
     );
   }
   if (hooks !== undefined && !isPlainObject(hooks)) {
-    throw configError('sequelizeOptions.hooks', "Sequelize's hooks, an object", describe(hooks));
+    throw configErrorAt('sequelizeOptions.hooks', "Sequelize's hooks, an object", describeReceived(hooks));
   }
   const userBeforeConnect = hooksOf((hooks as { beforeConnect?: unknown } | undefined)?.beforeConnect);
   // Bad goneaway options (and an unsupported mysql2) are reported here, where the Sequelize options

@@ -1,19 +1,10 @@
-import { GoneAwayConfigError, isGoneAwayConfigError } from '@goneaway/core';
+import { GoneAwayConfigError } from '@goneaway/core';
+import { configErrorOf } from '@goneaway/core/test-fixtures';
 import mysql2 from 'mysql2';
 import mysql2Promise from 'mysql2/promise';
 import { describe, expect, it, vi } from 'vitest';
 import { goneAwayTypeorm } from './gone-away-typeorm.js';
 import { isGoneAwayTypeormDriver } from './typeorm-driver.js';
-
-function configErrorOf(run: () => unknown): GoneAwayConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(isGoneAwayConfigError(error)).toBe(true);
-    return error as GoneAwayConfigError;
-  }
-  throw new Error('expected a GoneAwayConfigError');
-}
 
 describe('goneAwayTypeorm', () => {
   it("returns the same options with goneaway's driver and connectorPackage 'mysql2', without touching the input", () => {
@@ -75,9 +66,26 @@ describe('goneAwayTypeorm', () => {
     expect(error.path).toBe('outageBudgetMs');
   });
 
-  it('never echoes a string it rejects in full (it may be a URL with a password)', () => {
-    const secret = 'mysql://app:hunter2-very-secret-password@db/app-and-more-characters';
-    const error = configErrorOf(() => goneAwayTypeorm({ type: secret } as never));
-    expect(error.message).not.toContain('hunter2-very-secret-password@db/app-and-more');
+  it('never echoes a string it rejects, short or long (it may be a URL with a password)', () => {
+    for (const secret of [
+      'mysql://app:hunter2@db/app',
+      'mysql://app:hunter2-very-secret-password@db/app-and-more-characters',
+      'hunter2',
+    ]) {
+      for (const input of [{ type: secret }, { type: 'mysql', connectorPackage: secret }]) {
+        const error = configErrorOf(() => goneAwayTypeorm(input as never));
+        expect(error.message).not.toContain('hunter2');
+        expect(JSON.stringify(error)).not.toContain('hunter2');
+      }
+    }
+    expect(
+      configErrorOf(() => goneAwayTypeorm({ type: 'mysql://app:hunter2@db/app' } as never)).message,
+    ).toContain('received a URL of 26 characters (not shown: it may hold a password)');
+  });
+
+  it("names another of TypeORM's database types, which is no secret", () => {
+    expect(configErrorOf(() => goneAwayTypeorm({ type: 'postgres' } as never)).message).toContain(
+      "expected 'mysql' or 'mariadb', received 'postgres'",
+    );
   });
 });

@@ -1,4 +1,6 @@
-import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneaway/core';
+import { type GoneAwayOptions, parsePolicy } from '@goneaway/core';
+import { configErrorAt, describeReceived } from '@goneaway/core/adapter';
+import { assertCallbackMysql2Module } from '@goneaway/mysql2/adapter';
 import mysql2 from 'mysql2';
 import { assertSupportedTypeorm } from './assert-supported-typeorm.js';
 import { createTypeormDriver, isGoneAwayTypeormDriver, type Mysql2CallbackModule } from './typeorm-driver.js';
@@ -19,16 +21,21 @@ export type GoneAwayTypeormOptions<O extends TypeormMysqlOptionsLike> = O & {
   readonly connectorPackage: 'mysql2';
 };
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function configError(path: string, expected: string, received: string): GoneAwayConfigError {
-  return new GoneAwayConfigError({ issues: [{ path, expected, received }] });
-}
+// TypeORM's other database types: echoed when given as `type` (they are goneaway's words, not the user's).
+const OTHER_TYPES = [
+  'postgres',
+  'cockroachdb',
+  'aurora-mysql',
+  'aurora-postgres',
+  'sqlite',
+  'better-sqlite3',
+  'sqljs',
+  'mssql',
+  'oracle',
+  'sap',
+  'spanner',
+  'mongodb',
+];
 
 /**
  * Options for `new DataSource(...)` (type `mysql` or `mariadb`) whose connections are goneaway's:
@@ -49,52 +56,47 @@ export function goneAwayTypeorm<O extends TypeormMysqlOptionsLike>(
     dataSourceOptions === null ||
     Array.isArray(dataSourceOptions)
   ) {
-    throw configError(
+    throw configErrorAt(
       'dataSourceOptions',
       "TypeORM DataSource options, e.g. { type: 'mysql', url, entities }",
-      describe(dataSourceOptions),
+      describeReceived(dataSourceOptions),
     );
   }
   const { type, driver, connectorPackage, replication } = dataSourceOptions as TypeormMysqlOptionsLike;
   if (type !== 'mysql' && type !== 'mariadb') {
-    throw configError('dataSourceOptions.type', "'mysql' or 'mariadb'", describe(type));
+    throw configErrorAt(
+      'dataSourceOptions.type',
+      "'mysql' or 'mariadb'",
+      describeReceived(type, OTHER_TYPES),
+    );
   }
   if (connectorPackage !== undefined && connectorPackage !== 'mysql2') {
-    throw configError(
+    throw configErrorAt(
       'dataSourceOptions.connectorPackage',
       "'mysql2' or nothing (goneaway works through mysql2, not the mysql package)",
-      describe(connectorPackage),
+      describeReceived(connectorPackage, ['mysql']),
     );
   }
   if (replication !== undefined) {
-    throw configError(
+    throw configErrorAt(
       'dataSourceOptions.replication',
       'no replication (goneaway does not wrap mysql2 pool clusters yet)',
       'a replication setting',
     );
   }
   if (isGoneAwayTypeormDriver(driver)) {
-    throw configError(
+    throw configErrorAt(
       'dataSourceOptions.driver',
       'options not already returned by goneAwayTypeorm (apply it once)',
       "goneaway's own driver",
     );
   }
   if (driver !== undefined) {
-    if (typeof (driver as Partial<Mysql2CallbackModule> | null)?.createPool !== 'function') {
-      throw configError(
-        'dataSourceOptions.driver',
-        "the mysql2 module (import mysql2 from 'mysql2'), or no driver",
-        describe(driver),
-      );
-    }
-    if ('PromisePool' in (driver as object)) {
-      throw configError(
-        'dataSourceOptions.driver',
-        "the callback mysql2 module (import mysql2 from 'mysql2'), as TypeORM needs",
-        'mysql2/promise',
-      );
-    }
+    assertCallbackMysql2Module(driver, {
+      path: 'dataSourceOptions.driver',
+      library: 'TypeORM',
+      factories: ['createPool'],
+    });
   }
   // Bad options are reported here, where the DataSource options are written, not at initialize().
   parsePolicy(options);

@@ -5,7 +5,7 @@ import {
   type TransactionRetryOptions,
 } from '@goneaway/core';
 import { parseCommitMarkerOptions, runTransactionWithCommitMarker } from '@goneaway/core/adapter';
-import { poolCommitMarker } from '@goneaway/mysql2';
+import { poolCommitMarker } from '@goneaway/mysql2/adapter';
 import { managerMarkerConnection, type QueryingManager } from './data-source-commit-markers.js';
 import { poolOfDataSource, usesGoneAwayDriver } from './data-source-pool.js';
 
