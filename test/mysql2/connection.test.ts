@@ -118,7 +118,7 @@ describeWithOwnServer('mysql2 createConnection', () => {
       // One runtime: its limits reported once, both connections' statistics in one place.
       expect(stats(a)).toEqual(stats(b));
       expect(stats(a).events['limits-discovered']).toBe(1);
-      const state = runtime.stateOf(a);
+      const state = runtime.pipeline.stateOf(a as never);
       expect(state).toBeDefined();
       const answeredAt = state?.lastUsedAt ?? 0;
       await query(a, 'select 2');
@@ -129,7 +129,7 @@ describeWithOwnServer('mysql2 createConnection', () => {
       await server.query(`KILL ${id}`);
       const lost = await failureOf(query(a, 'start transaction'));
       expect(isTransactionLost(lost)).toBe(true);
-      expect(runtime.isDead(a)).toBe(true);
+      expect(runtime.pipeline.isDead(a as never)).toBe(true);
     } finally {
       a.destroy();
       await new Promise((resolve) => b.end(resolve));

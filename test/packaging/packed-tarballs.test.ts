@@ -41,7 +41,7 @@ const packages: {
     probe: ['classify', 'parsePolicy', 'isGoneAwayError', 'runTransactionWithRetry'],
     subpaths: {
       public: ['GoneAwayConfigError', 'isDeadlock', 'GONEAWAY_CODES', 'GONEAWAY_EVENT_TYPES'],
-      adapter: ['createPoolRuntime', 'IdleReaper', 'createRetryEngine', 'assertSupportedVersion'],
+      adapter: ['ConnectionPipeline', 'IdleReaper', 'createRetryEngine', 'assertSupportedVersion'],
     },
   },
   {

@@ -115,7 +115,7 @@ describe('@goneaway/core: the three entry points', () => {
 
   it('the adapter-building machinery is not in the root', () => {
     for (const name of [
-      'createPoolRuntime',
+      'ConnectionPipeline',
       'IdleReaper',
       'ReconnectGate',
       'createRetryEngine',

@@ -11,16 +11,15 @@ export { connectionIsGone, transactionLossError } from './connections/connection
 export {
   ConnectionValidator,
   type EvictConnection,
-  type ValidatableConnection,
+  type ValidationDriver,
 } from './connections/connection-validator.js';
 export { IdleReaper } from './connections/idle-reaper.js';
-export {
-  type PingableConnection,
-  type PingOutcome,
-  pingWithTimeout,
-} from './connections/ping-with-timeout.js';
-export { createPoolRuntime, type PoolRuntime } from './connections/pool-runtime.js';
+export { type PingDriver, type PingOutcome, pingWithTimeout } from './connections/ping-with-timeout.js';
 export { PooledConnectionState } from './connections/pooled-connection-state.js';
+
+// The driver contract (what an adapter translates its library to) and the pipeline over it
+export type { ConnectionDriver } from './driver/connection-driver.js';
+export type { AcquireContext, PoolDriver } from './driver/pool-driver.js';
 // Config errors (a description of what was given that never echoes a string which may be a secret)
 export { configErrorAt } from './errors/config-error-at.js';
 // Events and metrics
@@ -46,6 +45,9 @@ export {
   queryBytesCeiling,
 } from './packet/formatted-query-bytes.js';
 export { utf8ByteLength } from './packet/utf8-byte-length.js';
+export { ConnectionPipeline } from './pipeline/connection-pipeline.js';
+export { LimitsReporter } from './pipeline/limits-reporter.js';
+export { typeStatementFailure } from './pipeline/statement-failure.js';
 export { describeReceived } from './policy/describe-received.js';
 
 // Redaction of what a driver says (passwords in its messages); describeSql/describeError are in the root

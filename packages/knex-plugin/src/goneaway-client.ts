@@ -1,13 +1,5 @@
-import { classify, describeSql, type Policy, type ServerLimits } from '@goneaway/core';
-import {
-  assertPacketFits,
-  commandPacketBytes,
-  connectionIsGone,
-  formattedQueryBytes,
-  markConnectPhase,
-  queryBytesCeiling,
-  transactionLossError,
-} from '@goneaway/core/adapter';
+import type { Policy } from '@goneaway/core';
+import { markConnectPhase } from '@goneaway/core/adapter';
 import { AcquireWatchdog } from './acquire-watchdog.js';
 import type { Mysql2Driver } from './connects-in-flight.js';
 import type {
@@ -99,50 +91,6 @@ export function createGoneAwayClient(
     const port =
       typeof settings.port === 'number' || typeof settings.port === 'string' ? settings.port : 3306;
     return `${host}:${port}`;
-  }
-
-  // A plain function, not a private method: knex's transaction clients are Object.create()d from the
-  // prototype (execution/transaction.js, makeTxClient), so they fail private-member brand checks.
-  function onQueryError(
-    instance: KnexPluginInstance,
-    transacting: boolean,
-    connection: Mysql2Connection,
-    obj: KnexQueryObject,
-    error: unknown,
-  ): unknown {
-    const classification = classify(error);
-    const state = instance.states.get(connection);
-    instance.validator.recordFailure(connection, state, classification);
-    if (!transacting || !connectionIsGone(classification)) return error;
-    const lost = transactionLossError(obj.sql, classification, error);
-    if (state) state.transactionLost = lost;
-    return lost;
-  }
-
-  /** The exact packet size is computed only when a cheap ceiling says it might not fit. */
-  function guardPacket(
-    instance: KnexPluginInstance,
-    connection: Mysql2Connection,
-    obj: KnexQueryObject,
-    limits: ServerLimits,
-  ): unknown {
-    const max = limits.maxAllowedPacket;
-    if (commandPacketBytes(queryBytesCeiling(obj.sql, obj.bindings)) < max) return undefined;
-    const bytes = commandPacketBytes(
-      formattedQueryBytes(obj.sql, obj.bindings, (sql, values) => connection.format(sql, values)),
-    );
-    try {
-      assertPacketFits(bytes, limits, obj.sql);
-      return undefined;
-    } catch (error) {
-      instance.hub.emit({
-        type: 'packet-rejected',
-        packetBytes: bytes,
-        maxAllowedPacket: max,
-        statement: describeSql(obj.sql),
-      });
-      return error;
-    }
   }
 
   class GoneAwayRunner extends internals.Runner {
@@ -373,21 +321,24 @@ export function createGoneAwayClient(
     ): Promise<KnexQueryObject> {
       const obj: KnexQueryObject = typeof queryParam === 'string' ? { sql: queryParam } : queryParam;
       const instance = instanceFor(this);
-      const state = instance.states.get(connection);
+      const { pipeline } = instance;
+      const state = pipeline.stateOf(connection);
       if (state?.transactionLost && this.transacting) {
         // The transaction is already gone: do not touch the dead connection again.
         return Promise.reject(state.transactionLost);
       }
       if (policy.packetGuard && state && typeof obj.sql === 'string') {
-        const rejection = guardPacket(instance, connection, obj, state.serverLimits);
+        const rejection = pipeline.refusePacket(connection, state, obj.sql, obj);
         if (rejection) return Promise.reject(rejection);
       }
       if (policy.statementTimeoutMs !== false && obj.options?.timeout === undefined) {
         obj.options = { ...obj.options, timeout: policy.statementTimeoutMs };
       }
       const transacting = this.transacting === true;
+      // knex tracks its transactions itself (trx clients): a statement inside one is held by its
+      // transaction, never run again; outside, the Runner's retry loop decides from the driver's error.
       return super.query(connection, obj).catch((error: unknown) => {
-        throw onQueryError(instance, transacting, connection, obj, error);
+        throw pipeline.statementFailed(connection, state, obj.sql, transacting, transacting, error);
       });
     }
   }

@@ -1,5 +1,4 @@
 import type { GoneAwayListener, PoolStats } from '@goneaway/core';
-import { poolStats } from '@goneaway/core/adapter';
 import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import type { Mysql2PoolInstance } from './pool-instance.js';
 import { adoptedConnections } from './wrap-mysql2.js';
@@ -23,7 +22,7 @@ function instanceOf(pool: unknown, caller: string): Mysql2PoolInstance {
 export type Mysql2GoneAwayStats = PoolStats;
 
 export function stats(pool: unknown): Mysql2GoneAwayStats {
-  return poolStats(instanceOf(pool, 'stats'));
+  return instanceOf(pool, 'stats').pipeline.stats();
 }
 
 /** Typed events of one wrapped pool; returns the unsubscribe function. */

@@ -1,82 +1,51 @@
+import { isGoneAwayError, isReadOnlyStatement, type Policy } from '@goneaway/core';
 import {
-  ConnectionLostError,
-  classify,
-  describeSql,
-  type GoneAwayError,
-  isGoneAwayError,
-  isReadOnlyStatement,
-  type Policy,
-} from '@goneaway/core';
-import {
-  assertPacketFits,
-  type ConnectionValidator,
-  connectCutOffAt,
-  connectionIsGone,
-  createPoolRuntime,
-  deriveConnectionLimits,
+  type AcquireContext,
+  ConnectionPipeline,
   type EventHub,
   markConnectPhase,
-  PooledConnectionState,
+  type PoolDriver,
   type ReconnectGate,
   type RetryEngine,
-  readServerLimits,
   transactionBoundary,
-  transactionLossError,
-  type ValidatableConnection,
 } from '@goneaway/core/adapter';
 import { AwaitedReplies } from './awaited-replies.js';
+import { BoundedAcquire } from './bounded-acquire.js';
+import {
+  type CallKind,
+  type MariadbStatement,
+  mariadbConnectionDriver,
+} from './mariadb-connection-driver.js';
 import type { MariadbConnection, MariadbPool } from './mariadb-shapes.js';
 import { parseCall } from './mariadb-shapes.js';
-import { largestPacketBytes } from './packet-bytes.js';
-
-type CallKind = 'query' | 'execute';
-
-/** What one acquire is told by the retry engine (AttemptContext's part it reads). */
-interface AcquireContext {
-  readonly attempt: number;
-  readonly signal?: AbortSignal;
-  /** The call's outage deadline: a wait for a connection to be made ends there. */
-  readonly deadline: number;
-}
-
-/** A connection made for a caller that stopped waiting (its outage budget ran out): the pool keeps it. */
-function releaseLate(connection: MariadbConnection): void {
-  connection.release().catch(() => undefined);
-}
-
-interface Acquire {
-  readonly reject: (error: unknown) => void;
-}
 
 /**
- * Everything one withGoneaway() factory owns: the policy, its event hub, the retry engine, the
- * reconnect gate, the pre-hand-out validator, and what is known about each physical connection
- * (keyed by mariadb's per-connection `info` object: the ConnectionPromise wrapper is new each time).
+ * Everything one goneAwayPrisma() factory owns: core's pipeline over mariadb's connections (the
+ * policy, events, retry engine, reconnect gate, hand-out checks, what is known of each connection),
+ * the pools of the adapters it made, and the replies of held statements someone waits for.
  */
 export class PrismaGoneawayInstance {
-  readonly hub: EventHub;
-  readonly retry: RetryEngine;
-  readonly gate: ReconnectGate;
-  readonly validator: ConnectionValidator;
+  readonly pipeline: ConnectionPipeline<MariadbConnection, MariadbStatement>;
   /** Replies of held connections' statements someone waits for (the commit marker insert). */
   readonly replies = new AwaitedReplies();
-  readonly #states = new WeakMap<object, PooledConnectionState>();
-  readonly #adopting = new WeakMap<object, Promise<PooledConnectionState>>();
-  readonly #pending = new Set<Acquire>();
   readonly #pools = new Set<MariadbPool>();
-  /** Pools whose last connect was refused for good (a wrong password, a blocked host): the refusal. */
-  readonly #refused = new WeakMap<MariadbPool, unknown>();
-  readonly #probing = new WeakSet<MariadbPool>();
-  /** The driver error of each pool's last failed connect (what a wait bounded by the budget ends with). */
-  readonly #lastConnectError = new WeakMap<MariadbPool, unknown>();
-  #limitsReported = false;
+  readonly #poolDrivers = new WeakMap<MariadbPool, PoolDriver<MariadbConnection>>();
+  readonly #bounded = new BoundedAcquire();
 
   constructor(readonly policy: Policy) {
-    const runtime = createPoolRuntime(policy);
-    this.hub = runtime.hub;
-    this.retry = runtime.retry;
-    this.gate = runtime.gate;
-    this.validator = runtime.validator;
+    this.pipeline = new ConnectionPipeline(policy, mariadbConnectionDriver);
+  }
+
+  get hub(): EventHub {
+    return this.pipeline.hub;
+  }
+
+  get retry(): RetryEngine {
+    return this.pipeline.retry;
+  }
+
+  get gate(): ReconnectGate {
+    return this.pipeline.gate;
   }
 
   /**
@@ -86,6 +55,7 @@ export class PrismaGoneawayInstance {
   wrapPool(pool: MariadbPool): void {
     if (this.#pools.has(pool)) return;
     this.#pools.add(pool);
+    this.#bounded.watch(pool);
     const proto = Object.getPrototypeOf(pool) as MariadbPool;
     const pooled =
       (kind: CallKind) =>
@@ -113,17 +83,6 @@ export class PrismaGoneawayInstance {
           )
           .catch(rethrowForPrisma);
       };
-    const onPoolError = (error: unknown) => {
-      // mariadb reports each failed connect of its own as a pool error wrapping the driver's.
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      this.#lastConnectError.set(pool, markConnectPhase(cause));
-      // A wrong password (or a denied host) never gets better by waiting: answer every waiting call now.
-      const classification = classify(error);
-      if (classification.kind !== 'auth-failed' && classification.kind !== 'host-blocked') return;
-      this.#refused.set(pool, cause);
-      for (const acquire of this.#pending) acquire.reject(cause);
-    };
-    pool.on('error', onPoolError);
     Object.assign(pool, {
       query: pooled('query'),
       execute: pooled('execute'),
@@ -151,165 +110,64 @@ export class PrismaGoneawayInstance {
   }
 
   /**
-   * One acquire: a connection from mariadb's own pool that passes validation. Only a pool with no
-   * connection at all (a cold start, or every connection lost in an outage) connects through the
-   * single-flight gate; a busy pool's callers wait in mariadb's own queue, first come first served
-   * (through the gate, one at a time, they starved behind callers that found a connection idle).
-   * Waits for a connection to be made end at the call's outage deadline; a first attempt waiting for
-   * a busy pool with no sign of an outage is mariadb's own wait (its acquireTimeout), as it would be
-   * without goneaway.
+   * One acquire (the pipeline's): a connection from mariadb's own pool that passes validation. Only a
+   * pool with no connection at all (a cold start, or every connection lost in an outage) connects
+   * through the single-flight gate; a busy pool's callers wait in mariadb's own queue, first come first
+   * served (through the gate, one at a time, they starved behind callers that found a connection idle).
    */
-  async acquire(pool: MariadbPool, context: AcquireContext): Promise<MariadbConnection> {
-    const { signal, deadline } = context;
-    for (;;) {
-      const proto = Object.getPrototypeOf(pool) as MariadbPool;
-      const creates = pool.totalConnections() === 0;
-      const outage = context.attempt > 1 || this.gate.isDown || this.#lastConnectError.has(pool);
-      const connection = creates
-        ? await this.gate.connect(() => this.#adoptNew(pool, proto, deadline), {
-            signal,
-            deadline,
-            abandon: releaseLate,
-          })
-        : await this.#queuedAcquire(pool, proto, outage ? deadline : undefined);
-      const state = await this.#stateOf(connection);
-      const verdict = this.validator.validate(shim(connection), state);
-      if (verdict === true || (verdict !== false && (await verdict))) return connection;
-      connection.destroy();
-    }
+  acquire(pool: MariadbPool, context: AcquireContext): Promise<MariadbConnection> {
+    return this.pipeline.acquire(this.#poolDriverOf(pool), context);
   }
 
-  async #adoptNew(pool: MariadbPool, proto: MariadbPool, deadline: number): Promise<MariadbConnection> {
-    let connection: MariadbConnection | undefined;
-    try {
-      connection = await this.#rawAcquire(pool, proto, deadline);
-      await this.#stateOf(connection);
-      return connection;
-    } catch (error) {
-      connection?.destroy();
-      // Nothing of the application's was sent on a connection that never finished connecting.
-      throw markConnectPhase(error);
+  #poolDriverOf(pool: MariadbPool): PoolDriver<MariadbConnection> {
+    let driver = this.#poolDrivers.get(pool);
+    if (driver === undefined) {
+      driver = this.#createPoolDriver(pool);
+      this.#poolDrivers.set(pool, driver);
     }
+    return driver;
   }
 
   /**
-   * mariadb hands an idle connection to whoever asks first, and serves its queue of waiting callers
-   * only on the next tick after a release: a caller whose next statement follows its release within
-   * the same run of promise callbacks would take the connection back every time, and the queued
-   * callers wait until mariadb's acquireTimeout fails them. While callers are queued, ask on a later
-   * tick than the one that serves them (a tick, not a macrotask: a connection never waits idle).
-   * Nothing was sent on a connection that could not be acquired.
+   * mariadb's pool as the pipeline's pool: new connections only for an empty pool; a waiter's wait
+   * bounded by the call's outage deadline once there is a sign of an outage (a first attempt waiting
+   * for a busy pool is mariadb's own wait, its acquireTimeout, as it would be without goneaway).
    */
-  async #queuedAcquire(pool: MariadbPool, proto: MariadbPool, deadline?: number): Promise<MariadbConnection> {
-    if (pool.taskQueueSize() > 0) await new Promise<void>((resolve) => process.nextTick(resolve));
-    try {
-      return await this.#rawAcquire(pool, proto, deadline);
-    } catch (error) {
-      throw markConnectPhase(error);
-    }
-  }
-
-  /**
-   * mariadb's own acquire, which a pool error that waiting cannot cure (a wrong password) ends at once.
-   * While the server is unreachable mariadb keeps a waiter for its acquireTimeout (10 s by default):
-   * the wait is bounded by the call's outage deadline, when given, and then fails with the last
-   * connect error, so the retry engine answers GONEAWAY_UNAVAILABLE in time. A connection mariadb
-   * hands over after that goes back to it.
-   */
-  #rawAcquire(pool: MariadbPool, proto: MariadbPool, deadline?: number): Promise<MariadbConnection> {
-    const refused = this.#refused.get(pool);
-    if (refused !== undefined && pool.totalConnections() === 0) {
-      // The server refused our credentials and nothing has connected since: answer at once, and let
-      // one acquire in the background find out when that changes (mariadb only connects for a waiter).
-      this.#probe(pool, proto);
-      return Promise.reject(refused);
-    }
-    const until = deadline === undefined ? undefined : connectCutOffAt(deadline, performance.now());
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const acquire: Acquire = {
-        reject: (error) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          this.#pending.delete(acquire);
-          reject(error);
-        },
-      };
-      this.#pending.add(acquire);
-      if (until !== undefined) {
-        timer = setTimeout(
-          () => acquire.reject(markConnectPhase(this.#lastConnectError.get(pool) ?? noConnectionInTime())),
-          Math.max(0, until - performance.now()),
-        );
-        timer.unref?.();
-      }
-      proto.getConnection.call(pool).then(
-        (connection) => {
-          this.#pending.delete(acquire);
-          if (settled) {
-            // Abandoned (answered already): give it back.
-            connection.release().catch(() => undefined);
-            return;
-          }
-          settled = true;
-          clearTimeout(timer);
-          resolve(connection);
-        },
-        (error: unknown) => acquire.reject(error),
-      );
-    });
-  }
-
-  #probe(pool: MariadbPool, proto: MariadbPool): void {
-    if (this.#probing.has(pool)) return;
-    this.#probing.add(pool);
-    proto.getConnection.call(pool).then(
-      (connection) => {
-        this.#probing.delete(pool);
-        this.#refused.delete(pool);
+  #createPoolDriver(pool: MariadbPool): PoolDriver<MariadbConnection> {
+    const bounded = this.#bounded;
+    return {
+      wouldConnect: () => pool.totalConnections() === 0,
+      create: async (context) => {
+        const connection = await bounded.acquire(pool, context.deadline);
+        bounded.connected(pool);
+        return connection;
+      },
+      acquire: async (context) => {
+        const outage = context.attempt > 1 || this.gate.isDown || bounded.failedLately(pool);
+        // mariadb hands an idle connection to whoever asks first, and serves its queue of waiting
+        // callers only on the next tick after a release: a caller whose next statement follows its
+        // release within the same run of promise callbacks would take the connection back every time,
+        // and the queued callers wait until mariadb's acquireTimeout fails them. While callers are
+        // queued, ask on a later tick than the one that serves them (a tick: a connection never waits idle).
+        if (pool.taskQueueSize() > 0) await new Promise<void>((resolve) => process.nextTick(resolve));
+        try {
+          const connection = await bounded.acquire(pool, outage ? context.deadline : undefined);
+          bounded.connected(pool);
+          return connection;
+        } catch (error) {
+          // Nothing was sent on a connection that could not be acquired.
+          throw markConnectPhase(error);
+        }
+      },
+      release: (connection) => {
         connection.release().catch(() => undefined);
       },
-      () => this.#probing.delete(pool),
-    );
-  }
-
-  /** The connection's state; a connection seen for the first time has its server limits read (one round trip). */
-  #stateOf(connection: MariadbConnection): Promise<PooledConnectionState> | PooledConnectionState {
-    const key = keyOf(connection);
-    const known = this.#states.get(key);
-    if (known !== undefined) return known;
-    let adopting = this.#adopting.get(key);
-    if (adopting === undefined) {
-      adopting = this.#adopt(connection, key).finally(() => this.#adopting.delete(key));
-      this.#adopting.set(key, adopting);
-    }
-    return adopting;
-  }
-
-  async #adopt(connection: MariadbConnection, key: object): Promise<PooledConnectionState> {
-    const proto = Object.getPrototypeOf(connection) as MariadbConnection;
-    // A connect succeeded: the pool's last connect error no longer says the server is unreachable.
-    for (const pool of this.#pools) this.#lastConnectError.delete(pool);
-    const serverLimits = await readServerLimits({
-      query: async (sql) =>
-        (await proto.query.call(connection, { sql, timeout: this.policy.connectTimeoutMs })) as ReadonlyArray<
-          Record<string, unknown>
-        >,
-    });
-    const derived = deriveConnectionLimits(serverLimits, this.policy);
-    const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
-    this.#states.set(key, state);
-    if (!this.#limitsReported) {
-      this.#limitsReported = true;
-      this.hub.emit({ type: 'limits-discovered', limits: serverLimits, derived: derived.limits });
-    }
-    return state;
+      destroy: (connection) => connection.destroy(),
+    };
   }
 
   /**
-   * A connection handed to the adapter for a transaction: its statements go through the packet guard,
+   * A connection handed to the adapter for a transaction: its statements go through the pipeline,
    * and its failures become typed (nothing on it is ever run again: the session is the transaction's).
    */
   #hold(connection: MariadbConnection): MariadbConnection {
@@ -320,18 +178,13 @@ export class PrismaGoneawayInstance {
       execute: (sql: unknown, values?: unknown) =>
         this.#run(connection, 'execute', sql, values, true).catch(rethrowForPrisma),
       release: async () => {
-        const state = this.#states.get(keyOf(connection));
-        state?.markUsed();
-        if (state !== undefined) this.#transacting.delete(state);
-        if (this.#isDead(connection)) connection.destroy();
+        this.pipeline.released(connection);
+        if (this.pipeline.isDead(connection)) connection.destroy();
         else await release.call(connection);
       },
     });
     return connection;
   }
-
-  /** States of connections inside a transaction (BEGIN seen, no COMMIT/ROLLBACK yet). */
-  readonly #transacting = new WeakSet<PooledConnectionState>();
 
   async #run(
     connection: MariadbConnection,
@@ -340,28 +193,18 @@ export class PrismaGoneawayInstance {
     values: unknown,
     held: boolean,
   ): Promise<unknown> {
+    const { pipeline } = this;
     const proto = Object.getPrototypeOf(connection) as MariadbConnection;
-    const state = await this.#stateOf(connection);
+    const state = pipeline.stateOf(connection) ?? (await pipeline.adopt(connection));
     const call = parseCall(sql, values);
     const text = call.sql ?? '';
-    let transacting = this.#transacting.has(state);
-    const boundary = transactionBoundary(text);
-    if (transacting && state.transactionLost !== undefined) {
-      // The server already rolled the transaction back: a ROLLBACK has nothing left to do, anything else fails at once.
-      if (boundary === 'rollback') {
-        this.#transacting.delete(state);
-        return [];
-      }
-      throw state.transactionLost;
+    const refusal = pipeline.beforeStatement(connection, state, text, { kind, call }, held);
+    if (refusal !== undefined) {
+      // The server already rolled the transaction back: a ROLLBACK has nothing left to do.
+      if (refusal === state.transactionLost && transactionBoundary(text) === 'rollback') return [];
+      throw refusal;
     }
-    if (this.policy.packetGuard && call.sql !== undefined)
-      this.#guardPacket(kind, call.sql, call.values, state);
-    if (boundary === 'begin') {
-      transacting = true;
-      this.#transacting.add(state);
-    } else if (transacting && boundary !== undefined) {
-      this.#transacting.delete(state);
-    }
+    const transacting = state.statementInTransaction;
     try {
       const result = await proto[kind].call(connection, sql, values);
       state.markUsed();
@@ -369,51 +212,13 @@ export class PrismaGoneawayInstance {
       return result;
     } catch (error) {
       state.markUsed();
-      throw this.#onError(connection, state, text, transacting, held, error);
-    }
-  }
-
-  #onError(
-    connection: MariadbConnection,
-    state: PooledConnectionState,
-    sql: string,
-    transacting: boolean,
-    held: boolean,
-    error: unknown,
-  ): unknown {
-    const classification = classify(error);
-    this.validator.recordFailure(shim(connection), state, classification);
-    if (!held || !connectionIsGone(classification)) return error;
-    if (!transacting) return new ConnectionLostError({ cause: error, classification, statement: sql });
-    const lost: GoneAwayError = transactionLossError(sql, classification, error);
-    state.transactionLost = lost;
-    return lost;
-  }
-
-  #guardPacket(kind: CallKind, sql: string, values: readonly unknown[], state: PooledConnectionState): void {
-    const max = state.serverLimits.maxAllowedPacket;
-    const bytes = largestPacketBytes(kind, sql, values);
-    if (bytes < max) return;
-    try {
-      assertPacketFits(bytes, state.serverLimits, sql);
-    } catch (error) {
-      this.hub.emit({
-        type: 'packet-rejected',
-        packetBytes: bytes,
-        maxAllowedPacket: max,
-        statement: describeSql(sql),
-      });
-      throw error;
+      throw pipeline.statementFailed(connection, state, text, transacting, held, error);
     }
   }
 
   async #finish(connection: MariadbConnection): Promise<void> {
-    if (this.#isDead(connection)) connection.destroy();
+    if (this.pipeline.isDead(connection)) connection.destroy();
     else await connection.release().catch(() => undefined);
-  }
-
-  #isDead(connection: MariadbConnection): boolean {
-    return this.#states.get(keyOf(connection))?.unusable !== undefined || !connection.isValid();
   }
 }
 
@@ -431,40 +236,4 @@ export function rethrowForPrisma(error: unknown): never {
     });
   }
   throw error;
-}
-
-/** A connect that did not finish in time, for classify: nothing was sent. */
-function noConnectionInTime(): Error {
-  return Object.assign(
-    new Error('connect ETIMEDOUT: the mariadb pool gave no connection within the outage budget'),
-    {
-      code: 'ETIMEDOUT',
-      syscall: 'connect',
-    },
-  );
-}
-
-function keyOf(connection: MariadbConnection): object {
-  return connection.info ?? connection;
-}
-
-/** mariadb's connection in the shape core's validator reads (mysql2's field names). */
-function shim(connection: MariadbConnection): ValidatableConnection {
-  return {
-    get _closing() {
-      return !connection.isValid();
-    },
-    stream: {
-      get destroyed() {
-        return !connection.isValid();
-      },
-      destroy: () => connection.destroy(),
-    },
-    ping: (callback) => {
-      connection.ping().then(
-        () => callback(),
-        (error: unknown) => callback(error ?? new Error('ping failed')),
-      );
-    },
-  };
 }

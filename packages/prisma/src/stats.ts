@@ -1,5 +1,4 @@
 import type { GoneAwayListener, PoolStats } from '@goneaway/core';
-import { poolStats } from '@goneaway/core/adapter';
 import type { PrismaGoneawayInstance } from './pool-instance.js';
 import { instances } from './with-goneaway.js';
 
@@ -16,7 +15,7 @@ export type PrismaGoneAwayStats = PoolStats;
 
 /** `stats(adapter)`: the counters of the factory goneAwayPrisma() returned. */
 export function stats(adapter: unknown): PrismaGoneAwayStats {
-  return poolStats(instanceOf(adapter, 'stats'));
+  return instanceOf(adapter, 'stats').pipeline.stats();
 }
 
 /** Typed events of one goneAwayPrisma() factory; returns the unsubscribe function. */

@@ -55,9 +55,9 @@ export function adoptConnectionManager(sequelize: SequelizeInstance, goneaway: S
   const releaseConnection = manager.releaseConnection;
 
   manager.connect = (config) =>
-    runtime.retry.execute(
+    runtime.pipeline.retry.execute(
       (context) =>
-        runtime.gate.connect(
+        runtime.pipeline.gate.connect(
           async () => {
             let connection: Mysql2Connection;
             try {

@@ -41,7 +41,7 @@ function lost(cause: Error, sql: string): ConnectionLostError {
 async function run(failures: Error[], retry?: { max?: number }) {
   const goneaway = new SequelizeGoneAway(mysql2, undefined);
   const events: GoneAwayEvent[] = [];
-  goneaway.runtime.hub.subscribe((event) => events.push(event));
+  goneaway.runtime.pipeline.hub.subscribe((event) => events.push(event));
   const options = goneAwayRetryOptions(goneaway, retry);
   let attempts = 0;
   const outcome = await retryAsPromised(async () => {

@@ -70,7 +70,7 @@ export function goneAwayRetryOptions(
     const safety = sql !== undefined && isReadOnlyStatement(sql) ? 'read' : 'write';
     if (decideRetry(lost.classification, { safety }, false, runtime.policy) !== 'retry') return false;
     const attempt = failedAttempt.get(error as object) ?? 1;
-    runtime.hub.emit({
+    runtime.pipeline.hub.emit({
       type: 'retry',
       attempt,
       delayMs: Math.round(backoffBase * (retry?.backoffExponent ?? 1.1) ** (attempt - 1)),

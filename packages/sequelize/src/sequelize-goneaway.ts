@@ -1,5 +1,4 @@
 import type { GoneAwayOptions } from '@goneaway/core';
-import { IdleReaper, reportEviction } from '@goneaway/core/adapter';
 import { type LoneConnectionRuntime, type Mysql2ModuleLike, wrapMysql2Connections } from '@goneaway/mysql2';
 import type { ConnectionManager, Mysql2Connection } from './sequelize-internals.js';
 import { type StatementRunner, withoutStatementValues } from './without-statement-values.js';
@@ -18,14 +17,28 @@ export class SequelizeGoneAway {
   readonly runtime: LoneConnectionRuntime;
   /** Hand-out checks whose ping is still running: the patched getConnection waits for them. */
   readonly #pendingChecks = new WeakMap<object, Promise<boolean>>();
-  /** The connection manager each released connection went back to: where the reaper retires it. */
-  readonly #managers = new WeakMap<object, ConnectionManager>();
-  readonly #reaper = new IdleReaper<Mysql2Connection>((connection) => this.#retire(connection));
+  /**
+   * Connections in Sequelize's pool (released, not handed out since), by the connection manager they
+   * went back to: where the pipeline's reaper retires one that stays idle too long.
+   */
+  readonly #free = new WeakMap<object, ConnectionManager>();
   /** The statement of each goneaway error Sequelize tried to put it on (withoutStatementValues). */
   readonly #statements = new WeakMap<object, string>();
 
   constructor(mysql2: Mysql2ModuleLike, options: GoneAwayOptions | undefined) {
-    const wrapped = wrapMysql2Connections(mysql2, options);
+    const wrapped = wrapMysql2Connections(mysql2, options, {
+      // A free connection reached its limit, below the server's wait_timeout: it leaves Sequelize's
+      // pool through Sequelize's own destroy (disconnect: COM_QUIT). One handed out meanwhile left
+      // the free set in validate().
+      closePolitely: (connection) => {
+        const manager = this.#free.get(connection);
+        this.#free.delete(connection);
+        manager?.destroyConnection(connection as unknown as Mysql2Connection).catch(() => {
+          // A connection that cannot say goodbye is gone anyway.
+        });
+      },
+      isIdle: (connection) => this.#free.has(connection) && !connection._closing,
+    });
     const createConnection = (config: unknown): unknown =>
       withoutStatementValues(
         (
@@ -50,12 +63,10 @@ export class SequelizeGoneAway {
    * #pendingChecks for the patched getConnection (sequelize-pool cannot wait for a promise).
    */
   validate(connection: Mysql2Connection): boolean {
-    this.#reaper.busy(connection);
     // Sequelize's own mysql check, which goneaway's validator does not read.
     if (!connection || connection._protocolError) return false;
-    const state = this.runtime.stateOf(connection);
-    if (state === undefined) return !this.runtime.isDead(connection);
-    const verdict = this.runtime.validator.validate(connection, state);
+    this.#free.delete(connection);
+    const verdict = this.runtime.pipeline.validate(connection as never);
     if (typeof verdict === 'boolean') return verdict;
     this.#pendingChecks.set(connection, verdict);
     return true;
@@ -68,32 +79,10 @@ export class SequelizeGoneAway {
     return check;
   }
 
-  /** The connection went back to `manager`'s pool: retire it at its idle or lifetime deadline if still there. */
+  /** The connection went back to `manager`'s pool: retired at its idle or lifetime deadline if still there. */
   released(connection: Mysql2Connection, manager: ConnectionManager): void {
-    const state = this.runtime.stateOf(connection);
-    if (state === undefined || state.unusable || this.runtime.isDead(connection)) return;
-    this.#managers.set(connection, manager);
-    this.#reaper.idle(
-      connection,
-      Math.min(state.lastUsedAt + state.limits.idleLimitMs, state.createdAt + state.limits.maxLifetimeMs),
-    );
-  }
-
-  /**
-   * A free connection reached its limit, below the server's wait_timeout: it leaves Sequelize's pool
-   * through Sequelize's own destroy (disconnect: COM_QUIT), reported once as `idle-limit` or
-   * `lifetime`. One handed out meanwhile left the reaper in validate().
-   */
-  #retire(connection: Mysql2Connection): void {
-    const state = this.runtime.stateOf(connection);
-    const manager = this.#managers.get(connection);
-    if (state === undefined || manager === undefined || state.unusable || state.retired) return;
-    if (this.runtime.isDead(connection) || connection._closing) return;
-    state.retired = state.ageMs() >= state.limits.maxLifetimeMs ? 'lifetime' : 'idle-limit';
-    reportEviction(this.runtime.hub, state, state.retired);
-    manager.destroyConnection(connection).catch(() => {
-      // A connection that cannot say goodbye is gone anyway.
-    });
+    this.#free.set(connection, manager);
+    this.runtime.pipeline.released(connection as never);
   }
 }
 

@@ -1,5 +1,4 @@
 import type { GoneAwayListener, PoolStats } from '@goneaway/core';
-import { poolStats } from '@goneaway/core/adapter';
 import { goneAwayOfSequelize, type SequelizeGoneAway } from './sequelize-goneaway.js';
 
 /** Counters per event type, eviction reason and error kind, plus the pool's (core's PoolStats). */
@@ -21,10 +20,10 @@ function goneAwayOf(sequelize: unknown, caller: string): SequelizeGoneAway {
  * again. Instances made from the same goneAwaySequelize(options) result share them.
  */
 export function stats(sequelize: unknown): SequelizeGoneAwayStats {
-  return poolStats(goneAwayOf(sequelize, 'stats').runtime);
+  return goneAwayOf(sequelize, 'stats').runtime.pipeline.stats();
 }
 
 /** Typed events of a Sequelize instance; returns the unsubscribe function. */
 export function subscribeTo(sequelize: unknown, listener: GoneAwayListener): () => void {
-  return goneAwayOf(sequelize, 'subscribeTo').runtime.hub.subscribe(listener);
+  return goneAwayOf(sequelize, 'subscribeTo').runtime.pipeline.hub.subscribe(listener);
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerLimits } from '../limits/server-limits.js';
 import type { GoneAwayOptions } from '../policy/options.js';
 import { parsePolicy } from '../policy/parse-policy.js';
-import { ConnectionValidator, type ValidatableConnection } from './connection-validator.js';
+import { ConnectionValidator, type ValidationDriver } from './connection-validator.js';
 import { FakeTimerClock } from './fake-timer-clock.fixture.js';
 import { PooledConnectionState } from './pooled-connection-state.js';
 import { PING_TIMEOUT_FLOOR_MS } from './round-trip-estimator.js';
@@ -19,10 +19,20 @@ const serverLimits: ServerLimits = {
 };
 
 /** A pooled connection whose ping the server answers after `answerMs` (never, when undefined). */
-interface FakeConnection extends ValidatableConnection {
+interface FakeConnection {
   answerMs: number | undefined;
   destroyed: boolean;
+  ping(callback: (error?: unknown) => void): void;
 }
+
+/** The driver contract over the fake: broken once destroyed. */
+const driver: ValidationDriver<FakeConnection> = {
+  isBroken: (connection) => connection.destroyed,
+  ping: (connection, callback) => connection.ping(callback),
+  destroy: (connection) => {
+    connection.destroyed = true;
+  },
+};
 
 function setup(options?: GoneAwayOptions) {
   const clock = new FakeTimerClock();
@@ -30,6 +40,7 @@ function setup(options?: GoneAwayOptions) {
   const validator = new ConnectionValidator(
     parsePolicy(options),
     (_state, reason) => evicted.push(reason),
+    driver,
     clock,
   );
   const connection = (answerMs?: number): FakeConnection => {
@@ -38,14 +49,6 @@ function setup(options?: GoneAwayOptions) {
       destroyed: false,
       ping(callback) {
         if (fake.answerMs !== undefined) clock.setTimeout(() => callback(), fake.answerMs);
-      },
-      stream: {
-        get destroyed() {
-          return fake.destroyed;
-        },
-        destroy() {
-          fake.destroyed = true;
-        },
       },
     };
     return fake;

@@ -1,20 +1,17 @@
 import type { Classification } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
+import type { ConnectionDriver } from '../driver/connection-driver.js';
 import type { EvictionReason } from '../events/event-types.js';
 import type { Policy } from '../policy/options.js';
 import { connectionIsGone } from './connection-failure.js';
-import { type PingableConnection, pingWithTimeout } from './ping-with-timeout.js';
+import { pingWithTimeout } from './ping-with-timeout.js';
 import type { ConnectionUseObserver, PooledConnectionState } from './pooled-connection-state.js';
 import { RoundTripEstimator } from './round-trip-estimator.js';
 import { systemTimerClock, type TimerClock } from './timer-clock.js';
 import { VouchingWindow } from './vouching-window.js';
 
-/** What the validator reads off a driver connection (mysql2's fields). */
-export interface ValidatableConnection extends PingableConnection {
-  readonly _fatalError?: unknown;
-  readonly _closing?: boolean;
-  readonly stream: { readonly destroyed?: boolean; destroy(): void };
-}
+/** The part of the driver contract the validator uses: liveness facts, a ping, destroy. */
+export type ValidationDriver<C extends object> = Pick<ConnectionDriver<C>, 'isBroken' | 'ping' | 'destroy'>;
 
 export type EvictConnection = (
   state: PooledConnectionState,
@@ -29,7 +26,7 @@ export type EvictConnection = (
  * least as long and has just worked (handed out without a ping, unless another connection was just
  * found dead), otherwise a ping whose timeout follows the pool's observed round trips.
  */
-export class ConnectionValidator implements ConnectionUseObserver {
+export class ConnectionValidator<C extends object> implements ConnectionUseObserver {
   /** Pings run (the bypass window and vouching keep this at 0 while the pool is busy). */
   validationPings = 0;
   /** The pool's round trips, which the ping timeout follows ('auto'). */
@@ -53,6 +50,7 @@ export class ConnectionValidator implements ConnectionUseObserver {
   constructor(
     private readonly policy: Pick<Policy, 'validation' | 'evictOnReadOnly'>,
     private readonly evict: EvictConnection,
+    private readonly driver: ValidationDriver<C>,
     private readonly clock: TimerClock = systemTimerClock,
   ) {
     this.#vouching = new VouchingWindow(policy.validation.bypassWindowMs);
@@ -72,7 +70,7 @@ export class ConnectionValidator implements ConnectionUseObserver {
    * it pooled with the statement still running), and suspect the others when it is gone.
    */
   recordFailure(
-    connection: ValidatableConnection,
+    connection: C,
     state: PooledConnectionState | undefined,
     classification: Classification,
   ): void {
@@ -83,7 +81,7 @@ export class ConnectionValidator implements ConnectionUseObserver {
       // once (the mysql2 pool's, Prisma's) never shows it to validate() again.
       this.evict(state, evictionReasonOf(state.unusable), state.unusable);
     }
-    if (classification.kind === 'statement-timeout') connection.stream.destroy();
+    if (classification.kind === 'statement-timeout') this.driver.destroy(connection);
     if (connectionIsGone(classification)) this.suspectOthers();
   }
 
@@ -95,8 +93,8 @@ export class ConnectionValidator implements ConnectionUseObserver {
   }
 
   /** A plain boolean unless a ping is due, so the happy path adds no promise. */
-  validate(connection: ValidatableConnection, state: PooledConnectionState): boolean | Promise<boolean> {
-    if (state.unusable || connection._fatalError || connection._closing || connection.stream.destroyed) {
+  validate(connection: C, state: PooledConnectionState): boolean | Promise<boolean> {
+    if (state.unusable || this.driver.isBroken(connection)) {
       this.evict(state, evictionReasonOf(state.unusable), state.unusable);
       return false;
     }
@@ -131,10 +129,10 @@ export class ConnectionValidator implements ConnectionUseObserver {
     return true;
   }
 
-  async #ping(connection: ValidatableConnection, state: PooledConnectionState): Promise<boolean> {
+  async #ping(connection: C, state: PooledConnectionState): Promise<boolean> {
     this.validationPings++;
     const timeoutMs = this.roundTrips.pingTimeoutMs(this.policy.validation.pingTimeoutMs);
-    const outcome = await pingWithTimeout(connection, timeoutMs, this.clock);
+    const outcome = await pingWithTimeout(this.driver, connection, timeoutMs, this.clock);
     if (outcome.ok) {
       this.roundTrips.recordPing(outcome.roundTripMs);
       const now = performance.now();

@@ -2,8 +2,18 @@ import { once } from 'node:events';
 import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FakeTimerClock } from './fake-timer-clock.fixture.js';
-import { type PingableConnection, type PingOutcome, pingWithTimeout } from './ping-with-timeout.js';
+import { type PingDriver, type PingOutcome, pingWithTimeout } from './ping-with-timeout.js';
 import { systemTimerClock, type TimerClock } from './timer-clock.js';
+
+/** A connection with a callback ping and a socket (mysql2's shape), and the driver translating it. */
+interface PingableConnection {
+  ping(callback: (error?: unknown) => void): void;
+  readonly stream: { destroy(): void };
+}
+const driver: PingDriver<PingableConnection> = {
+  ping: (connection, callback) => connection.ping(callback),
+  destroy: (connection) => connection.stream.destroy(),
+};
 
 /** A connection whose ping is answered when the test says so. */
 function fakeConnection() {
@@ -62,7 +72,7 @@ describe('pingWithTimeout', () => {
   it('gives up on a silent connection once the timeout has run on a free event loop, and destroys its socket', async () => {
     const clock = new FakeTimerClock();
     const { connection } = fakeConnection();
-    const seen = track(pingWithTimeout(connection, 200, clock));
+    const seen = track(pingWithTimeout(driver, connection, 200, clock));
     clock.advance(199);
     await flush();
     expect(seen.outcome).toBeUndefined();
@@ -75,7 +85,7 @@ describe('pingWithTimeout', () => {
   it('answers with the round trip when the server answers', async () => {
     const clock = new FakeTimerClock();
     const { connection, answer } = fakeConnection();
-    const seen = track(pingWithTimeout(connection, 200, clock));
+    const seen = track(pingWithTimeout(driver, connection, 200, clock));
     clock.advance(70);
     answer();
     await flush();
@@ -87,7 +97,7 @@ describe('pingWithTimeout', () => {
     const clock = new FakeTimerClock();
     const ours = fakeConnection();
     const plain = fakeConnection();
-    const seenOurs = track(pingWithTimeout(ours.connection, 250, clock));
+    const seenOurs = track(pingWithTimeout(driver, ours.connection, 250, clock));
     const seenPlain = track(pingWithPlainTimer(plain.connection, 250, clock));
     clock.advance(1);
     // The answers arrive at once but sit unread: the loop is blocked for 400 ms. Node then runs the
@@ -107,7 +117,7 @@ describe('pingWithTimeout', () => {
   it('still times out a silent connection after a stall, once the timeout has run outside it', async () => {
     const clock = new FakeTimerClock();
     const { connection } = fakeConnection();
-    const seen = track(pingWithTimeout(connection, 200, clock));
+    const seen = track(pingWithTimeout(driver, connection, 200, clock));
     clock.advance(30);
     clock.stall(400);
     clock.advance(100);
@@ -121,7 +131,7 @@ describe('pingWithTimeout', () => {
   it('reports a ping that failed, or threw, with its error', async () => {
     const clock = new FakeTimerClock();
     const failing = fakeConnection();
-    const seen = track(pingWithTimeout(failing.connection, 200, clock));
+    const seen = track(pingWithTimeout(driver, failing.connection, 200, clock));
     const error = new Error('closed');
     failing.answer(error);
     await flush();
@@ -132,7 +142,11 @@ describe('pingWithTimeout', () => {
       },
       stream: { destroy: () => undefined },
     };
-    expect(await pingWithTimeout(throwing, 200, clock)).toEqual({ ok: false, timedOut: false, error });
+    expect(await pingWithTimeout(driver, throwing, 200, clock)).toEqual({
+      ok: false,
+      timedOut: false,
+      error,
+    });
   });
 
   it('on the real event loop, a 400 ms busy loop right after the ping is sent evicts nothing (a plain 250 ms timer evicts)', async () => {
@@ -158,7 +172,7 @@ describe('pingWithTimeout', () => {
       const ours = await socketPing();
       const plain = await socketPing();
       const pending = [
-        pingWithTimeout(ours, 250, systemTimerClock),
+        pingWithTimeout(driver, ours, 250, systemTimerClock),
         pingWithPlainTimer(plain, 250, systemTimerClock),
       ];
       const until = performance.now() + 400;

@@ -1,10 +1,8 @@
+import type { ConnectionDriver } from '../driver/connection-driver.js';
 import { systemTimerClock, type TimerClock } from './timer-clock.js';
 
-/** A driver connection with mysql2's callback `ping()` and its socket. */
-export interface PingableConnection {
-  ping(callback: (error?: unknown) => void): void;
-  readonly stream: { destroy(): void };
-}
+/** The part of the driver contract a ping uses: the ping, and destroy for a ping that never answers. */
+export type PingDriver<C extends object> = Pick<ConnectionDriver<C>, 'ping' | 'destroy'>;
 
 /** `roundTripMs`: how long the answer took, event-loop stalls left out. */
 export type PingOutcome =
@@ -18,7 +16,7 @@ export type PingOutcome =
 export const PING_SLICE_MS = 50;
 
 /**
- * mysql2's `ping()` has no timeout of its own, and a pool's validation (knex's `validate`, the mysql2
+ * A driver's ping (mysql2's `ping()`) has no timeout of its own, and a pool's validation (knex's `validate`, the mysql2
  * adapter's acquire) waits for it forever: a ping on a half-open connection (a NAT dropped it,
  * nothing answers) would block the acquire. On timeout the socket is destroyed at once so the
  * connection cannot linger.
@@ -29,8 +27,9 @@ export const PING_SLICE_MS = 50;
  * so a plain timer would condemn a healthy connection. Each slice therefore counts for no more than
  * it was armed for, and the verdict waits for the next slice, after the loop has read its sockets.
  */
-export function pingWithTimeout(
-  connection: PingableConnection,
+export function pingWithTimeout<C extends object>(
+  driver: PingDriver<C>,
+  connection: C,
   timeoutMs: number,
   clock: TimerClock = systemTimerClock,
 ): Promise<PingOutcome> {
@@ -52,12 +51,12 @@ export function pingWithTimeout(
       // Less than a millisecond left is a timer's rounding, not time the answer could still use.
       if (timeoutMs - counted >= 1) return arm();
       settled = true;
-      connection.stream.destroy();
+      driver.destroy(connection);
       resolve({ ok: false, timedOut: true });
     };
     arm();
     try {
-      connection.ping((error) => {
+      driver.ping(connection, (error) => {
         if (settled) return;
         settled = true;
         clock.clearTimeout(timer);

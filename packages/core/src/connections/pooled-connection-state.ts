@@ -12,7 +12,7 @@ export interface ConnectionUseObserver {
 }
 
 /**
- * What goneaway knows about one pooled mysql2 connection. Times are kept on both clocks: the
+ * What goneaway knows about one connection (pooled, or a lone one a host library pools). Times are kept on both clocks: the
  * monotonic one (immune to wall-clock jumps) and the wall clock (which, unlike CLOCK_MONOTONIC,
  * advances while a laptop sleeps or a serverless sandbox is frozen). Limits are checked against
  * the larger of the two, so a frozen process cannot hand out a connection the server already closed.
@@ -30,6 +30,23 @@ export class PooledConnectionState {
   observer: ConnectionUseObserver | undefined;
   /** Set once an error says the connection can not be used again. */
   unusable: Classification | undefined;
+  /**
+   * Inside a transaction its holder opened (BEGIN / START TRANSACTION, or a SET TRANSACTION for the
+   * next one, seen; no COMMIT/ROLLBACK yet). Tracked by ConnectionPipeline.beforeStatement.
+   */
+  inTransaction = false;
+  /**
+   * Whether the statement beforeStatement last admitted runs inside a transaction: a BEGIN, the
+   * statements after it, and the COMMIT or ROLLBACK that ends it do (a loss there loses the
+   * transaction); the statement after that does not. Read right after beforeStatement.
+   */
+  statementInTransaction = false;
+  /**
+   * The session carries state its holder set (sessionStateEffect: SET, USE, GET_LOCK, a temporary
+   * table…): a statement that loses it is never run on another session. For the session's life, not
+   * one hold: the next holder may rely on it too (Kysely's onCreateConnection runs once per connection).
+   */
+  pinned = false;
   /** Set when the connection died inside a transaction: every later statement of it fails with this. */
   transactionLost: GoneAwayError | undefined;
   /** Set when goneaway closed the idle connection itself, before the server's limit. */

@@ -15,7 +15,7 @@ export interface PoolStats extends GoneAwayStats {
 export function poolStats(parts: {
   readonly hub: EventHub;
   readonly gate: ReconnectGate;
-  readonly validator: ConnectionValidator;
+  readonly validator: Pick<ConnectionValidator<object>, 'validationPings'>;
 }): PoolStats {
   const gate = parts.gate.stats();
   return {

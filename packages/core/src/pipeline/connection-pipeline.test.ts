@@ -1,0 +1,417 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CONNECT_PHASE } from '../classification/connect-phase.js';
+import type { ConnectionDriver } from '../driver/connection-driver.js';
+import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
+import type { GoneAwayEvent } from '../events/event-types.js';
+import type { GoneAwayOptions } from '../policy/options.js';
+import { parsePolicy } from '../policy/parse-policy.js';
+import { ConnectionPipeline } from './connection-pipeline.js';
+
+/** A fake driver connection: what a server said about it, and what goneaway did to it. */
+interface FakeConnection {
+  readonly id: number;
+  waitTimeout: number;
+  maxAllowedPacket: number;
+  broken: boolean;
+  idle: boolean;
+  destroyed: boolean;
+  closedPolitely: boolean;
+  queries: string[];
+  keepAliveMs: number | undefined;
+  failLimits?: Error;
+  pingError?: Error;
+  errorListener?: (error: unknown) => void;
+}
+
+let nextId = 1;
+function fakeConnection(overrides: Partial<FakeConnection> = {}): FakeConnection {
+  return {
+    id: nextId++,
+    waitTimeout: 28_800,
+    maxAllowedPacket: 1024,
+    broken: false,
+    idle: true,
+    destroyed: false,
+    closedPolitely: false,
+    queries: [],
+    keepAliveMs: undefined,
+    ...overrides,
+  };
+}
+
+/** A statement as the fake adapter measures it: the bytes it would send. */
+interface FakeStatement {
+  readonly bytes: number;
+}
+
+const driver: ConnectionDriver<FakeConnection, FakeStatement> = {
+  isBroken: (connection) => connection.broken || connection.destroyed,
+  ping: (connection, callback) => queueMicrotask(() => callback(connection.pingError)),
+  query: async (connection, sql) => {
+    connection.queries.push(sql);
+    if (connection.failLimits) throw connection.failLimits;
+    return [
+      {
+        wait_timeout: connection.waitTimeout,
+        interactive_timeout: connection.waitTimeout,
+        max_allowed_packet: connection.maxAllowedPacket,
+        read_only: 0,
+        super_read_only: 0,
+        version: '10.11.19-MariaDB',
+        connection_id: connection.id,
+      },
+    ];
+  },
+  destroy: (connection) => {
+    connection.destroyed = true;
+  },
+  closePolitely: (connection) => {
+    connection.closedPolitely = true;
+  },
+  isIdle: (connection) => connection.idle,
+  setKeepAlive: (connection, delay) => {
+    connection.keepAliveMs = delay;
+  },
+  onError: (connection, listener) => {
+    connection.errorListener = listener;
+  },
+  packetBytes: (_connection, statement, max) => (statement.bytes < max / 2 ? undefined : statement.bytes),
+};
+
+function setup(options: GoneAwayOptions = {}) {
+  const pipeline = new ConnectionPipeline(parsePolicy({ name: 'db', ...options }), driver);
+  const events: GoneAwayEvent[] = [];
+  pipeline.hub.subscribe((event) => events.push(event));
+  return { pipeline, events, types: () => events.map((event) => event.type) };
+}
+
+/** The first attempt of a call with a minute of outage budget left. */
+const context = (): AcquireContext => ({ attempt: 1, deadline: performance.now() + 60_000 });
+
+/** A pool of fake connections: free ones to hand out, and a count of those it created. */
+function fakePool(free: FakeConnection[] = []) {
+  const released: FakeConnection[] = [];
+  const destroyed: FakeConnection[] = [];
+  let created = 0;
+  const pool: PoolDriver<FakeConnection> = {
+    wouldConnect: () => free.length === 0,
+    acquire: async () => free.shift() as FakeConnection,
+    create: async () => {
+      created++;
+      return fakeConnection();
+    },
+    release: (connection) => released.push(connection),
+    destroy: (connection) => {
+      connection.destroyed = true;
+      destroyed.push(connection);
+    },
+    target: () => '127.0.0.1:3306',
+  };
+  return { pool, free, released, destroyed, created: () => created };
+}
+
+const lostError = () =>
+  Object.assign(new Error('Connection lost: The server closed the connection.'), {
+    code: 'PROTOCOL_CONNECTION_LOST',
+    fatal: true,
+  });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ConnectionPipeline: adoption', () => {
+  it('reads the limits once per connection, sets keepalive, and reports limits-discovered once per distinct limits', async () => {
+    const { pipeline, events } = setup({ keepAliveInitialDelayMs: 5_000 });
+    const a = fakeConnection();
+    const b = fakeConnection();
+    const [stateA, again] = await Promise.all([pipeline.adopt(a), pipeline.adopt(a)]);
+    expect(again).toBe(stateA);
+    expect(a.queries).toHaveLength(1);
+    expect(a.keepAliveMs).toBe(5_000);
+    expect(stateA.connectionId).toBe(a.id);
+    expect(pipeline.stateOf(a)).toBe(stateA);
+    await pipeline.adopt(b);
+    expect(events.filter((event) => event.type === 'limits-discovered')).toHaveLength(1);
+    // A server with other limits (a failover, a restart with another wait_timeout) is reported again.
+    await pipeline.adopt(fakeConnection({ waitTimeout: 60 }));
+    expect(events.filter((event) => event.type === 'limits-discovered')).toHaveLength(2);
+  });
+
+  it('reports limit-capped when an option had to be lowered below the server limit', async () => {
+    const { pipeline, events } = setup({ idleLimitMs: 600_000 });
+    await pipeline.adopt(fakeConnection({ waitTimeout: 60 }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'limit-capped',
+        option: 'idleLimitMs',
+        requestedMs: 600_000,
+        waitTimeoutSeconds: 60,
+      }),
+    );
+  });
+
+  it('marks a failed limits read as part of connecting, and remembers nothing', async () => {
+    const { pipeline } = setup();
+    const failing = fakeConnection({ failLimits: lostError() });
+    const error = await pipeline.adopt(failing).catch((caught: unknown) => caught);
+    expect((error as Record<symbol, unknown>)[CONNECT_PHASE]).toBe(true);
+    expect(pipeline.stateOf(failing)).toBeUndefined();
+    expect(pipeline.adopting(failing)).toBeUndefined();
+  });
+
+  it('waits for a handshake under way and shares its failure', async () => {
+    const { pipeline } = setup();
+    const connection = fakeConnection();
+    const handshake = new Error('Access denied');
+    await expect(pipeline.adopt(connection, Promise.reject(handshake))).rejects.toBe(handshake);
+    expect(connection.queries).toHaveLength(0);
+  });
+
+  it('an idle error makes the connection unusable, suspects the others and reports one eviction', async () => {
+    const { pipeline, events } = setup();
+    const connection = fakeConnection();
+    const state = await pipeline.adopt(connection);
+    connection.errorListener?.(lostError());
+    connection.errorListener?.(lostError());
+    expect(state.unusable?.kind).toBe('connection-lost');
+    expect(pipeline.isDead(connection)).toBe(true);
+    expect(pipeline.validate(connection)).toBe(false);
+    expect(events.filter((event) => event.type === 'evicted')).toMatchObject([
+      { reason: 'error', connectionId: connection.id },
+    ]);
+  });
+});
+
+describe('ConnectionPipeline: hand-out', () => {
+  it('hands out a recently used connection without a ping, and pings one idle past the bypass window', async () => {
+    vi.useFakeTimers({ toFake: ['performance', 'Date'] });
+    const { pipeline } = setup({ validation: { bypassWindowMs: 1_000 } });
+    const connection = fakeConnection();
+    await pipeline.adopt(connection);
+    expect(pipeline.validate(connection)).toBe(true);
+    pipeline.released(connection);
+    vi.advanceTimersByTime(5_000);
+    const verdict = pipeline.validate(connection);
+    expect(verdict).toBeInstanceOf(Promise);
+    expect(await verdict).toBe(true);
+    expect(pipeline.stats().validationPings).toBe(1);
+  });
+
+  it('passes a connection it never adopted unless the driver knows it is broken', () => {
+    const { pipeline } = setup();
+    expect(pipeline.validate(fakeConnection())).toBe(true);
+    expect(pipeline.validate(fakeConnection({ broken: true }))).toBe(false);
+  });
+
+  it('acquire: creates through the gate, adopts, and destroys a connection that fails its check before trying the next', async () => {
+    const { pipeline } = setup();
+    const bad = fakeConnection({ broken: true });
+    const { pool, destroyed, created } = fakePool([bad]);
+    await pipeline.adopt(bad);
+    const connection = await pipeline.acquire(pool, context());
+    expect(destroyed).toEqual([bad]);
+    expect(created()).toBe(1);
+    expect(pipeline.stateOf(connection)).toBeDefined();
+    expect(pipeline.stats().connectAttempts).toBe(1);
+  });
+
+  it('acquire: a create that fails is marked as a connect failure with its target, its connection destroyed', async () => {
+    const { pipeline } = setup();
+    const { pool, destroyed } = fakePool();
+    const half = fakeConnection({ failLimits: lostError() });
+    pool.create = async () => half;
+    const error = await pipeline.acquire(pool, context()).catch((caught: unknown) => caught);
+    expect((error as Record<symbol, unknown>)[CONNECT_PHASE]).toBe(true);
+    expect(destroyed).toEqual([half]);
+  });
+});
+
+describe('ConnectionPipeline: statements', () => {
+  it('tracks transaction boundaries and, for a held connection, session state', async () => {
+    const { pipeline } = setup();
+    const connection = fakeConnection();
+    const state = await pipeline.adopt(connection);
+    expect(pipeline.beforeStatement(connection, state, 'BEGIN', undefined, true)).toBeUndefined();
+    expect([state.inTransaction, state.statementInTransaction]).toEqual([true, true]);
+    // The COMMIT runs inside the transaction it ends (its loss is an unknown outcome); after it, none.
+    pipeline.beforeStatement(connection, state, 'COMMIT', undefined, true);
+    expect([state.inTransaction, state.statementInTransaction]).toEqual([false, true]);
+    pipeline.beforeStatement(connection, state, 'SELECT 1', undefined, true);
+    expect(state.statementInTransaction).toBe(false);
+    pipeline.beforeStatement(
+      connection,
+      state,
+      'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+      undefined,
+      true,
+    );
+    expect(state.inTransaction).toBe(true);
+    pipeline.released(connection);
+    expect(state.inTransaction).toBe(false);
+    pipeline.beforeStatement(connection, state, "SET @tenant = 'a'", undefined, false);
+    expect(state.pinned).toBe(false);
+    pipeline.beforeStatement(connection, state, "SET @tenant = 'a'", undefined, true);
+    expect(state.pinned).toBe(true);
+  });
+
+  it('refuses a packet over max_allowed_packet before sending, with a packet-rejected event that holds no values', async () => {
+    const { pipeline, events } = setup();
+    const connection = fakeConnection({ maxAllowedPacket: 1024 });
+    const state = await pipeline.adopt(connection);
+    expect(
+      pipeline.beforeStatement(connection, state, 'INSERT INTO t VALUES (?)', { bytes: 100 }, false),
+    ).toBeUndefined();
+    const refusal = pipeline.beforeStatement(
+      connection,
+      state,
+      "INSERT INTO t VALUES ('secret')",
+      { bytes: 5_000 },
+      false,
+    );
+    expect(refusal).toMatchObject({
+      code: 'GONEAWAY_PACKET_TOO_LARGE',
+      packetBytes: 5_000,
+      maxAllowedPacket: 1024,
+    });
+    const rejected = events.find((event) => event.type === 'packet-rejected');
+    expect(rejected).toMatchObject({ packetBytes: 5_000, maxAllowedPacket: 1024 });
+    expect(JSON.stringify(rejected)).not.toContain('secret');
+    // The guard is an option.
+    const off = setup({ packetGuard: false });
+    const other = fakeConnection();
+    const otherState = await off.pipeline.adopt(other);
+    expect(
+      off.pipeline.beforeStatement(other, otherState, 'INSERT 1', { bytes: 5_000 }, false),
+    ).toBeUndefined();
+  });
+
+  it('types a lost held connection: ConnectionLost outside a transaction, TransactionLost inside, then every later statement of it', async () => {
+    const { pipeline, events } = setup();
+    const connection = fakeConnection();
+    const state = await pipeline.adopt(connection);
+    const outside = pipeline.statementFailed(connection, state, 'SELECT 1', false, true, lostError());
+    expect(outside).toMatchObject({ code: 'GONEAWAY_CONNECTION_LOST' });
+    expect(events.filter((event) => event.type === 'evicted')).toHaveLength(1);
+
+    const other = fakeConnection();
+    const otherState = await pipeline.adopt(other);
+    pipeline.beforeStatement(other, otherState, 'BEGIN', undefined, true);
+    const inside = pipeline.statementFailed(other, otherState, 'UPDATE t SET a = 1', true, true, lostError());
+    expect(inside).toMatchObject({ code: 'GONEAWAY_TRANSACTION_LOST' });
+    expect(pipeline.beforeStatement(other, otherState, 'SELECT 1', undefined, true)).toBe(inside);
+    expect(pipeline.beforeStatement(other, otherState, 'ROLLBACK', undefined, true)).toBe(inside);
+  });
+
+  it('a lost COMMIT is an unknown outcome; a pool statement keeps the driver error for the retry engine', async () => {
+    const { pipeline } = setup();
+    const connection = fakeConnection();
+    const state = await pipeline.adopt(connection);
+    state.inTransaction = true;
+    expect(pipeline.statementFailed(connection, state, 'COMMIT', true, true, lostError())).toMatchObject({
+      code: 'GONEAWAY_COMMIT_UNKNOWN',
+    });
+    const pooled = fakeConnection();
+    const pooledState = await pipeline.adopt(pooled);
+    const error = lostError();
+    expect(pipeline.statementFailed(pooled, pooledState, 'SELECT 1', false, false, error)).toBe(error);
+    expect(pipeline.isDead(pooled)).toBe(true);
+  });
+
+  it("a held statement over its own timeout keeps the driver's error outside a transaction, and the connection is destroyed", async () => {
+    const { pipeline } = setup();
+    const connection = fakeConnection();
+    const state = await pipeline.adopt(connection);
+    const timeout = Object.assign(new Error('Query inactivity timeout'), {
+      code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+      fatal: true,
+    });
+    expect(pipeline.statementFailed(connection, state, 'SELECT SLEEP(5)', false, true, timeout)).toBe(
+      timeout,
+    );
+    expect(connection.destroyed).toBe(true);
+  });
+
+  it('a refusal that leaves the connection usable evicts nothing; read-only evicts only with evictOnReadOnly', async () => {
+    const readOnly = {
+      code: 'ER_OPTION_PREVENTS_STATEMENT',
+      errno: 1290,
+      sqlState: 'HY000',
+      message: 'read-only',
+    };
+    for (const evictOnReadOnly of [true, false]) {
+      const { pipeline } = setup({ evictOnReadOnly });
+      const connection = fakeConnection();
+      const state = await pipeline.adopt(connection);
+      pipeline.statementFailed(connection, state, 'INSERT 1', false, false, {
+        code: 'ER_DUP_ENTRY',
+        errno: 1062,
+      });
+      expect(state.unusable).toBeUndefined();
+      pipeline.statementFailed(connection, state, 'INSERT 1', false, false, readOnly);
+      expect(pipeline.stats().evictions['read-only']).toBe(evictOnReadOnly ? 1 : 0);
+    }
+  });
+});
+
+describe('ConnectionPipeline: retirement and lifecycle', () => {
+  it('retires an idle connection politely before its idle limit, once, and not one handed out or busy', async () => {
+    vi.useFakeTimers();
+    // No lifetime limit: the idle limit is what retires it.
+    const { pipeline, events } = setup({ maxLifetimeMs: false });
+    const idle = fakeConnection({ waitTimeout: 2 });
+    const busy = fakeConnection({ waitTimeout: 2 });
+    await pipeline.adopt(idle);
+    await pipeline.adopt(busy);
+    pipeline.released(idle);
+    pipeline.released(busy);
+    busy.idle = false;
+    vi.advanceTimersByTime(2_500);
+    expect(idle.closedPolitely).toBe(true);
+    expect(busy.closedPolitely).toBe(false);
+    expect(events.filter((event) => event.type === 'evicted')).toMatchObject([
+      { reason: 'idle-limit', connectionId: idle.id },
+    ]);
+    // A pool that still holds the retired connection is told at its next hand-out.
+    expect(pipeline.validate(idle)).toBe(false);
+    const handedOut = fakeConnection({ waitTimeout: 2 });
+    await pipeline.adopt(handedOut);
+    expect(pipeline.validate(handedOut)).toBe(true);
+    vi.advanceTimersByTime(5_000);
+    expect(handedOut.closedPolitely).toBe(false);
+  });
+
+  it('retires nothing when the driver cannot close politely (the library pool retires its own)', async () => {
+    vi.useFakeTimers();
+    const pipeline = new ConnectionPipeline(parsePolicy({}), { ...driver, closePolitely: undefined });
+    const connection = fakeConnection({ waitTimeout: 2 });
+    await pipeline.adopt(connection);
+    pipeline.released(connection);
+    vi.advanceTimersByTime(10_000);
+    expect(pipeline.stats().events.evicted ?? 0).toBe(0);
+  });
+
+  it('close ends the engine and gate; reopen gives new ones while counters and events go on', async () => {
+    const { pipeline } = setup();
+    const { pool } = fakePool();
+    await pipeline.acquire(pool, context());
+    const [retry, gate] = [pipeline.retry, pipeline.gate];
+    pipeline.close();
+    expect(pipeline.closed).toBe(true);
+    pipeline.reopen();
+    expect(pipeline.closed).toBe(false);
+    expect(pipeline.retry).not.toBe(retry);
+    expect(pipeline.gate).not.toBe(gate);
+    await pipeline.acquire(pool, context());
+    expect(pipeline.stats().connectAttempts).toBe(2);
+  });
+
+  it('gives each pool its own hub, engine, gate and validator', () => {
+    const policy = parsePolicy({});
+    const [a, b] = [new ConnectionPipeline(policy, driver), new ConnectionPipeline(policy, driver)];
+    expect(a.hub).not.toBe(b.hub);
+    expect(a.retry).not.toBe(b.retry);
+    expect(a.gate).not.toBe(b.gate);
+    expect(a.validator).not.toBe(b.validator);
+  });
+});

@@ -1,0 +1,362 @@
+import type { Classification } from '../classification/classification.js';
+import { classify } from '../classification/classify.js';
+import { markConnectPhase } from '../classification/connect-phase.js';
+import { ConnectionValidator } from '../connections/connection-validator.js';
+import { IdleReaper } from '../connections/idle-reaper.js';
+import { PooledConnectionState } from '../connections/pooled-connection-state.js';
+import { systemTimerClock, type TimerClock } from '../connections/timer-clock.js';
+import type { ConnectionDriver } from '../driver/connection-driver.js';
+import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
+import { createEventHub, type EventHub } from '../events/event-hub.js';
+import type { EvictionReason } from '../events/event-types.js';
+import { type PoolStats, poolStats } from '../events/pool-stats.js';
+import { reportEviction } from '../events/report-eviction.js';
+import { deriveConnectionLimits } from '../limits/derive-connection-limits.js';
+import { readServerLimits } from '../limits/read-server-limits.js';
+import { assertPacketFits } from '../packet/assert-packet-fits.js';
+import type { Policy } from '../policy/options.js';
+import { describeSql } from '../redaction/describe-sql.js';
+import { ReconnectGate } from '../retry/reconnect-gate.js';
+import { createRetryEngine, type RetryEngine } from '../retry/retry-engine.js';
+import { sessionStateEffect } from '../statements/session-state-effect.js';
+import { transactionBoundary } from '../statements/transaction-boundary.js';
+import { LimitsReporter } from './limits-reporter.js';
+import { typeStatementFailure } from './statement-failure.js';
+
+/**
+ * Everything goneaway does to the connections of one pool, the same for every library: each new
+ * connection adopted (its server limits read, derived and reported, its idle errors listened to),
+ * checked before every hand-out (ConnectionValidator), retired shortly before the server's idle limit
+ * (IdleReaper), its statements guarded (a lost transaction, a packet over max_allowed_packet), its
+ * transaction boundaries and session state tracked, its failures recorded and typed; new connections
+ * made through the single-flight reconnect gate; the retry engine and its circuit breaker; one event
+ * hub. An adapter translates its library's connection and pool to the driver contract
+ * (ConnectionDriver, PoolDriver) and calls these methods where its library hands out, runs, releases
+ * and destroys connections; nothing else.
+ *
+ * One pipeline per pool (per knex instance, mysql2 pool, TypeORM data source, Prisma client,
+ * Sequelize instance): no second engine or hub beside it.
+ */
+export class ConnectionPipeline<C extends object, S = never> {
+  readonly hub: EventHub;
+  /** The check before a connection is handed out. */
+  readonly validator: ConnectionValidator<C>;
+  readonly #states = new WeakMap<object, PooledConnectionState>();
+  /** Connections whose server limits are being read: a second adopt of one shares the first. */
+  readonly #adopting = new WeakMap<object, Promise<PooledConnectionState>>();
+  readonly #limits: LimitsReporter;
+  // Replaced when a closed pipeline reopens (knex.initialize() after knex.destroy()).
+  #retry: RetryEngine;
+  #gate: ReconnectGate;
+  #reaper: IdleReaper<C>;
+  #closed = false;
+  /** Connects counted by gates before a reopen, so the counters never go back. */
+  #earlierConnects = { attempts: 0, sharedWaits: 0 };
+
+  constructor(
+    readonly policy: Policy,
+    readonly driver: ConnectionDriver<C, S>,
+    clock: TimerClock = systemTimerClock,
+  ) {
+    this.hub = createEventHub(policy.name);
+    this.#limits = new LimitsReporter(this.hub);
+    this.#retry = createRetryEngine(policy, this.hub);
+    this.#gate = new ReconnectGate(policy);
+    this.#reaper = new IdleReaper<C>((connection) => this.#retire(connection));
+    this.validator = new ConnectionValidator<C>(
+      policy,
+      (state, reason, classification) => reportEviction(this.hub, state, reason, classification),
+      driver,
+      clock,
+    );
+  }
+
+  get retry(): RetryEngine {
+    return this.#retry;
+  }
+
+  get gate(): ReconnectGate {
+    return this.#gate;
+  }
+
+  /** True once close() ran, until reopen(). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** What is known of a connection; undefined until it was adopted (or when its limits could not be read). */
+  stateOf(connection: C): PooledConnectionState | undefined {
+    return this.#states.get(this.#keyOf(connection));
+  }
+
+  /** The adoption under way for a connection, if any. */
+  adopting(connection: C): Promise<PooledConnectionState> | undefined {
+    return this.#adopting.get(this.#keyOf(connection));
+  }
+
+  /**
+   * A new connection: keepalive, its server's limits (one round trip, bounded by the connect timeout),
+   * the limits derived and reported, its idle errors listened to, and the reaper told. `connected`: for
+   * a connection still shaking hands, the limits are read once it settles (its rejection rejects this).
+   * A failure to read them is part of connecting: it is marked so (nothing of the application's was
+   * sent) and the connection is left to the caller. Adopting a connection twice shares the first.
+   */
+  adopt(connection: C, connected?: Promise<void>): Promise<PooledConnectionState> {
+    const key = this.#keyOf(connection);
+    const known = this.#states.get(key);
+    if (known !== undefined) return Promise.resolve(known);
+    let adopting = this.#adopting.get(key);
+    if (adopting === undefined) {
+      const adoption =
+        connected === undefined
+          ? this.#adopt(connection, key)
+          : connected.then(() => this.#adopt(connection, key));
+      adopting = adoption.finally(() => this.#adopting.delete(key));
+      this.#adopting.set(key, adopting);
+    }
+    return adopting;
+  }
+
+  async #adopt(connection: C, key: object): Promise<PooledConnectionState> {
+    const { policy, driver } = this;
+    if (policy.keepAliveInitialDelayMs !== false)
+      driver.setKeepAlive?.(connection, policy.keepAliveInitialDelayMs);
+    const serverLimits = await readServerLimits({
+      query: (sql) => driver.query(connection, sql, policy.connectTimeoutMs),
+    }).catch((error: unknown) => {
+      throw markConnectPhase(error);
+    });
+    const derived = deriveConnectionLimits(serverLimits, policy);
+    const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
+    this.#states.set(key, state);
+    this.#limits.report(serverLimits, derived);
+    // A pool may finish creating a connection after the acquire that asked for it was served by
+    // another (tarn does): it then sits idle without ever having been released, so it is watched now.
+    this.#watchIdle(connection, state);
+    driver.onError?.(connection, (error) => {
+      this.#reaper.busy(connection);
+      // A connection goneaway retired itself says nothing about the others.
+      if (state.retired) return;
+      const classification = classify(error);
+      state.unusable ??= classification;
+      this.validator.suspectOthers();
+      this.evict(state, 'error', classification);
+    });
+    return state;
+  }
+
+  /**
+   * The check before a connection is handed out: a plain boolean unless a ping is due, so the busy
+   * pool's hot path adds no promise. A connection not adopted (its limits could not be read) passes
+   * unless the driver knows it is broken.
+   */
+  validate(connection: C): boolean | Promise<boolean> {
+    this.#reaper.busy(connection);
+    const state = this.stateOf(connection);
+    if (state === undefined) return !this.driver.isBroken(connection);
+    if (state.retired) {
+      this.evict(state, state.retired);
+      return false;
+    }
+    return this.validator.validate(connection, state);
+  }
+
+  /**
+   * One acquire from `pool`: a connection it has, or a new one made through the single-flight gate
+   * (its wait ends at the call's deadline; one made after that goes back to the pool), adopted once,
+   * that passes validation; a connection that fails it is destroyed and the next is tried. Waiting for
+   * a busy pool's connection is not waiting out an outage: that wait is the library's own.
+   */
+  async acquire(pool: PoolDriver<C>, context: AcquireContext): Promise<C> {
+    for (;;) {
+      const connection = pool.wouldConnect(context)
+        ? await this.#gate.connect(() => this.#create(pool, context), {
+            signal: context.signal,
+            deadline: context.deadline,
+            abandon: (late: C) => pool.release(late),
+            target: pool.target?.(),
+          })
+        : await pool.acquire(context);
+      if (this.stateOf(connection) === undefined) await this.adopt(connection);
+      const verdict = this.validate(connection);
+      if (verdict === true || (verdict !== false && (await verdict))) return connection;
+      pool.destroy(connection);
+    }
+  }
+
+  async #create(pool: PoolDriver<C>, context: AcquireContext): Promise<C> {
+    let connection: C | undefined;
+    try {
+      connection = await pool.create(context);
+      if (this.stateOf(connection) === undefined) await this.adopt(connection);
+      return connection;
+    } catch (error) {
+      if (connection !== undefined) pool.destroy(connection);
+      // Nothing of the application's was sent on a connection that never finished connecting.
+      throw markConnectPhase(error, pool.target?.());
+    }
+  }
+
+  /**
+   * Before a statement is sent on `connection`: the error to answer with instead (its transaction is
+   * already lost, or its packet would exceed max_allowed_packet, reported as `packet-rejected`), or
+   * undefined; then its transaction boundaries and, for a held connection, its session state are
+   * tracked (`state.statementInTransaction` says whether this statement runs inside a transaction,
+   * `state.inTransaction` whether the connection is still in one after it, `state.pinned` whether its
+   * session carries state its holder set).
+   */
+  beforeStatement(
+    connection: C,
+    state: PooledConnectionState,
+    sql: string,
+    statement: S | undefined,
+    held: boolean,
+  ): unknown {
+    if (
+      state.transactionLost !== undefined &&
+      (state.inTransaction || transactionBoundary(sql) === 'rollback')
+    ) {
+      // The transaction is already gone: never touch the dead connection again. A ROLLBACK after its
+      // lost COMMIT (TypeORM sends one) has nothing to undo on any other session either.
+      return state.transactionLost;
+    }
+    if (statement !== undefined && this.policy.packetGuard) {
+      const refusal = this.refusePacket(connection, state, sql, statement);
+      if (refusal !== undefined) return refusal;
+    }
+    if (held) {
+      const effect = sessionStateEffect(sql);
+      if (effect === 'session') state.pinned = true;
+      // A loss before the transaction it shapes even began still loses that transaction's settings.
+      else if (effect === 'next-transaction') state.inTransaction = true;
+    }
+    const boundary = transactionBoundary(sql);
+    if (boundary === 'begin') state.inTransaction = true;
+    // The COMMIT or ROLLBACK itself still runs inside the transaction it ends.
+    state.statementInTransaction = state.inTransaction;
+    if (boundary !== undefined && boundary !== 'begin') state.inTransaction = false;
+    return undefined;
+  }
+
+  /**
+   * The packet guard alone (for an adapter whose host library tracks transactions itself): the
+   * PacketTooLargeError to answer with, reported as `packet-rejected`, or undefined. The exact size
+   * is the driver's to compute, only when a cheap ceiling says the packet might not fit.
+   */
+  refusePacket(connection: C, state: PooledConnectionState, sql: string, statement: S): unknown {
+    const max = state.serverLimits.maxAllowedPacket;
+    const bytes = this.driver.packetBytes?.(connection, statement, max);
+    if (bytes === undefined || bytes < max) return undefined;
+    try {
+      assertPacketFits(bytes, state.serverLimits, sql);
+      return undefined;
+    } catch (error) {
+      this.hub.emit({
+        type: 'packet-rejected',
+        packetBytes: bytes,
+        maxAllowedPacket: max,
+        statement: describeSql(sql),
+      });
+      return error;
+    }
+  }
+
+  /**
+   * A statement on `connection` failed: the failure is recorded (the connection marked unusable, its
+   * eviction reported, the others suspected when it is gone) and the error to answer with returned
+   * (typeStatementFailure). `transacting`: whether it ran inside a transaction.
+   */
+  statementFailed(
+    connection: C,
+    state: PooledConnectionState | undefined,
+    sql: string,
+    transacting: boolean,
+    held: boolean,
+    error: unknown,
+  ): unknown {
+    const classification = classify(error);
+    this.validator.recordFailure(connection, state, classification);
+    return typeStatementFailure(state, sql, transacting, held, classification, error);
+  }
+
+  /** The connection went back to its pool: its last use is now, and it is retired if it stays idle too long. */
+  released(connection: C): void {
+    const state = this.stateOf(connection);
+    if (state === undefined) return;
+    state.inTransaction = false;
+    state.markUsed();
+    this.#watchIdle(connection, state);
+  }
+
+  /** The connection left its pool for good. */
+  destroyed(connection: C): void {
+    this.#reaper.busy(connection);
+  }
+
+  /** The connection can not be used again: destroy rather than release it. */
+  isDead(connection: C): boolean {
+    return this.stateOf(connection)?.unusable !== undefined || this.driver.isBroken(connection);
+  }
+
+  evict(state: PooledConnectionState, reason: EvictionReason, classification?: Classification): void {
+    reportEviction(this.hub, state, reason, classification);
+  }
+
+  stats(): PoolStats {
+    const current = poolStats({ hub: this.hub, gate: this.#gate, validator: this.validator });
+    return {
+      ...current,
+      connectAttempts: current.connectAttempts + this.#earlierConnects.attempts,
+      sharedConnectWaits: current.sharedConnectWaits + this.#earlierConnects.sharedWaits,
+    };
+  }
+
+  /** The pool is closing: calls still waiting out an outage end now, timers stop. */
+  close(): void {
+    this.#closed = true;
+    this.#reaper.close();
+    this.#retry.destroy();
+    this.#gate.destroy();
+  }
+
+  /** A closed pool opens again (knex.initialize() after knex.destroy()): a new engine, gate and reaper; events and counters go on. */
+  reopen(): void {
+    if (!this.#closed) return;
+    const gate = this.#gate.stats();
+    this.#earlierConnects = {
+      attempts: this.#earlierConnects.attempts + gate.attempts,
+      sharedWaits: this.#earlierConnects.sharedWaits + gate.sharedWaits,
+    };
+    this.#retry = createRetryEngine(this.policy, this.hub);
+    this.#gate = new ReconnectGate(this.policy);
+    this.#reaper = new IdleReaper<C>((connection) => this.#retire(connection));
+    this.#closed = false;
+  }
+
+  #keyOf(connection: C): object {
+    return this.driver.keyOf === undefined ? connection : this.driver.keyOf(connection);
+  }
+
+  #watchIdle(connection: C, state: PooledConnectionState): void {
+    if (state.unusable || state.retired || this.driver.closePolitely === undefined) return;
+    const deadline = Math.min(
+      state.lastUsedAt + state.limits.idleLimitMs,
+      state.createdAt + state.limits.maxLifetimeMs,
+    );
+    this.#reaper.idle(connection, deadline);
+  }
+
+  /**
+   * An idle connection reached its idle or lifetime limit: it leaves the pool and says goodbye
+   * (COM_QUIT) before the server's wait_timeout closes it (which would make every other connection
+   * suspect, and knex print "Connection Error").
+   */
+  #retire(connection: C): void {
+    const state = this.stateOf(connection);
+    if (state === undefined || state.unusable || state.retired) return;
+    if (this.driver.isIdle !== undefined && !this.driver.isIdle(connection)) return;
+    state.retired = state.ageMs() >= state.limits.maxLifetimeMs ? 'lifetime' : 'idle-limit';
+    this.evict(state, state.retired);
+    this.driver.closePolitely?.(connection);
+  }
+}
