@@ -1,3 +1,5 @@
+import type { ClusterOptions, ClusterPolicy } from '../cluster/cluster-options.js';
+
 /**
  * The options every goneaway package accepts (plain TypeScript types: zod stays private).
  * Defaults are right for a typical web service; `parsePolicy(options)` validates and freezes them.
@@ -71,6 +73,12 @@ export interface GoneAwayOptions {
   connectTimeoutMs?: number;
   /** A name carried in every event of this instance (metrics labels). Default `'default'`. */
   name?: string;
+  /**
+   * Several servers (Galera, primary/replica) or a proxy in front of them: a host list and how to tell
+   * the writer, or the URL form `'mysql://user:pw@h1:3306,h2:3306/db?flavor=galera'` (only the hosts
+   * and `flavor` are read from it). Absent (default): one server, as the connection config says.
+   */
+  cluster?: ClusterOptions | string;
 }
 
 /** The parsed, frozen, fully defaulted policy. */
@@ -89,4 +97,6 @@ export interface Policy {
   readonly evictOnReadOnly: boolean;
   readonly connectTimeoutMs: number;
   readonly name: string;
+  /** Present only when the `cluster` option was given. */
+  readonly cluster?: ClusterPolicy;
 }

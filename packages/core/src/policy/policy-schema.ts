@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { CLUSTER_EXPECTED, CLUSTER_KNOWN_KEYS, CLUSTER_WORD_VALUES, clusterSchema } from '../cluster/cluster-schema.js';
+import { MAX_TIMER_MS } from './max-timer-ms.js';
 
 /**
  * The one zod schema for GoneAwayOptions. Private: zod types never reach the public API (options.ts
@@ -6,8 +8,7 @@ import * as z from 'zod';
  * EXPECTED, keyed by its dotted path, so messages stay ours and do not change with zod's wording.
  */
 
-/** setTimeout overflows above 2^31-1 ms and fires at once: every option that feeds a timer stays below. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS };
 
 const positiveMs = z.number().positive().max(MAX_TIMER_MS);
 const nonNegativeMs = z.number().min(0).max(MAX_TIMER_MS);
@@ -42,6 +43,8 @@ export const policySchema = z
     evictOnReadOnly: z.boolean().default(true),
     connectTimeoutMs: positiveMs.default(10_000),
     name: z.string().min(1).max(100).default('default'),
+    // No default: without `cluster` the parsed policy has no `cluster` key, exactly as before it existed.
+    cluster: clusterSchema.optional(),
   })
   .superRefine((policy, context) => {
     // Cross-field checks run only once every field is valid on its own (zod skips refinements otherwise).
@@ -78,6 +81,7 @@ export const EXPECTED: Readonly<Record<string, string>> = {
   evictOnReadOnly: 'true or false',
   connectTimeoutMs: `a positive number of milliseconds ${timerMs}`,
   name: 'a non-empty string of at most 100 characters',
+  ...CLUSTER_EXPECTED,
 };
 
 /** The option names accepted at each level ('' is the top level), for "did you mean". */
@@ -86,6 +90,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   backoff: ['initialDelayMs', 'maxDelayMs'],
   validation: ['bypassWindowMs', 'pingTimeoutMs'],
   circuitBreaker: ['probeIntervalMs'],
+  ...CLUSTER_KNOWN_KEYS,
 };
 
 /** The word values an option accepts, for "did you mean" on a misspelt one. */
@@ -94,4 +99,5 @@ export const WORD_VALUES: Readonly<Record<string, readonly string[]>> = {
   idleLimitMs: ['auto'],
   maxLifetimeMs: ['auto'],
   'validation.pingTimeoutMs': ['auto'],
+  ...CLUSTER_WORD_VALUES,
 };
