@@ -6,6 +6,46 @@
 // Classification
 export { CONNECT_PHASE, CONNECT_TARGET, markConnectPhase } from './classification/connect-phase.js';
 export { hasKindTrait, KIND_TRAITS, type KindTrait } from './classification/kind-traits.js';
+// Clusters: the per-host health monitor, its shared registry, the probes per flavor
+export {
+  type ClusterEvent,
+  type ClusterListener,
+  ClusterMonitor,
+  type ClusterMonitorOptions,
+  type HostSnapshot,
+  type MonitorConnection,
+  type ProbeConnector,
+  type WriterWaitOptions,
+} from './cluster/cluster-monitor.js';
+export {
+  type AcquireClusterMonitorOptions,
+  type ClusterMonitorLease,
+  ClusterMonitorRegistry,
+  sharedClusterMonitors,
+} from './cluster/cluster-monitor-registry.js';
+export { hostKey } from './cluster/cluster-options.js';
+export {
+  ClusterUnavailableError,
+  type ClusterUnavailableErrorOptions,
+} from './cluster/cluster-unavailable-error.js';
+export { type Election, type ElectionCandidate, electWriter } from './cluster/elect-writer.js';
+export { type ClusterUrlResult, parseClusterUrl } from './cluster/parse-cluster-url.js';
+export { GALERA_PROBE_SQL, interpretGaleraRow, probeGalera } from './cluster/probe-galera.js';
+export {
+  probeProxy,
+  REPLICA_STATUS_SQL,
+  REPLICATION_PROBE_SQL,
+  type ReplicationProbeOptions,
+  replicationProbe,
+} from './cluster/probe-replication.js';
+export type {
+  GaleraFacts,
+  ProbeConnection,
+  ProbedState,
+  ProbeFunction,
+  ProbeResult,
+  ReplicationFacts,
+} from './cluster/probe-result.js';
 // Pooled connections
 export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';
 export {

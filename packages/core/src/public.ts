@@ -15,6 +15,16 @@ export type {
 export { ERROR_KINDS } from './classification/classification.js';
 export { classify } from './classification/classify.js';
 
+// Clusters: the option and what the monitor's events carry
+export type {
+  ClusterFlavor,
+  ClusterHost,
+  ClusterHostInput,
+  ClusterOptions,
+  ClusterPolicy,
+  HostState,
+} from './cluster/cluster-options.js';
+
 // Errors and guards
 export {
   CommitOutcomeUnknownError,
@@ -67,11 +77,14 @@ export type {
   GoneAwayEvent,
   GoneAwayEventType,
   GoneAwayListener,
+  HostStateChangedEvent,
   LimitCappedEvent,
   LimitsDiscoveredEvent,
   PacketRejectedEvent,
   ReconnectedEvent,
   RetryEvent,
+  SplitBrainEvent,
+  WriterChangedEvent,
 } from './events/event-types.js';
 export { EVICTION_REASONS, GONEAWAY_EVENT_TYPES } from './events/event-types.js';
 export { GONEAWAY_CHANNEL, subscribe } from './events/goneaway-channel.js';

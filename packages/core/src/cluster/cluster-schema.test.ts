@@ -22,7 +22,10 @@ describe('the cluster option', () => {
 
   it('parses strings and objects into { host, port }, defaulting the port and every setting', () => {
     const policy = parsePolicy({
-      cluster: { hosts: ['127.0.0.1:3306', 'db2', { host: '127.0.0.3', port: 3307 }, '[::1]:3308'], flavor: 'galera' },
+      cluster: {
+        hosts: ['127.0.0.1:3306', 'db2', { host: '127.0.0.3', port: 3307 }, '[::1]:3308'],
+        flavor: 'galera',
+      },
     });
     expect(policy.cluster).toEqual({
       hosts: [
@@ -57,9 +60,15 @@ describe('the cluster option', () => {
 
   it('names the problem and the index of a bad host list', () => {
     expect(issuesOf({ cluster: { hosts: [], flavor: 'galera' } }).issues).toEqual([
-      { path: 'cluster.hosts', expected: 'a list of at least one host (the list is empty)', received: 'an array of 0 items' },
+      {
+        path: 'cluster.hosts',
+        expected: 'a list of at least one host (the list is empty)',
+        received: 'an array of 0 items',
+      },
     ]);
-    const duplicate = issuesOf({ cluster: { hosts: ['a:3306', 'b', { host: 'A', port: 3306 }], flavor: 'galera' } });
+    const duplicate = issuesOf({
+      cluster: { hosts: ['a:3306', 'b', { host: 'A', port: 3306 }], flavor: 'galera' },
+    });
     expect(duplicate.issues).toEqual([
       {
         path: 'cluster.hosts.2',
@@ -68,7 +77,10 @@ describe('the cluster option', () => {
       },
     ]);
     const ports = issuesOf({
-      cluster: { hosts: ['a:0', { host: 'b', port: 70_000 }, 'c:33x', { host: 'd', port: 3.5 }], flavor: 'replication' },
+      cluster: {
+        hosts: ['a:0', { host: 'b', port: 70_000 }, 'c:33x', { host: 'd', port: 3.5 }],
+        flavor: 'replication',
+      },
     });
     expect(ports.issues.map((issue) => issue.path)).toEqual([
       'cluster.hosts.0',
@@ -79,14 +91,24 @@ describe('the cluster option', () => {
     for (const [index, issue] of ports.issues.entries()) {
       expect(issue.expected).toBe(`hosts[${index}]: a port that is an integer from 1 to 65535`);
     }
-    expect(issuesOf({ cluster: { hosts: ['', 'a b', 7, { host: 'x', user: 'u' }], flavor: 'galera' } }).issues).toEqual([
-      { path: 'cluster.hosts.0', expected: "hosts[0]: a 'host:port' string, not an empty one", received: 'an empty string' },
+    expect(
+      issuesOf({ cluster: { hosts: ['', 'a b', 7, { host: 'x', user: 'u' }], flavor: 'galera' } }).issues,
+    ).toEqual([
+      {
+        path: 'cluster.hosts.0',
+        expected: "hosts[0]: a 'host:port' string, not an empty one",
+        received: 'an empty string',
+      },
       {
         path: 'cluster.hosts.1',
         expected: "hosts[1]: 'host:port' with a host name or IP address",
         received: 'a string of 3 characters',
       },
-      { path: 'cluster.hosts.2', expected: "hosts[2]: a 'host:port' string or a { host, port } object", received: '7' },
+      {
+        path: 'cluster.hosts.2',
+        expected: "hosts[2]: a 'host:port' string or a { host, port } object",
+        received: '7',
+      },
       {
         path: 'cluster.hosts.3',
         expected: 'hosts[3]: a { host, port } object with no other keys',
@@ -97,7 +119,11 @@ describe('the cluster option', () => {
 
   it('refuses an unknown flavor (suggesting a near one), a proxy list of several hosts, and min above max', () => {
     expect(issuesOf({ cluster: { hosts: ['a'], flavor: 'galara' } }).issues).toEqual([
-      { path: 'cluster.flavor', expected: "one of 'galera', 'replication', 'proxy' (did you mean 'galera'?)", received: 'a string of 6 characters' },
+      {
+        path: 'cluster.flavor',
+        expected: "one of 'galera', 'replication', 'proxy' (did you mean 'galera'?)",
+        received: 'a string of 6 characters',
+      },
     ]);
     expect(issuesOf({ cluster: { hosts: ['a'] } }).issues[0]?.path).toBe('cluster.flavor');
     expect(issuesOf({ cluster: { hosts: ['a', 'b'], flavor: 'proxy' } }).issues).toEqual([
@@ -109,7 +135,8 @@ describe('the cluster option', () => {
       },
     ]);
     expect(
-      issuesOf({ cluster: { hosts: ['a'], flavor: 'galera', downBackoffMs: { minMs: 900, maxMs: 800 } } }).issues[0],
+      issuesOf({ cluster: { hosts: ['a'], flavor: 'galera', downBackoffMs: { minMs: 900, maxMs: 800 } } })
+        .issues[0],
     ).toMatchObject({ path: 'cluster.downBackoffMs.minMs', received: '900' });
   });
 
@@ -119,10 +146,12 @@ describe('the cluster option', () => {
       expected: 'a known option (did you mean `cluster.probeIntervalMs`?)',
       received: 'an unknown option',
     });
-    expect(issuesOf({ hosts: ['a'] }).issues[0]?.expected).toBe('a known option (did you mean `cluster.hosts`?)');
-    expect(issuesOf({ cluster: { hosts: ['a'], flavor: 'galera', readers: { maxLag: 5 } } }).issues[0]?.path).toBe(
-      'cluster.readers.maxLag',
+    expect(issuesOf({ hosts: ['a'] }).issues[0]?.expected).toBe(
+      'a known option (did you mean `cluster.hosts`?)',
     );
+    expect(
+      issuesOf({ cluster: { hosts: ['a'], flavor: 'galera', readers: { maxLag: 5 } } }).issues[0]?.path,
+    ).toBe('cluster.readers.maxLag');
   });
 
   it('never echoes the URL or its password in a URL-form error', () => {

@@ -1,11 +1,6 @@
 import * as z from 'zod';
 import { MAX_TIMER_MS } from '../policy/max-timer-ms.js';
-import {
-  type ClusterHost,
-  type ClusterOptions,
-  type ClusterPolicy,
-  hostKey,
-} from './cluster-options.js';
+import { type ClusterHost, type ClusterOptions, type ClusterPolicy, hostKey } from './cluster-options.js';
 import { CLUSTER_FLAVORS, parseClusterUrl } from './parse-cluster-url.js';
 import { parseHostAddress } from './parse-host-address.js';
 
@@ -127,7 +122,15 @@ export const CLUSTER_EXPECTED: Readonly<Record<string, string>> = {
 };
 
 export const CLUSTER_KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  cluster: ['hosts', 'flavor', 'probeIntervalMs', 'probeTimeoutMs', 'downBackoffMs', 'readers', 'readYourWrites'],
+  cluster: [
+    'hosts',
+    'flavor',
+    'probeIntervalMs',
+    'probeTimeoutMs',
+    'downBackoffMs',
+    'readers',
+    'readYourWrites',
+  ],
   'cluster.downBackoffMs': ['minMs', 'maxMs'],
   'cluster.readers': ['enabled', 'maxLagMs', 'fallbackToWriter'],
 };

@@ -26,7 +26,8 @@ export function parseClusterUrl(url: string): ClusterUrlResult {
   if (hostList === '') return { ok: false, problem: 'a URL with at least one host after the credentials' };
   const hosts = hostList.split(',');
   const emptyAt = hosts.indexOf('');
-  if (emptyAt >= 0) return { ok: false, problem: `a URL host list without an empty entry (host ${emptyAt} is empty)` };
+  if (emptyAt >= 0)
+    return { ok: false, problem: `a URL host list without an empty entry (host ${emptyAt} is empty)` };
 
   const query = queryStart < 0 ? '' : rest.slice(queryStart + 1).split('#')[0];
   const flavor = new URLSearchParams(query).get('flavor');

@@ -1,4 +1,5 @@
 import type { Classification } from '../classification/classification.js';
+import type { HostState } from '../cluster/cluster-options.js';
 import type { ConnectionLimits, ServerLimits } from '../limits/server-limits.js';
 
 /** Why a connection was taken out of the pool. */
@@ -76,6 +77,26 @@ export interface CommitResolvedEvent extends EventBase {
   readonly elapsedMs: number;
 }
 
+/** A cluster host changed state (cluster monitor). `host` is `host:port`; `reason` holds no driver message. */
+export interface HostStateChangedEvent extends EventBase {
+  readonly type: 'host-state-changed';
+  readonly host: string;
+  readonly from: HostState;
+  readonly to: HostState;
+  readonly reason: string;
+}
+/** The cluster's writer changed (`undefined`: no writer for now). */
+export interface WriterChangedEvent extends EventBase {
+  readonly type: 'writer-changed';
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+}
+/** Two or more hosts of a replication cluster are writable: none is used as the writer until one is left. */
+export interface SplitBrainEvent extends EventBase {
+  readonly type: 'split-brain';
+  readonly hosts: readonly string[];
+}
+
 export type GoneAwayEvent =
   | EvictedEvent
   | RetryEvent
@@ -85,7 +106,10 @@ export type GoneAwayEvent =
   | PacketRejectedEvent
   | LimitsDiscoveredEvent
   | LimitCappedEvent
-  | CommitResolvedEvent;
+  | CommitResolvedEvent
+  | HostStateChangedEvent
+  | WriterChangedEvent
+  | SplitBrainEvent;
 
 export type GoneAwayEventType = GoneAwayEvent['type'];
 export type GoneAwayListener = (event: GoneAwayEvent) => void;
@@ -101,6 +125,9 @@ const EVENT_TYPE_PRESENCE: Readonly<Record<GoneAwayEventType, true>> = {
   'limits-discovered': true,
   'limit-capped': true,
   'commit-resolved': true,
+  'host-state-changed': true,
+  'writer-changed': true,
+  'split-brain': true,
 };
 const EVICTION_REASON_PRESENCE: Readonly<Record<EvictionReason, true>> = {
   'idle-limit': true,

@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { CLUSTER_EXPECTED, CLUSTER_KNOWN_KEYS, CLUSTER_WORD_VALUES, clusterSchema } from '../cluster/cluster-schema.js';
+import {
+  CLUSTER_EXPECTED,
+  CLUSTER_KNOWN_KEYS,
+  CLUSTER_WORD_VALUES,
+  clusterSchema,
+} from '../cluster/cluster-schema.js';
 import { MAX_TIMER_MS } from './max-timer-ms.js';
 
 /**

@@ -1,0 +1,32 @@
+import { DatabaseUnavailableError } from '../errors/database-unavailable-error.js';
+
+export interface ClusterUnavailableErrorOptions {
+  /** `describeHosts()` of the monitor: every host and its state, no secrets. */
+  readonly hosts: string;
+  readonly elapsedMs: number;
+  /** Why the wait ended: no writer before the deadline, or the monitor was closed. */
+  readonly why: 'no-writer' | 'closed';
+}
+
+/**
+ * GONEAWAY_UNAVAILABLE for a cluster: no writer within the caller's budget. A DatabaseUnavailableError
+ * (the same code and guard), whose message names every host and its state so the reader sees at once
+ * which node is down, read-only or outside the primary component.
+ */
+export class ClusterUnavailableError extends DatabaseUnavailableError {
+  readonly hosts: string;
+
+  constructor(options: ClusterUnavailableErrorOptions) {
+    super({ attempts: 0, elapsedMs: options.elapsedMs });
+    this.hosts = options.hosts;
+    const what =
+      options.why === 'closed'
+        ? 'The cluster monitor was closed while waiting for a writer'
+        : `The database is unavailable: no writer in the cluster after ${this.elapsedMs} ms`;
+    this.message = `${what}. Hosts: ${options.hosts}. ${this.hint}`;
+  }
+
+  protected override jsonFields(): Record<string, unknown> {
+    return { ...super.jsonFields(), hosts: this.hosts };
+  }
+}
