@@ -205,4 +205,29 @@ describeWithOwnServer('ClusterMonitor on three real private servers (replication
       bare.destroy();
     }
   });
+
+  it('refuses two writable hosts (split brain) until one is read-only again', async () => {
+    const from = events.length;
+    await s3.query('SET GLOBAL read_only = 0');
+    await waitFor(
+      () => events.slice(from).some((event) => event.type === 'split-brain'),
+      'a split-brain event',
+    );
+    expect(events.slice(from).find((event) => event.type === 'split-brain')).toEqual({
+      type: 'split-brain',
+      hosts: [key1, key3],
+    });
+    expect(monitor.currentWriter()).toBeUndefined();
+    // The control, on the bare driver: both servers take the application's writes, which is the danger.
+    for (const server of [s1, s3]) {
+      const bare = await createConnection(server.connection);
+      try {
+        await bare.query('CREATE TABLE IF NOT EXISTS t_split (id INT)');
+      } finally {
+        await bare.end();
+      }
+    }
+    await s3.query('SET GLOBAL read_only = 1');
+    expect(await monitor.writer({ timeoutMs: 20_000 })).toEqual({ host: '127.0.0.1', port: s1.port });
+  });
 });
