@@ -238,3 +238,32 @@ describe('ClusterMonitor, galera flavor', () => {
     );
   });
 });
+
+describe('ClusterMonitor, an error reported while a probe runs', () => {
+  it('does not let the older probe clear the report: the next probe decides', async () => {
+    const fake = cluster({ hosts: [H1], flavor: 'proxy', probeIntervalMs: 1000, probeTimeoutMs: 500 });
+    fake.set(H1, 'hang-query');
+    fake.monitor.start();
+    await fake.settle();
+    // The first probe is in flight (hung); the host answers again, then a pool reports an error.
+    fake.set(H1, up());
+    const verdict = fake.monitor.suspect(H1, 'ECONNRESET');
+    expect(fake.monitor.stateOf(H1)).toBe('suspect');
+    await fake.advance(600);
+    expect(await verdict).toBe('up');
+    // Two probes: the hung one (timed out) and the one after the report.
+    expect(fake.connects.get(H1)).toBe(2);
+    expect(fake.probes.get(H1)).toBe(2);
+  });
+
+  it('keeps the host suspect when a probe started before the report answers up', async () => {
+    const fake = cluster({ hosts: [H1], flavor: 'proxy', probeIntervalMs: 1000 });
+    fake.set(H1, up());
+    fake.monitor.start();
+    const inFlight = fake.monitor.probeNow(H1);
+    const verdict = fake.monitor.suspect(H1, 'ECONNRESET');
+    expect(await inFlight).toBe('suspect');
+    expect(await verdict).toBe('up');
+    expect(fake.probes.get(H1)).toBe(2);
+  });
+});

@@ -71,6 +71,10 @@ interface HostRecord {
   failures: number;
   connection: MonitorConnection | undefined;
   inFlight: Promise<HostState> | undefined;
+  /** Bumped by suspect(): a probe that started before the report cannot clear it with an older "up". */
+  reports: number;
+  /** The probe in flight was started by a report: later reports share it (single flight). */
+  inFlightAnswersReports: boolean;
   timer: unknown;
 }
 
@@ -120,6 +124,8 @@ export class ClusterMonitor {
       failures: 0,
       connection: undefined,
       inFlight: undefined,
+      reports: 0,
+      inFlightAnswersReports: false,
       timer: undefined,
     }));
   }
@@ -216,8 +222,20 @@ export class ClusterMonitor {
     if (record === undefined || this.#closed) return Promise.resolve(record?.state ?? 'down');
     this.start();
     if (record.state === 'down') return record.inFlight ?? Promise.resolve(record.state);
+    if (record.inFlight !== undefined && record.inFlightAnswersReports) {
+      // Concurrent reports of one failure share the probe the first one started.
+      this.#setState(record, 'suspect', reason);
+      return record.inFlight;
+    }
+    record.reports += 1;
     this.#setState(record, 'suspect', reason);
-    return this.#probeHost(record);
+    // A routine probe already running started before this report: the answer is the one after it.
+    const running = record.inFlight;
+    if (running === undefined) return this.#probeForReport(record);
+    return running.then(() => {
+      if (this.#closed) return record.state;
+      return record.inFlight ?? this.#probeForReport(record);
+    });
   }
 
   /** Probes one host now (single flight) and resolves to its state after the probe. */
@@ -263,6 +281,12 @@ export class ClusterMonitor {
     return this.#writer === undefined ? undefined : this.#record(this.#writer);
   }
 
+  #probeForReport(record: HostRecord): Promise<HostState> {
+    const flight = this.#probeHost(record);
+    record.inFlightAnswersReports = true;
+    return flight;
+  }
+
   #probeHost(record: HostRecord): Promise<HostState> {
     if (record.inFlight !== undefined) return record.inFlight;
     if (record.timer !== undefined) {
@@ -271,6 +295,7 @@ export class ClusterMonitor {
     }
     const flight = this.#runProbe(record).finally(() => {
       record.inFlight = undefined;
+      record.inFlightAnswersReports = false;
       this.#scheduleNext(record);
     });
     record.inFlight = flight;
@@ -278,6 +303,7 @@ export class ClusterMonitor {
   }
 
   async #runProbe(record: HostRecord): Promise<HostState> {
+    const reportsAtStart = record.reports;
     const controller = new AbortController();
     const timeoutMs = this.cluster.probeTimeoutMs;
     let timedOut!: () => void;
@@ -311,7 +337,8 @@ export class ClusterMonitor {
       if (this.#closed) return record.state;
       record.failures = 0;
       record.probe = result;
-      this.#setState(record, result.state, result.reason);
+      // Stale: an error was reported while this probe ran. The host stays suspect; the next probe decides.
+      if (record.reports === reportsAtStart) this.#setState(record, result.state, result.reason);
     } catch (error) {
       record.connection?.destroy();
       record.connection = undefined;
