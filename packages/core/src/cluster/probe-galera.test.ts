@@ -9,7 +9,7 @@ function row(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     wsrep_local_index: '1',
     wsrep_cluster_status: 'Primary',
     wsrep_cluster_size: '3',
-    wsrep_on: 1,
+    wsrep_provider: '/usr/lib/galera/libgalera_smm.so',
     wsrep_desync: 0,
     wsrep_reject_queries: 'NONE',
     read_only: 0,
@@ -27,9 +27,11 @@ describe('the Galera probe', () => {
       },
     });
     expect(sent).toEqual([GALERA_PROBE_SQL]);
+    // Scalar subqueries, never a FROM over GLOBAL_STATUS beside the variables (see GALERA_PROBE_SQL).
     expect(GALERA_PROBE_SQL).toMatch(
-      /^SELECT .* FROM information_schema\.GLOBAL_STATUS WHERE VARIABLE_NAME IN \(/,
+      /^SELECT \(SELECT VARIABLE_VALUE FROM information_schema\.GLOBAL_STATUS WHERE/,
     );
+    expect(GALERA_PROBE_SQL).toMatch(/@@global\.read_only AS read_only$/);
     expect(result).toEqual({
       state: 'up',
       reason: 'Synced, wsrep_local_index 1',
@@ -60,8 +62,11 @@ describe('the Galera probe', () => {
     [{ wsrep_reject_queries: 'ALL' }, 'down', 'wsrep_reject_queries is ALL'],
     [{ wsrep_reject_queries: 'all_kill' }, 'down', 'wsrep_reject_queries is ALL_KILL'],
     [{ read_only: '1' }, 'read-only', 'read_only is ON'],
-    [{ wsrep_on: 0 }, 'down', 'not a Galera node (wsrep_on is OFF)'],
+    [{ wsrep_provider: 'none' }, 'down', 'not a Galera node (wsrep_provider is none)'],
+    [{ wsrep_provider: null }, 'down', 'not a Galera node (wsrep_provider is none)'],
     [{ wsrep_local_index: null }, 'down', 'wsrep_local_index is missing'],
+    // What a node outside any cluster reports (-1 as an unsigned 64-bit number).
+    [{ wsrep_local_index: '18446744073709551615' }, 'down', 'wsrep_local_index is missing'],
   ])('%j → %s', (overrides, state, reason) => {
     expect(interpretGaleraRow(row(overrides))).toMatchObject({ state, reason });
   });

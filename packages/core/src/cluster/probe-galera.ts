@@ -16,19 +16,22 @@ const STATUS_NAMES = [
 ];
 
 /**
- * One round trip: the wsrep status values (from information_schema.GLOBAL_STATUS, pivoted by an
- * aggregate so the answer is one row even when none exists) beside the variables a monitor must see.
- * SHOW STATUS cannot share a statement with a SELECT; a node outside the primary component still
- * answers this, because it reads information_schema only (Galera lets such statements through).
+ * One round trip: each wsrep status value by a scalar subquery on information_schema.GLOBAL_STATUS,
+ * beside the variables a monitor must see. SHOW STATUS cannot share a statement with a SELECT. Not an
+ * aggregate over GLOBAL_STATUS with the variables beside it: on MariaDB 10.11, `@@global.read_only`,
+ * `@@global.wsrep_desync` and `@@global.wsrep_on` read 0 in a statement whose FROM is that table, even
+ * when they are 1 (seen on a real Galera node; test/cluster-monitor/galera-single-node.test.ts). A node
+ * is told to be Galera by `wsrep_provider` ('none' without Galera). A node outside the primary
+ * component still answers, because the statement reads information_schema only.
  */
 export const GALERA_PROBE_SQL =
   'SELECT ' +
   STATUS_NAMES.map(
-    (name) => `MAX(CASE WHEN VARIABLE_NAME = '${name}' THEN VARIABLE_VALUE END) AS ${name.toLowerCase()}`,
+    (name) =>
+      `(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = '${name}') AS ${name.toLowerCase()}`,
   ).join(', ') +
-  ', @@global.wsrep_on AS wsrep_on, @@global.wsrep_desync AS wsrep_desync,' +
-  ' @@global.wsrep_reject_queries AS wsrep_reject_queries, @@global.read_only AS read_only' +
-  ` FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN (${STATUS_NAMES.map((name) => `'${name}'`).join(', ')})`;
+  ', @@global.wsrep_provider AS wsrep_provider, @@global.wsrep_desync AS wsrep_desync,' +
+  ' @@global.wsrep_reject_queries AS wsrep_reject_queries, @@global.read_only AS read_only';
 
 /** ER_UNKNOWN_SYSTEM_VARIABLE (no wsrep variables: MySQL), ER_UNKNOWN_TABLE / ER_NO_SUCH_TABLE (no GLOBAL_STATUS). */
 const NOT_GALERA_ERRNOS = new Set([1193, 1109, 1146]);
@@ -63,9 +66,17 @@ export async function probeGalera(connection: ProbeConnection): Promise<ProbeRes
 /** The state of a node from GALERA_PROBE_SQL's row: pure, so every wsrep state is unit-tested. */
 export function interpretGaleraRow(row: Record<string, unknown> | undefined): ProbeResult {
   if (row === undefined) return { state: 'down', reason: 'the Galera probe returned no row' };
-  if (!readFlag(row.wsrep_on)) return { state: 'down', reason: 'not a Galera node (wsrep_on is OFF)' };
+  const provider = row.wsrep_provider;
+  if (
+    provider === null ||
+    provider === undefined ||
+    provider === '' ||
+    String(provider).toLowerCase() === 'none'
+  ) {
+    return { state: 'down', reason: 'not a Galera node (wsrep_provider is none)' };
+  }
   const galera: GaleraFacts = {
-    localIndex: readNumberOrUndefined(row.wsrep_local_index),
+    localIndex: readLocalIndex(row.wsrep_local_index),
     localState: readNumberOrUndefined(row.wsrep_local_state),
     clusterStatus: shortWord(row.wsrep_cluster_status),
     clusterSize: readNumberOrUndefined(row.wsrep_cluster_size),
@@ -98,6 +109,12 @@ export function interpretGaleraRow(row: Record<string, unknown> | undefined): Pr
   if (galera.localIndex === undefined)
     return { state: 'down', reason: 'wsrep_local_index is missing', galera };
   return { state: 'up', reason: `Synced, wsrep_local_index ${galera.localIndex}`, galera };
+}
+
+/** A node outside any cluster reports 18446744073709551615 (-1 as an unsigned 64-bit number): no index. */
+function readLocalIndex(raw: unknown): number | undefined {
+  const index = readNumberOrUndefined(raw);
+  return index !== undefined && Number.isSafeInteger(index) && index >= 0 ? index : undefined;
 }
 
 /** A server-defined word (`Primary`, `non-Primary`, `ALL`): kept short and printable for messages. */
