@@ -51,6 +51,11 @@ export interface ReplicationPair extends AsyncDisposable {
   stopReplication(): Promise<void>;
   startReplication(): Promise<void>;
   /**
+   * MASTER_DELAY: the replica applies each transaction `seconds` after the primary committed it, so
+   * Seconds_Behind_Master (lagMs) shows a real, running lag. 0 removes the delay.
+   */
+  setReplicationDelay(seconds: number): Promise<void>;
+  /**
    * Planned switchover: read_only=1 on the primary, the replica catches up (MASTER_GTID_WAIT), is
    * promoted (STOP SLAVE; RESET SLAVE ALL; read_only=0) and the old primary replicates from it.
    * Resolves with how long writes were refused (read_only on the old primary until the new one is writable).
@@ -250,6 +255,18 @@ class LocalReplicationPair implements ReplicationPair {
 
   async startReplication(): Promise<void> {
     if (this.semiSync) await this.#primary.query('SET GLOBAL rpl_semi_sync_master_enabled = ON');
+    await this.#replica.query('START SLAVE');
+  }
+
+  async setReplicationDelay(seconds: number): Promise<void> {
+    if (!Number.isInteger(seconds) || seconds < 0) {
+      throw new HarnessError(
+        'HARNESS_INVALID_ARGUMENT',
+        `setReplicationDelay: expected whole seconds >= 0, got ${seconds}`,
+      );
+    }
+    await this.#replica.query('STOP SLAVE');
+    await this.#replica.query(`CHANGE MASTER TO MASTER_DELAY = ${seconds}`);
     await this.#replica.query('START SLAVE');
   }
 
