@@ -1,19 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { createConnection } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  canControlServers,
+  describeWithGalera,
   type GaleraCluster,
   type GaleraNode,
-  galeraUnavailableReason,
   isProcessAlive,
-  noControlReason,
   startGaleraCluster,
   waitFor,
 } from '../../harness/src/index.js';
-
-const skipReason = galeraUnavailableReason() ?? (canControlServers ? undefined : noControlReason);
-if (skipReason) console.info(`cluster harness tests skipped: ${skipReason}`);
 
 const ER_UNKNOWN_COM_ERROR = 1047; // "WSREP has not yet prepared node for application use"
 const ER_OPTION_PREVENTS_STATEMENT = 1290; // read_only
@@ -50,7 +45,7 @@ async function timed<T>(what: string, action: () => Promise<T>): Promise<T> {
   return result;
 }
 
-describe.skipIf(skipReason !== undefined)('startGaleraCluster: a 3-node Galera cluster on loopback', () => {
+describeWithGalera('startGaleraCluster: a 3-node Galera cluster on loopback', () => {
   let cluster: GaleraCluster;
 
   beforeAll(async () => {
@@ -65,6 +60,12 @@ describe.skipIf(skipReason !== undefined)('startGaleraCluster: a 3-node Galera c
     await cluster?.stop();
     console.info(`[cluster] galera layer wall time: ${Math.round(performance.now() - layerStarted)} ms`);
   }, 60_000);
+
+  it('refuses a cluster of fewer than 2 nodes before starting anything', async () => {
+    await expect(startGaleraCluster({ nodes: 1 })).rejects.toMatchObject({
+      code: 'HARNESS_INVALID_ARGUMENT',
+    });
+  });
 
   it('every node is Synced, ready, and sees 3 members; a write on one node is read on the others', async () => {
     for (const node of cluster.nodes) {

@@ -4,13 +4,12 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { galeraUnavailableReason, isProcessAlive } from '../../harness/src/index.js';
+import { expect, it } from 'vitest';
+import { describeWithGalera, isProcessAlive } from '../../harness/src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, 'fixtures', 'start-cluster-then-wait.ts');
 const tsxLoader = resolve(here, '../../../node_modules/tsx/dist/loader.mjs');
-const skipReason = galeraUnavailableReason();
 
 /** Processes whose command line mentions `dir`: the nodes and their SST helpers (rsync, scripts). */
 function processesUsing(dir: string): number[] {
@@ -67,7 +66,7 @@ async function startFixture() {
   return { child, exit, pids, dir };
 }
 
-describe.skipIf(skipReason !== undefined)('no Galera node outlives the process that started it', () => {
+describeWithGalera('no Galera node outlives the process that started it', () => {
   it('SIGTERM: the exit handlers kill every node and remove the temp dir', async () => {
     const { child, exit, pids, dir } = await startFixture();
     expect(pids.every((pid) => isProcessAlive(pid))).toBe(true);

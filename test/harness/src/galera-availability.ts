@@ -3,7 +3,17 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { HarnessError } from './harness-error.js';
 
+/** Debian/Ubuntu's galera-4 path (NOTES-galera.md). */
 export const GALERA_PROVIDER = '/usr/lib/galera/libgalera_smm.so';
+/** Other distributions' paths; GONEAWAY_GALERA_PROVIDER, when set, is the only one tried. */
+const OTHER_PROVIDERS = ['/usr/lib64/galera-4/libgalera_smm.so', '/usr/lib/galera-4/libgalera_smm.so'];
+
+/** The Galera provider library to load, undefined when none is installed. */
+export function galeraProvider(): string | undefined {
+  const override = process.env.GONEAWAY_GALERA_PROVIDER;
+  const candidates = override ? [override] : [GALERA_PROVIDER, ...OTHER_PROVIDERS];
+  return candidates.find(canRead);
+}
 const SST_SCRIPT = 'wsrep_sst_rsync';
 const SEARCH_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/bin'];
 
@@ -59,7 +69,9 @@ export function galeraUnavailableReason(): string | undefined {
     cachedReason = 'the Galera cluster harness runs on Linux only';
     return cachedReason;
   }
-  if (!canRead(GALERA_PROVIDER)) missing.push(`galera-4 (${GALERA_PROVIDER})`);
+  if (!galeraProvider()) {
+    missing.push(`galera-4 (${process.env.GONEAWAY_GALERA_PROVIDER || GALERA_PROVIDER})`);
+  }
   if (!onPath('rsync')) missing.push('rsync');
   if (!onPath(SST_SCRIPT)) missing.push(`${SST_SCRIPT} (mariadb-server)`);
   if (missing.length > 0) {

@@ -11,9 +11,9 @@ import { findMariaDBBinaries } from './find-mariadb-binaries.js';
 import { findFreePort } from './free-port.js';
 import {
   GALERA_OS_USER,
-  GALERA_PROVIDER,
   GaleraNotInstalledError,
   galeraOsUser,
+  galeraProvider,
   galeraUnavailableReason,
   isRoot,
 } from './galera-availability.js';
@@ -85,10 +85,40 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
     throw new HarnessError('HARNESS_INVALID_ARGUMENT', `nodes must be an integer from 2 to 9, got ${size}`);
   }
   const startTimeoutMs = options.startTimeoutMs ?? 180_000;
+  if (!Number.isFinite(startTimeoutMs) || startTimeoutMs <= 0) {
+    throw new HarnessError(
+      'HARNESS_INVALID_ARGUMENT',
+      `startTimeoutMs must be a positive number, got ${startTimeoutMs}`,
+    );
+  }
   const unavailable = galeraUnavailableReason();
   if (unavailable) throw new GaleraNotInstalledError(unavailable);
-  const started = performance.now();
   const deadline = Date.now() + startTimeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options, size, deadline);
+    } catch (error) {
+      // Twelve ports are probed long before the last node binds them: another process may take one.
+      const portTaken = error instanceof PortTaken;
+      if (!portTaken || attempt === PORT_ATTEMPTS || Date.now() >= deadline) {
+        throw portTaken ? error.cause : error;
+      }
+    }
+  }
+}
+
+/** A node could not bind one of its ports: the start is worth trying again on other ports. */
+class PortTaken extends Error {}
+
+const PORT_ATTEMPTS = 3;
+const PORT_IN_USE = /Address already in use|errno: 98\b|EADDRINUSE|Failed to listen/i;
+
+async function startOnce(
+  options: StartGaleraClusterOptions,
+  size: number,
+  deadline: number,
+): Promise<GaleraCluster> {
+  const started = performance.now();
   const remaining = (): number => Math.max(1_000, deadline - Date.now());
 
   const binaries = await findMariaDBBinaries();
@@ -126,7 +156,7 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
         new GaleraNode({
           index: i + 1,
           binaries,
-          provider: GALERA_PROVIDER,
+          provider: galeraProvider() ?? '',
           dir: nodeDir,
           datadir,
           logFile,
@@ -170,7 +200,9 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
     });
     return cluster;
   } catch (error) {
+    const logs = await Promise.all(nodes.map((node) => node.logTail(200)));
     await cluster.stop();
+    if (logs.some((log) => PORT_IN_USE.test(log))) throw new PortTaken('a port was taken', { cause: error });
     throw error;
   }
 }

@@ -44,4 +44,11 @@ export type { ServerOptions, ServerOptionValue } from './server-options.js';
 export { DEFAULT_SERVER_OPTIONS } from './server-options.js';
 export { sharedServer } from './shared-server.js';
 export { startMariaDB } from './start-mariadb.js';
-export { codeOf, describeWithOwnServer, killWhenRunning, sleep, waitFor } from './test-support.js';
+export {
+  codeOf,
+  describeWithGalera,
+  describeWithOwnServer,
+  killWhenRunning,
+  sleep,
+  waitFor,
+} from './test-support.js';
