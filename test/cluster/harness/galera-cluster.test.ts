@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createConnection } from 'mysql2/promise';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   describeWithGalera,
   type GaleraCluster,
@@ -55,6 +55,13 @@ describeWithGalera('startGaleraCluster: a 3-node Galera cluster on loopback', ()
       .node(1)
       .query('CREATE TABLE goneaway.t (id INT PRIMARY KEY, note VARCHAR(40)) ENGINE=InnoDB');
   }, 240_000);
+
+  afterEach(async ({ task }) => {
+    // A failed fault test shows what each node said about it.
+    if (task.result?.state !== 'fail' || !cluster) return;
+    for (const node of cluster.nodes)
+      console.info(`--- ${node.name} log tail ---\n${await node.logTail(25)}`);
+  });
 
   afterAll(async () => {
     await cluster?.stop();
