@@ -98,7 +98,7 @@ export async function startGaleraCluster(options: StartGaleraClusterOptions = {}
     try {
       return await startOnce(options, size, deadline);
     } catch (error) {
-      // Twelve ports are probed long before the last node binds them: another process may take one.
+      // Four ports a node are probed long before the last node binds them: another process may take one.
       const portTaken = error instanceof PortTaken;
       if (!portTaken || attempt === PORT_ATTEMPTS || Date.now() >= deadline) {
         throw portTaken ? error.cause : error;

@@ -7,7 +7,6 @@ import { AdminClient } from './admin-client.js';
 import { killGroup, reapGroupOnExit, reapOnExit, releaseGroup } from './child-reaper.js';
 import type { FaultProxy } from './fault-proxy.js';
 import type { MariaDBBinaries } from './find-mariadb-binaries.js';
-import { GALERA_OS_USER } from './galera-availability.js';
 import { HarnessError, MariaDBStartError } from './harness-error.js';
 import { fileSize, readLogTail } from './log-tail.js';
 import type { ConnectionInfo } from './mariadb-server.js';
@@ -371,7 +370,7 @@ export class GaleraNode {
     }
     return {
       command: binaries.mariadbd,
-      args: [...serverArgs, ...(runAs ? [`--user=${runAs.user ?? GALERA_OS_USER}`] : [])],
+      args: [...serverArgs, ...(runAs ? [`--user=${runAs.user}`] : [])],
     };
   }
 
