@@ -29,7 +29,7 @@ export default defineConfig({
           // Runs after the unit project, with its own worker limit (real servers on a 2-core machine).
           sequence: { groupOrder: 1 },
           include: ['test/**/*.test.ts', 'examples/**/*.int.test.ts', 'bench/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'test/types/**', 'test/matrix/**'],
+          exclude: ['**/node_modules/**', 'test/types/**', 'test/matrix/**', 'test/cluster/**'],
           globalSetup: ['test/harness/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -51,6 +51,21 @@ export default defineConfig({
           pool: 'forks',
           // Projects of one groupOrder must agree on maxWorkers (vitest 4 refuses to start otherwise);
           // the matrix is one file, so it takes one worker of the group's two.
+          maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Galera clusters and replication pairs (issue #17): slow to start (~30 s per cluster), so in
+          // their own project beside the integration one; they start their own servers, no globalSetup.
+          name: 'cluster',
+          sequence: { groupOrder: 1 },
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+          pool: 'forks',
+          // Must agree with the other groupOrder 1 projects (see the matrix project's comment).
           maxWorkers: 2,
         },
       },

@@ -99,6 +99,32 @@ function ensureMariadb() {
   if (!findMariadbd()) fail('mariadb-server was installed but mariadbd is still not on PATH or in /usr/sbin');
 }
 
+const GALERA_PROVIDER = '/usr/lib/galera/libgalera_smm.so';
+
+// The cluster tests (test/cluster) need Galera and rsync (SST); without them they skip, never fail.
+function ensureGalera() {
+  if (process.env.MYSQL_URL) return;
+  const hasRsync = (process.env.PATH ?? '')
+    .split(delimiter)
+    .concat(SERVER_DIRS)
+    .some((dir) => dir && isExecutable(join(dir, 'rsync')));
+  if (existsSync(GALERA_PROVIDER) && hasRsync) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    step(
+      'galera-4 or rsync is missing and this is not root: the cluster tests will be skipped.\n' +
+        '  Install them with:   sudo apt-get install -y galera-4 rsync   (Debian/Ubuntu)',
+    );
+    return;
+  }
+  step('galera-4/rsync not found: installing them with apt-get (the cluster tests start their own nodes)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const installed =
+    run('apt-get', ['update'], { env }) === 0 &&
+    run('apt-get', ['install', '-y', '--no-install-recommends', 'galera-4', 'rsync'], { env }) === 0;
+  if (!installed) step('installing galera-4/rsync failed: the cluster tests will be skipped');
+}
+
 function build() {
   step('building @goneaway/* packages (tsdown: ESM + CJS + types)');
   const status = pnpm(['--filter', './packages/*', '--reporter-hide-prefix', 'run', 'build'], {
@@ -145,6 +171,7 @@ switch (task) {
   case 'test': {
     ensureDependencies();
     ensureMariadb();
+    ensureGalera();
     build();
     lint();
     process.exit(vitest(rest));

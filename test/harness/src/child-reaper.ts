@@ -4,12 +4,23 @@ import { rmSync } from 'node:fs';
 // Process-wide by nature: whatever started a server, the process that owns it must take it down with it.
 const children = new Set<ChildProcess>();
 const directories = new Set<string>();
+/** Process groups (detached children and whatever they spawned, e.g. Galera's SST scripts and rsync). */
+const groups = new Set<number>();
 let installed = false;
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
+}
+
+/** SIGKILL every process of group `pgid`; a group that is already gone is not an error. */
+export function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // No such group any more.
+  }
 }
 
 /** Synchronous on purpose: it runs inside 'exit', where no callback or promise will ever run again. */
@@ -24,6 +35,8 @@ function reapAll(): void {
     }
   }
   children.clear();
+  for (const group of groups) killGroup(group);
+  groups.clear();
   if (process.env.GONEAWAY_KEEP_SERVER_DIRS) return;
   for (const dir of directories) {
     try {
@@ -68,4 +81,17 @@ export function removeOnExit(dir: string): void {
 
 export function releaseDirectory(dir: string): void {
   directories.delete(dir);
+}
+
+/**
+ * Kill the whole process group `pgid` (a child spawned with `detached: true` leads its own group) if
+ * this process exits: helpers the child spawned (SST scripts, an rsync daemon) go with it.
+ */
+export function reapGroupOnExit(pgid: number): void {
+  install();
+  groups.add(pgid);
+}
+
+export function releaseGroup(pgid: number): void {
+  groups.delete(pgid);
 }

@@ -7,7 +7,9 @@ export type HarnessErrorCode =
   | 'HARNESS_UNSUPPORTED'
   | 'HARNESS_INVALID_ARGUMENT'
   | 'HARNESS_INVALID_STATE'
-  | 'HARNESS_DESTROYED';
+  | 'HARNESS_DESTROYED'
+  | 'HARNESS_GALERA_NOT_INSTALLED'
+  | 'HARNESS_TIMEOUT';
 
 export class HarnessError extends Error {
   override name = 'HarnessError';

@@ -11,6 +11,14 @@ export type {
 export { startFaultProxy } from './fault-proxy.js';
 export type { MariaDBBinaries } from './find-mariadb-binaries.js';
 export { findMariaDBBinaries } from './find-mariadb-binaries.js';
+export {
+  GALERA_PROVIDER,
+  GaleraNotInstalledError,
+  galeraUnavailableReason,
+} from './galera-availability.js';
+export type { GaleraCluster, GaleraClusterTimings, StartGaleraClusterOptions } from './galera-cluster.js';
+export { startGaleraCluster } from './galera-cluster.js';
+export type { GaleraNode, GaleraNodePorts, GaleraNodeStatus, WaitForStateTarget } from './galera-node.js';
 export type { HarnessErrorCode } from './harness-error.js';
 export {
   HarnessError,
@@ -29,9 +37,18 @@ export type {
 export { type MysqlEmulator, type MysqlEmulatorBehaviour, startMysqlEmulator } from './mysql-emulator.js';
 export { isProcessAlive } from './process-alive.js';
 export type { ProvidedMariaDB } from './provided-mariadb.js';
+export type { ReplicationPair, ReplicationStatus, StartReplicationPairOptions } from './replication-pair.js';
+export { startReplicationPair } from './replication-pair.js';
 export { canControlServers, noControlReason } from './server-control.js';
 export type { ServerOptions, ServerOptionValue } from './server-options.js';
 export { DEFAULT_SERVER_OPTIONS } from './server-options.js';
 export { sharedServer } from './shared-server.js';
 export { startMariaDB } from './start-mariadb.js';
-export { codeOf, describeWithOwnServer, killWhenRunning, sleep, waitFor } from './test-support.js';
+export {
+  codeOf,
+  describeWithGalera,
+  describeWithOwnServer,
+  killWhenRunning,
+  sleep,
+  waitFor,
+} from './test-support.js';

@@ -29,6 +29,14 @@ export async function startMariaDB(options: StartMariaDBOptions = {}): Promise<M
       external: true,
     });
   }
+  return startLocalMariaDB(options, randomBytes(16).toString('hex'));
+}
+
+/** startMariaDB without MYSQL_URL, with a given application password (servers of one replication pair share it). */
+export async function startLocalMariaDB(
+  options: StartMariaDBOptions,
+  appPassword: string,
+): Promise<LocalMariaDBServer> {
   const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   if (!Number.isFinite(startTimeoutMs) || startTimeoutMs <= 0) {
     throw new HarnessError(
@@ -65,7 +73,7 @@ export async function startMariaDB(options: StartMariaDBOptions = {}): Promise<M
     pidFile: join(dir, 'mysqld.pid'),
     options: serverOptions,
     startTimeoutMs,
-    appPassword: randomBytes(16).toString('hex'),
+    appPassword,
   });
   try {
     await server.initialize(datadirMs, useTemplate);

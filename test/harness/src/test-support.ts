@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { galeraUnavailableReason } from './galera-availability.js';
 import { canControlServers, noControlReason } from './server-control.js';
 
 /** Small helpers every integration suite needs, kept here so each suite does not grow its own. */
@@ -21,6 +22,16 @@ export async function waitFor(
 export function describeWithOwnServer(name: string, body: () => void): void {
   if (canControlServers) describe(name, body);
   else describe.skip(`${name} (skipped: ${noControlReason})`, body);
+}
+
+/**
+ * A suite that starts a Galera cluster: skipped, with the reason in its name, when galera-4/rsync are
+ * missing (a machine without Galera is not a failure).
+ */
+export function describeWithGalera(name: string, body: () => void): void {
+  const reason = galeraUnavailableReason();
+  if (reason === undefined) describe(name, body);
+  else describe.skip(`${name} (skipped: ${reason})`, body);
 }
 
 /** The error's code as an application would read it (`code`, else `errno`). */
