@@ -46,6 +46,8 @@ export type {
   ProbeResult,
   ReplicationFacts,
 } from './cluster/probe-result.js';
+export { movedOffWriterError, WriterRouting } from './cluster/writer-routing.js';
+
 // Pooled connections
 export { connectionIsGone, transactionLossError } from './connections/connection-failure.js';
 export {

@@ -19,13 +19,17 @@ export class ConnectsInFlight {
   readonly #aborts = new Set<(error: Error) => void>();
 
   /**
-   * `driver` with a createConnection that records each connection it makes. Only knex's
-   * acquireRawConnection calls it; the other members are the driver's own.
+   * `driver` with a createConnection that records each connection it makes (its config first given
+   * to `rewrite`: the cluster's writer, when the pool is routed). Only knex's acquireRawConnection
+   * calls it; the other members are the driver's own.
    */
-  track<D extends Mysql2Driver>(driver: D): D {
+  track<D extends Mysql2Driver>(driver: D, rewrite?: (config: unknown) => unknown): D {
     const tracked = Object.create(driver) as D;
     tracked.createConnection = (...args: unknown[]) => {
-      const connection = driver.createConnection(...args);
+      const connection =
+        rewrite === undefined
+          ? driver.createConnection(...args)
+          : driver.createConnection(rewrite(args[0]), ...args.slice(1));
       this.#connections.add(connection);
       return connection;
     };

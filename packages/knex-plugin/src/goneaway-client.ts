@@ -1,5 +1,5 @@
 import type { Policy } from '@goneaway/core';
-import { markConnectPhase } from '@goneaway/core/adapter';
+import { markConnectPhase, sharedClusterMonitors, WriterRouting } from '@goneaway/core/adapter';
 import { AcquireWatchdog } from './acquire-watchdog.js';
 import type { Mysql2Driver } from './connects-in-flight.js';
 import type {
@@ -12,6 +12,7 @@ import type {
   KnexRunner,
   Mysql2Connection,
 } from './knex-internals.js';
+import { knexProbeConnector } from './knex-probe-connector.js';
 import { KnexPluginInstance } from './plugin-instance.js';
 import { composePoolHooks } from './pool-hooks.js';
 import { statementSafety } from './statement-safety.js';
@@ -186,8 +187,30 @@ export function createGoneAwayClient(
       super(config);
       const instance = instanceFor(this);
       // Each raw connect is recorded, so that destroy() can end one still under way.
-      if (typeof (this.driver as Partial<Mysql2Driver> | undefined)?.createConnection === 'function') {
-        this.driver = instance.connects.track(this.driver as Mysql2Driver);
+      const driver = this.driver as Partial<Mysql2Driver> | undefined;
+      if (typeof driver?.createConnection === 'function') {
+        this.driver = instance.connects.track(driver as Mysql2Driver, (config) =>
+          instance.rewriteConfig(config),
+        );
+        const cluster = policy.cluster;
+        if (cluster !== undefined) {
+          // One monitor per cluster and user in the process, shared with every other pool naming it.
+          instance.routeWith(
+            () =>
+              new WriterRouting(
+                sharedClusterMonitors.acquire({
+                  cluster,
+                  connect: knexProbeConnector(
+                    driver as Mysql2Driver,
+                    () => settingsOf(this),
+                    cluster.probeTimeoutMs,
+                  ),
+                  user: String(settingsOf(this)?.user ?? ''),
+                  events: instance.hub,
+                }),
+              ),
+          );
+        }
       }
       this[WATCHDOG] = new AcquireWatchdog({
         // The instance's gate is replaced when knex.initialize() reopens it after a destroy.
@@ -279,7 +302,9 @@ export function createGoneAwayClient(
       // hand out a new one, hence here, per connect).
       instance.retry.redactor.add(settingsOf(this)?.password);
       try {
-        const connecting = instance.gate.connect(() => instance.connects.run(super.acquireRawConnection()));
+        const connecting = instance.gate.connect(() =>
+          instance.connectRaw(() => super.acquireRawConnection()),
+        );
         // The acquires waiting for this connect are waiting out a possible outage from now.
         watchdog?.connectChanged();
         return await connecting;
@@ -326,6 +351,12 @@ export function createGoneAwayClient(
       if (state?.transactionLost && this.transacting) {
         // The transaction is already gone: do not touch the dead connection again.
         return Promise.reject(state.transactionLost);
+      }
+      if (state !== undefined) {
+        // A connection to a cluster's old writer: nothing is sent (a transaction is lost; anything else
+        // runs again on the new writer through the Runner's retry loop).
+        const moved = pipeline.refuseOffWriter(state, obj.sql, this.transacting === true);
+        if (moved !== undefined) return Promise.reject(moved);
       }
       if (policy.packetGuard && state && typeof obj.sql === 'string') {
         const rejection = pipeline.refusePacket(connection, state, obj.sql, obj);

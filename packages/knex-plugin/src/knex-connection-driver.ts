@@ -28,6 +28,10 @@ export const knexConnectionDriver: ConnectionDriver<Mysql2Connection, KnexQueryO
       // A connection that cannot say goodbye is gone anyway; the pool drops it on its next acquire.
     });
   },
+  hostOf: (connection) => {
+    const { host, port } = connection.config as { host?: unknown; port?: unknown };
+    return typeof host === 'string' ? `${host}:${typeof port === 'number' ? port : 3306}` : undefined;
+  },
   setKeepAlive: (connection, initialDelayMs) => {
     connection.stream.setKeepAlive?.(true, initialDelayMs);
   },

@@ -1,4 +1,4 @@
-import { classify, type Policy, type PoolStats } from '@goneaway/core';
+import { type ClusterHost, classify, type Policy, type PoolStats } from '@goneaway/core';
 import {
   ConnectionPipeline,
   type EventHub,
@@ -7,8 +7,10 @@ import {
   type PooledConnectionState,
   type ReconnectGate,
   type RetryEngine,
+  type WriterRouting,
 } from '@goneaway/core/adapter';
 import { ConnectsInFlight } from './connects-in-flight.js';
+import { copyOwnProperties } from './copy-own-properties.js';
 import { acquireWarning, disposedWarning, HandledWarnings } from './handled-warnings.js';
 import { knexConnectionDriver } from './knex-connection-driver.js';
 import type { KnexQueryObject, Mysql2Connection } from './knex-internals.js';
@@ -26,8 +28,46 @@ export class KnexPluginInstance {
   /** The pool's raw connects under way: db.destroy() ends them rather than waiting out their connect timeout. */
   readonly connects = new ConnectsInFlight();
 
+  /** Makes the pool's cluster routing (the `cluster` option): again after a reopen. */
+  #routing: (() => WriterRouting) | undefined;
+  /** Where the connect under way goes (the cluster's writer), read by the tracked driver's createConnection. */
+  #target: ClusterHost | undefined;
+
   constructor(readonly policy: Policy) {
     this.pipeline = new ConnectionPipeline(policy, knexConnectionDriver);
+  }
+
+  /** Routes the pool's connections to the writer of the `cluster` option (its monitor shared process-wide). */
+  routeWith(routing: () => WriterRouting): void {
+    this.#routing = routing;
+    this.pipeline.route(routing());
+  }
+
+  /**
+   * knex's raw connect, to the cluster's writer when the pool is routed: waits for a writer within
+   * the outage budget (a failover under way), then connects there.
+   */
+  async connectRaw(connect: () => Promise<Mysql2Connection>): Promise<Mysql2Connection> {
+    const routing = this.pipeline.routing;
+    if (routing === undefined) return this.connects.run(connect());
+    const target = await routing.writer(performance.now() + this.policy.outageBudgetMs);
+    // knex's mysql2 dialect calls createConnection synchronously inside acquireRawConnection.
+    this.#target = target;
+    try {
+      return await this.connects.run(connect());
+    } finally {
+      this.#target = undefined;
+    }
+  }
+
+  /** The connection config a connect uses: the writer's host and port when the pool is routed. */
+  rewriteConfig(config: unknown): unknown {
+    const target = this.#target;
+    if (target === undefined || config === null || typeof config !== 'object') return config;
+    // All own properties: a password knex keeps non-enumerable included.
+    const routed = copyOwnProperties(config, { host: target.host, port: target.port });
+    delete (routed as { socketPath?: unknown }).socketPath;
+    return routed;
   }
 
   get hub(): EventHub {
@@ -59,7 +99,9 @@ export class KnexPluginInstance {
 
   /** db.initialize() after a destroy: a new engine, gate and reaper; events and counters go on. */
   reopen(): void {
+    if (!this.pipeline.closed) return;
     this.pipeline.reopen();
+    if (this.#routing !== undefined) this.pipeline.route(this.#routing());
   }
 
   stats(): PoolStats {

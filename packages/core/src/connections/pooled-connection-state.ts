@@ -47,6 +47,8 @@ export class PooledConnectionState {
    * one hold: the next holder may rely on it too (Kysely's onCreateConnection runs once per connection).
    */
   pinned = false;
+  /** `host:port` the connection went to, when the pool routes to a cluster's writer (ConnectionPipeline.route). */
+  host: string | undefined;
   /** Set when the connection died inside a transaction: every later statement of it fails with this. */
   transactionLost: GoneAwayError | undefined;
   /** Set when goneaway closed the idle connection itself, before the server's limit. */

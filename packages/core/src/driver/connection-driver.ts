@@ -28,6 +28,8 @@ export interface ConnectionDriver<C extends object, S = never> {
   closePolitely?(connection: C): void;
   /** Whether the connection sits idle in its pool right now (only such a connection is retired). Default: yes. */
   isIdle?(connection: C): boolean;
+  /** `host:port` the connection went to (for a pool routed to a cluster's writer). */
+  hostOf?(connection: C): string | undefined;
   /** TCP keepalive on the connection's socket, when the library does not set it itself. */
   setKeepAlive?(connection: C, initialDelayMs: number): void;
   /** Listens for the error the library reports on an idle connection (the server closed it, a reset). */

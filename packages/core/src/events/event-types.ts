@@ -12,7 +12,9 @@ export type EvictionReason =
   | 'revalidate'
   | 'read-only'
   | 'statement-timeout'
-  | 'disposed';
+  | 'disposed'
+  /** The connection goes to a host that is no longer the cluster's writer (the `cluster` option). */
+  | 'writer-changed';
 
 interface EventBase {
   /** The `name` option of the instance that emitted it. */
@@ -139,6 +141,7 @@ const EVICTION_REASON_PRESENCE: Readonly<Record<EvictionReason, true>> = {
   'read-only': true,
   'statement-timeout': true,
   disposed: true,
+  'writer-changed': true,
 };
 
 /** Every event type, for counters and exhaustive tests. */

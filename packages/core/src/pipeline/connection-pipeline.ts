@@ -1,12 +1,14 @@
 import type { Classification } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
 import { markConnectPhase } from '../classification/connect-phase.js';
+import { movedOffWriterError, type WriterRouting } from '../cluster/writer-routing.js';
 import { ConnectionValidator } from '../connections/connection-validator.js';
 import { IdleReaper } from '../connections/idle-reaper.js';
 import { PooledConnectionState } from '../connections/pooled-connection-state.js';
 import { systemTimerClock, type TimerClock } from '../connections/timer-clock.js';
 import type { ConnectionDriver } from '../driver/connection-driver.js';
 import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
+import { TransactionLostError } from '../errors/transaction-lost-error.js';
 import { createEventHub, type EventHub } from '../events/event-hub.js';
 import type { EvictionReason } from '../events/event-types.js';
 import { type PoolStats, poolStats } from '../events/pool-stats.js';
@@ -52,6 +54,8 @@ export class ConnectionPipeline<C extends object, S = never> {
   #closed = false;
   /** Connects counted by gates before a reopen, so the counters never go back. */
   #earlierConnects = { attempts: 0, sharedWaits: 0 };
+  /** Where connections go when the `cluster` option is set: the cluster's writer. */
+  #routing: WriterRouting | undefined;
 
   constructor(
     readonly policy: Policy,
@@ -73,6 +77,22 @@ export class ConnectionPipeline<C extends object, S = never> {
 
   get retry(): RetryEngine {
     return this.#retry;
+  }
+
+  /** The cluster routing this pool follows, if any. */
+  get routing(): WriterRouting | undefined {
+    return this.#routing;
+  }
+
+  /**
+   * Routes the pool to a cluster's writer: each connection remembers its host (`driver.hostOf`), and
+   * one whose host is no longer the writer is swept (at hand-out, `writer-changed`; a held one at its
+   * next statement: a transaction is lost, anything else was not sent and runs again elsewhere).
+   * Replaces the previous routing, which is closed.
+   */
+  route(routing: WriterRouting | undefined): void {
+    if (this.#routing !== routing) this.#routing?.close();
+    this.#routing = routing;
   }
 
   get gate(): ReconnectGate {
@@ -128,6 +148,7 @@ export class ConnectionPipeline<C extends object, S = never> {
     });
     const derived = deriveConnectionLimits(serverLimits, policy);
     const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
+    if (this.#routing !== undefined) state.host = driver.hostOf?.(connection);
     this.#states.set(key, state);
     this.#limits.report(serverLimits, derived);
     // A pool may finish creating a connection after the acquire that asked for it was served by
@@ -156,6 +177,10 @@ export class ConnectionPipeline<C extends object, S = never> {
     if (state === undefined) return !this.driver.isBroken(connection);
     if (state.retired) {
       this.evict(state, state.retired);
+      return false;
+    }
+    if (this.#offWriter(state)) {
+      this.evict(state, 'writer-changed');
       return false;
     }
     return this.validator.validate(connection, state);
@@ -220,6 +245,7 @@ export class ConnectionPipeline<C extends object, S = never> {
       // lost COMMIT (TypeORM sends one) has nothing to undo on any other session either.
       return state.transactionLost;
     }
+    if (this.#offWriter(state)) return this.refuseOffWriter(state, sql, state.inTransaction);
     if (statement !== undefined && this.policy.packetGuard) {
       const refusal = this.refusePacket(connection, state, sql, statement);
       if (refusal !== undefined) return refusal;
@@ -276,6 +302,7 @@ export class ConnectionPipeline<C extends object, S = never> {
   ): unknown {
     const classification = classify(error);
     this.validator.recordFailure(connection, state, classification);
+    this.#routing?.failed(state?.host, classification);
     return typeStatementFailure(state, sql, transacting, held, classification, error);
   }
 
@@ -311,9 +338,11 @@ export class ConnectionPipeline<C extends object, S = never> {
     };
   }
 
-  /** The pool is closing: calls still waiting out an outage end now, timers stop. */
+  /** The pool is closing: calls still waiting out an outage end now, timers stop, the cluster routing lets go. */
   close(): void {
     this.#closed = true;
+    this.#routing?.close();
+    this.#routing = undefined;
     this.#reaper.close();
     this.#retry.destroy();
     this.#gate.destroy();
@@ -331,6 +360,31 @@ export class ConnectionPipeline<C extends object, S = never> {
     this.#gate = new ReconnectGate(this.policy);
     this.#reaper = new IdleReaper<C>((connection) => this.#retire(connection));
     this.#closed = false;
+  }
+
+  /** The connection goes to a host that is no longer the writer (only with the `cluster` option). */
+  #offWriter(state: PooledConnectionState): boolean {
+    return this.#routing !== undefined && state.host !== undefined && !this.#routing.isCurrent(state.host);
+  }
+
+  /**
+   * For an adapter whose host library tracks transactions itself (knex): undefined while the
+   * connection goes to the writer (or there is no cluster). Otherwise a statement on a connection to
+   * an old writer, refused before it is sent: the connection is
+   * marked unusable (evicted as `writer-changed`); inside a transaction the transaction is lost
+   * (the old writer rolls it back when the connection closes), otherwise a connect-phase failure the
+   * retry engine runs again on the new writer.
+   */
+  refuseOffWriter(state: PooledConnectionState, sql: string, transacting: boolean): unknown {
+    if (!this.#offWriter(state)) return undefined;
+    const error = movedOffWriterError(state.host as string);
+    const classification = classify(error);
+    state.unusable ??= classification;
+    this.evict(state, 'writer-changed', classification);
+    if (!transacting) return error;
+    const lost = new TransactionLostError({ cause: error, classification, statement: sql });
+    state.transactionLost = lost;
+    return lost;
   }
 
   #keyOf(connection: C): object {

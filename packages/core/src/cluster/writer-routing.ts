@@ -1,0 +1,90 @@
+import type { Classification, ErrorKind } from '../classification/classification.js';
+import { markConnectPhase } from '../classification/connect-phase.js';
+import type { ClusterMonitor } from './cluster-monitor.js';
+import type { ClusterMonitorLease } from './cluster-monitor-registry.js';
+import type { ClusterHost } from './cluster-options.js';
+
+/** Error kinds that say the host a connection went to may no longer take writes, or is gone. */
+const SUSPECT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  'read-only',
+  'cluster-not-ready',
+  'connection-lost',
+  'killed',
+  'server-shutdown',
+  'connect-failed',
+]);
+
+/**
+ * Where a pool's connections go when the `cluster` option is set: to the writer its (shared)
+ * ClusterMonitor chose. The pipeline asks it whether a connection's host is still the writer before
+ * every hand-out and every statement (a connection to an old writer is swept, idle or checked out),
+ * and tells it about errors that make a host suspect (1290 / 1792 / 1836 read-only, 1047 not ready,
+ * a lost connection), so the monitor probes that host at once rather than at its next interval.
+ */
+export class WriterRouting {
+  readonly #lease: ClusterMonitorLease;
+  #closed = false;
+
+  constructor(lease: ClusterMonitorLease) {
+    this.#lease = lease;
+  }
+
+  get monitor(): ClusterMonitor {
+    return this.#lease.monitor;
+  }
+
+  /**
+   * The writer new connections go to; waits for one (a failover under way) until `deadline`
+   * (monotonic ms), then rejects with GONEAWAY_UNAVAILABLE naming every host and its state, marked
+   * as a connect failure (nothing was sent).
+   */
+  async writer(deadline?: number, signal?: AbortSignal): Promise<ClusterHost> {
+    const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
+    try {
+      return await this.monitor.writer({
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      throw markConnectPhase(error);
+    }
+  }
+
+  /** Whether a connection to `hostKey` (`host:port`) may still be used: it goes to the current writer. */
+  isCurrent(hostKey: string): boolean {
+    const writer = this.monitor.currentWriter();
+    return writer !== undefined && `${writer.host}:${writer.port}` === hostKey;
+  }
+
+  /** A statement on a connection to `hostKey` failed: a failure that may mean a failover has the host probed now. */
+  failed(hostKey: string | undefined, classification: Classification): void {
+    if (hostKey === undefined || this.#closed || !SUSPECT_KINDS.has(classification.kind)) return;
+    this.monitor.suspect(hostKey, `a statement failed: ${classification.kind}`).catch(() => undefined);
+  }
+
+  /** The pool closed: its lease on the shared monitor goes back (the last one stops the probes). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#lease.release();
+  }
+}
+
+/**
+ * What a statement on a connection to an old writer gets instead of being sent: a connect-phase
+ * failure (nothing was sent), so the retry engine runs it again, read or write, on a connection to
+ * the new writer within the outage budget.
+ */
+export function movedOffWriterError(hostKey: string): Error {
+  return markConnectPhase(
+    Object.assign(
+      new Error(
+        `the connection goes to ${hostKey}, which is no longer the cluster's writer; nothing was sent`,
+      ),
+      {
+        fatal: true,
+      },
+    ),
+    hostKey,
+  );
+}

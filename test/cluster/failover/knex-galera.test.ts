@@ -1,0 +1,195 @@
+import { type GoneAwayEvent, goneAway, stats, subscribeTo } from '@goneaway/knex';
+import knex, { type Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  canControlServers,
+  type GaleraCluster,
+  type GaleraNode,
+  galeraUnavailableReason,
+  noControlReason,
+  startGaleraCluster,
+} from '../../harness/src/index.js';
+
+const skipReason = galeraUnavailableReason() ?? (canControlServers ? undefined : noControlReason);
+if (skipReason) console.info(`knex Galera failover tests skipped: ${skipReason}`);
+
+/** What a workload saw: reads and acknowledged inserts, failures by code, the ports that answered reads. */
+interface WorkloadReport {
+  reads: number;
+  inserts: number[];
+  failures: Map<string, number>;
+  portsAfter: Set<number>;
+}
+
+function codeOf(error: unknown): string {
+  const record = error as { code?: unknown; errno?: unknown };
+  return String(record.code ?? record.errno ?? 'unknown');
+}
+
+/**
+ * `workers` loops of a read (which node answered) and an insert with a unique id, until `stop` is
+ * set. `markAfter()` starts recording which node answers reads (after the failover was detected).
+ */
+function runWorkload(db: Knex, firstId: number, workers: number) {
+  const report: WorkloadReport = { reads: 0, inserts: [], failures: new Map(), portsAfter: new Set() };
+  let stop = false;
+  let recordPorts = false;
+  let nextId = firstId;
+  const fail = (error: unknown) =>
+    report.failures.set(codeOf(error), (report.failures.get(codeOf(error)) ?? 0) + 1);
+  const loops = Array.from({ length: workers }, async () => {
+    while (!stop) {
+      try {
+        const [rows] = (await db.raw('SELECT @@port AS port')) as [Array<{ port: number }>];
+        report.reads++;
+        if (recordPorts) report.portsAfter.add(Number(rows[0]?.port));
+      } catch (error) {
+        fail(error);
+      }
+      const id = nextId++;
+      try {
+        await db('t').insert({ id, note: 'workload' });
+        report.inserts.push(id);
+      } catch (error) {
+        fail(error);
+      }
+    }
+  });
+  return {
+    report,
+    markAfter: () => {
+      recordPorts = true;
+    },
+    stop: async () => {
+      stop = true;
+      await Promise.all(loops);
+      return report;
+    },
+  };
+}
+
+async function portOf(db: Knex): Promise<number> {
+  const [rows] = (await db.raw('SELECT @@port AS port')) as [Array<{ port: number }>];
+  return Number(rows[0]?.port);
+}
+
+async function waitUntil(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the writer is isolated', () => {
+  let cluster: GaleraCluster;
+
+  beforeAll(async () => {
+    cluster = await startGaleraCluster({ nodes: 3 });
+    await cluster
+      .node(1)
+      .query('CREATE TABLE goneaway.t (id INT PRIMARY KEY, note VARCHAR(40)) ENGINE=InnoDB');
+  }, 240_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  /** Every node back in the primary component, Synced, before the next scenario. */
+  async function healed(node: GaleraNode): Promise<void> {
+    await node.rejoin();
+    await cluster.waitForSynced({ timeoutMs: 90_000 });
+  }
+
+  async function countOn(node: GaleraNode, ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await node.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM goneaway.t WHERE id IN (${ids.map(() => '?').join(',')})`,
+      [...ids],
+    );
+    return Number(rows[0]?.n);
+  }
+
+  it('goneaway: reads never fail, every write lands on the new writer or fails typed, no write reaches the isolated node; the host list comes from `cluster`', async () => {
+    const hosts = cluster.nodes.map((node) => `${node.host}:${node.port}`);
+    const events: GoneAwayEvent[] = [];
+    const db = knex(
+      goneAway(
+        { client: 'mysql2', connection: { ...cluster.node(1).connection }, pool: { min: 0, max: 4 } },
+        {
+          name: 'galera',
+          outageBudgetMs: 20_000,
+          cluster: { hosts, flavor: 'galera', probeIntervalMs: 250, probeTimeoutMs: 1_000 },
+        },
+      ),
+    );
+    subscribeTo(db, (event) => events.push(event));
+    try {
+      const writerPort = await portOf(db);
+      const writer = cluster.nodes.find((node) => node.port === writerPort) as GaleraNode;
+      expect(writer).toBeDefined();
+      const workload = runWorkload(db, 1_000, 4);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const isolatedAt = performance.now();
+      await writer.isolate();
+      await waitUntil(
+        'a writer-changed event away from the isolated node',
+        () =>
+          events.some(
+            (event) =>
+              event.type === 'writer-changed' &&
+              event.to !== undefined &&
+              !String(event.to).endsWith(`:${writerPort}`),
+          ),
+        60_000,
+      );
+      const detectedMs = Math.round(performance.now() - isolatedAt);
+      workload.markAfter();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const report = await workload.stop();
+      const healthy = cluster.nodes.find((node) => node !== writer) as GaleraNode;
+      const stored = await countOn(healthy, report.inserts);
+      console.info(
+        `[cluster] knex + goneaway, writer ${writer.name} isolated: writer-changed after ${detectedMs} ms; ` +
+          `${report.reads} reads, ${report.inserts.length} acknowledged inserts (${stored} stored), ` +
+          `failures ${JSON.stringify(Object.fromEntries(report.failures))}, ` +
+          `evictions ${JSON.stringify(stats(db).evictions)}`,
+      );
+      // Reads are retried on the new writer: none fails.
+      for (const code of report.failures.keys()) expect(code).toMatch(/^GONEAWAY_/);
+      // Every acknowledged insert is on the cluster's primary component, once (a PRIMARY KEY).
+      expect(stored).toBe(report.inserts.length);
+      // After the detection, every read was answered by another node.
+      expect(report.portsAfter.size).toBeGreaterThan(0);
+      expect(report.portsAfter.has(writerPort)).toBe(false);
+      expect(events.some((event) => event.type === 'host-state-changed')).toBe(true);
+      expect(report.reads).toBeGreaterThan(0);
+      await healed(writer);
+    } finally {
+      await db.destroy();
+    }
+  }, 180_000);
+
+  it('bare knex (control): pointed at the node that gets isolated, its statements fail with 1047 until the node rejoins', async () => {
+    const node = cluster.node(1);
+    const db = knex({ client: 'mysql2', connection: { ...node.connection }, pool: { min: 0, max: 4 } });
+    try {
+      await portOf(db);
+      const workload = runWorkload(db, 100_000, 4);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await node.isolate();
+      await node.waitForState((status) => status.reachable && !status.ready, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const report = await workload.stop();
+      console.info(
+        `[cluster] bare knex, ${node.name} isolated: ${report.reads} reads, ${report.inserts.length} inserts, failures ${JSON.stringify(Object.fromEntries(report.failures))}`,
+      );
+      expect(
+        [...report.failures.keys()].some((code) => code === 'ER_UNKNOWN_COM_ERROR' || code === '1047'),
+      ).toBe(true);
+      await healed(node);
+    } finally {
+      await db.destroy();
+    }
+  }, 180_000);
+});
