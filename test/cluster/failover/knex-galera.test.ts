@@ -18,6 +18,8 @@ interface WorkloadReport {
   reads: number;
   inserts: number[];
   failures: Map<string, number>;
+  /** The first message seen for each failure code. */
+  messages: Map<string, string>;
   portsAfter: Set<number>;
 }
 
@@ -31,12 +33,21 @@ function codeOf(error: unknown): string {
  * set. `markAfter()` starts recording which node answers reads (after the failover was detected).
  */
 function runWorkload(db: Knex, firstId: number, workers: number) {
-  const report: WorkloadReport = { reads: 0, inserts: [], failures: new Map(), portsAfter: new Set() };
+  const report: WorkloadReport = {
+    reads: 0,
+    inserts: [],
+    failures: new Map(),
+    messages: new Map(),
+    portsAfter: new Set(),
+  };
   let stop = false;
   let recordPorts = false;
   let nextId = firstId;
-  const fail = (error: unknown) =>
-    report.failures.set(codeOf(error), (report.failures.get(codeOf(error)) ?? 0) + 1);
+  const fail = (error: unknown) => {
+    const code = codeOf(error);
+    report.failures.set(code, (report.failures.get(code) ?? 0) + 1);
+    if (!report.messages.has(code)) report.messages.set(code, String((error as Error).message).slice(-120));
+  };
   const loops = Array.from({ length: workers }, async () => {
     while (!stop) {
       try {
@@ -125,22 +136,28 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
     );
     subscribeTo(db, (event) => events.push(event));
     try {
+      // The monitor elects from every host's answer: let the first probes of all three come in.
+      await portOf(db);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
       const writerPort = await portOf(db);
       const writer = cluster.nodes.find((node) => node.port === writerPort) as GaleraNode;
       expect(writer).toBeDefined();
       const workload = runWorkload(db, 1_000, 4);
       await new Promise((resolve) => setTimeout(resolve, 500));
       const isolatedAt = performance.now();
+      const seenBefore = events.length;
       await writer.isolate();
       await waitUntil(
         'a writer-changed event away from the isolated node',
         () =>
-          events.some(
-            (event) =>
-              event.type === 'writer-changed' &&
-              event.to !== undefined &&
-              !String(event.to).endsWith(`:${writerPort}`),
-          ),
+          events
+            .slice(seenBefore)
+            .some(
+              (event) =>
+                event.type === 'writer-changed' &&
+                event.to !== undefined &&
+                !String(event.to).endsWith(`:${writerPort}`),
+            ),
         60_000,
       );
       const detectedMs = Math.round(performance.now() - isolatedAt);
@@ -152,7 +169,7 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
       console.info(
         `[cluster] knex + goneaway, writer ${writer.name} isolated: writer-changed after ${detectedMs} ms; ` +
           `${report.reads} reads, ${report.inserts.length} acknowledged inserts (${stored} stored), ` +
-          `failures ${JSON.stringify(Object.fromEntries(report.failures))}, ` +
+          `failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}, ` +
           `evictions ${JSON.stringify(stats(db).evictions)}`,
       );
       // Reads are retried on the new writer: none fails.
@@ -182,7 +199,7 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const report = await workload.stop();
       console.info(
-        `[cluster] bare knex, ${node.name} isolated: ${report.reads} reads, ${report.inserts.length} inserts, failures ${JSON.stringify(Object.fromEntries(report.failures))}`,
+        `[cluster] bare knex, ${node.name} isolated: ${report.reads} reads, ${report.inserts.length} inserts, failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}`,
       );
       expect(
         [...report.failures.keys()].some((code) => code === 'ER_UNKNOWN_COM_ERROR' || code === '1047'),

@@ -6,7 +6,12 @@ import { ERROR_TABLE, type ErrorTableRow, KIND_HINTS } from './error-table.js';
 
 /** An error shaped the way the row's source delivers it, with a message that fits the row. */
 function errorFor(row: ErrorTableRow): Record<string, unknown> {
-  const message = row.messagePattern?.source.includes('read') ? 'running with the --read-only option' : 'x';
+  const pattern = row.messagePattern?.source ?? '';
+  const message = pattern.includes('read')
+    ? 'running with the --read-only option'
+    : pattern.includes('primary component')
+      ? 'Error while appending streaming replication fragment(provider status: Not connected to Primary Component)'
+      : 'x';
   switch (row.source) {
     case 'server':
     case 'client':
@@ -69,6 +74,29 @@ describe('classify over the error table', () => {
       kind: 'connect-failed',
       sent: 'no',
     });
+  });
+
+  it('a Galera node out of the primary component fails a commit that happened nowhere (1180 with the wsrep status); any other 1180 is not connection-related', () => {
+    // The message MariaDB 10.11 gave for an autocommit INSERT on a node just isolated (test/cluster/failover).
+    const galera = {
+      errno: 1180,
+      code: 'ER_ERROR_DURING_COMMIT',
+      sqlState: 'HY000',
+      message:
+        "insert into `t` (`id`, `note`) values (1, 'workload') - Error while appending streaming replication fragment(provider status: Not connected to Primary Component)",
+    };
+    expect(classify(galera)).toMatchObject({
+      kind: 'cluster-not-ready',
+      sent: 'no',
+      connection: 'dispose',
+      retry: 'safe',
+    });
+    const engine = {
+      errno: 1180,
+      code: 'ER_ERROR_DURING_COMMIT',
+      message: 'Got error 28 "No space left on device" during COMMIT',
+    };
+    expect(classify(engine)).toMatchObject({ kind: 'not-connection-related', retry: 'never' });
   });
 
   it('knows every number and code the issue lists', () => {

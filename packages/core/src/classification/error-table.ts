@@ -148,6 +148,11 @@ export const ERROR_TABLE: readonly ErrorTableRow[] = Object.freeze([
   server(1159, 'ER_NET_READ_INTERRUPTED', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
   server(1160, 'ER_NET_ERROR_ON_WRITE', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
   server(1161, 'ER_NET_WRITE_INTERRUPTED', 'connection-lost', 'maybe', 'dispose', 'if-idempotent'),
+  // Galera: a node that left the primary component cannot replicate the write set, so the commit
+  // happened nowhere ("… (provider status: Not connected to Primary Component)"): like 1047.
+  server(1180, 'ER_ERROR_DURING_COMMIT', 'cluster-not-ready', 'no', 'dispose', 'safe', {
+    messagePattern: /not connected to primary component/i,
+  }),
   server(1180, 'ER_ERROR_DURING_COMMIT', 'not-connection-related', 'yes', 'usable', 'never', {
     hint: 'COMMIT failed inside the storage engine: check the server error log before running the transaction again.',
   }),

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { classify } from '../classification/classify.js';
 import { CONNECT_PHASE } from '../classification/connect-phase.js';
+import { fakeCluster, readOnly, up } from '../cluster/cluster-monitor.fixture.js';
+import { WriterRouting } from '../cluster/writer-routing.js';
 import type { ConnectionDriver } from '../driver/connection-driver.js';
 import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
 import type { GoneAwayEvent } from '../events/event-types.js';
@@ -413,5 +416,87 @@ describe('ConnectionPipeline: retirement and lifecycle', () => {
     expect(a.retry).not.toBe(b.retry);
     expect(a.gate).not.toBe(b.gate);
     expect(a.validator).not.toBe(b.validator);
+  });
+});
+
+describe('ConnectionPipeline: routed to a cluster writer', () => {
+  /** A pipeline routed over a fake cluster of two hosts, `a` (the writer) and `b`; connections carry their host. */
+  async function routed() {
+    const fake = fakeCluster({ hosts: ['10.0.0.1:3306', '10.0.0.2:3306'], flavor: 'replication' });
+    fake.set('10.0.0.1:3306', up());
+    fake.set('10.0.0.2:3306', readOnly);
+    const routing = new WriterRouting({ monitor: fake.monitor, release: () => fake.monitor.close() });
+    const hosts = new WeakMap<FakeConnection, string>();
+    const pipeline = new ConnectionPipeline(parsePolicy({}), {
+      ...driver,
+      hostOf: (connection) => hosts.get(connection),
+    });
+    pipeline.route(routing);
+    fake.monitor.start();
+    await fake.settle();
+    const on = async (host: string) => {
+      const connection = fakeConnection();
+      hosts.set(connection, host);
+      return { connection, state: await pipeline.adopt(connection) };
+    };
+    return { fake, routing, pipeline, on };
+  }
+
+  it('hands out a connection to the writer, and sweeps one to an old writer as writer-changed', async () => {
+    const { fake, pipeline, on } = await routed();
+    expect(await pipeline.routing?.writer()).toEqual({ host: '10.0.0.1', port: 3306 });
+    const { connection, state } = await on('10.0.0.1:3306');
+    expect(state.host).toBe('10.0.0.1:3306');
+    expect(pipeline.validate(connection)).toBe(true);
+    // A failover: a is demoted, b promoted.
+    fake.set('10.0.0.1:3306', readOnly);
+    fake.set('10.0.0.2:3306', up());
+    await fake.advance(2_000);
+    expect(fake.monitor.currentWriter()).toEqual({ host: '10.0.0.2', port: 3306 });
+    expect(pipeline.validate(connection)).toBe(false);
+    expect(pipeline.stats().evictions['writer-changed']).toBe(1);
+    pipeline.close();
+  });
+
+  it('a held connection to an old writer sends nothing: a statement outside a transaction gets a connect failure the engine retries, one inside loses the transaction', async () => {
+    const { fake, pipeline, on } = await routed();
+    const outside = await on('10.0.0.1:3306');
+    const inside = await on('10.0.0.1:3306');
+    pipeline.beforeStatement(inside.connection, inside.state, 'BEGIN', undefined, true);
+    fake.set('10.0.0.1:3306', readOnly);
+    fake.set('10.0.0.2:3306', up());
+    await fake.advance(2_000);
+    const refused = pipeline.beforeStatement(
+      outside.connection,
+      outside.state,
+      'INSERT INTO t VALUES (1)',
+      undefined,
+      true,
+    );
+    expect(classify(refused)).toMatchObject({ kind: 'connect-failed', sent: 'no', retry: 'safe' });
+    expect(pipeline.isDead(outside.connection)).toBe(true);
+    const lost = pipeline.beforeStatement(
+      inside.connection,
+      inside.state,
+      'UPDATE t SET a = 1',
+      undefined,
+      true,
+    );
+    expect(lost).toMatchObject({ code: 'GONEAWAY_TRANSACTION_LOST' });
+    pipeline.close();
+  });
+
+  it('a read-only refusal on the writer has that host probed at once', async () => {
+    const { fake, pipeline, on } = await routed();
+    const { connection, state } = await on('10.0.0.1:3306');
+    const probesBefore = fake.probes.get('10.0.0.1:3306') ?? 0;
+    pipeline.statementFailed(connection, state, 'INSERT 1', false, false, {
+      code: 'ER_OPTION_PREVENTS_STATEMENT',
+      errno: 1290,
+      message: 'The MariaDB server is running with the --read-only option',
+    });
+    await fake.settle();
+    expect(fake.probes.get('10.0.0.1:3306') ?? 0).toBeGreaterThan(probesBefore);
+    pipeline.close();
   });
 });
