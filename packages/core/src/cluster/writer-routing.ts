@@ -71,20 +71,15 @@ export class WriterRouting {
 }
 
 /**
- * What a statement on a connection to an old writer gets instead of being sent: a connect-phase
- * failure (nothing was sent), so the retry engine runs it again, read or write, on a connection to
- * the new writer within the outage budget.
+ * What a statement on a connection to an old writer gets instead of being sent, or after the old
+ * writer refused it as read-only (`refused`): a connect-phase failure (nothing ran), so the retry
+ * engine runs it again, read or write, on a connection to the new writer within the outage budget.
  */
-export function movedOffWriterError(hostKey: string): Error {
-  return markConnectPhase(
-    Object.assign(
-      new Error(
-        `the connection goes to ${hostKey}, which is no longer the cluster's writer; nothing was sent`,
-      ),
-      {
-        fatal: true,
-      },
-    ),
-    hostKey,
-  );
+export function movedOffWriterError(hostKey: string, refused?: unknown): Error {
+  // The refusal is not attached as `cause`: classify reads causes, and this is a connect-phase failure.
+  const what =
+    refused === undefined
+      ? `the connection goes to ${hostKey}, which is no longer the cluster's writer; nothing was sent`
+      : `${hostKey} refused the statement as read-only: it is no longer the cluster's writer; nothing ran`;
+  return markConnectPhase(Object.assign(new Error(what), { fatal: true }), hostKey);
 }

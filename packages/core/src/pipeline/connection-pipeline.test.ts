@@ -486,6 +486,36 @@ describe('ConnectionPipeline: routed to a cluster writer', () => {
     pipeline.close();
   });
 
+  it('a write refused as read-only (a switchover) never ran: outside a transaction it is a connect failure the engine runs again, inside one the transaction is lost', async () => {
+    const { pipeline, on } = await routed();
+    const refusal = {
+      code: 'ER_OPTION_PREVENTS_STATEMENT',
+      errno: 1290,
+      message:
+        'The MariaDB server is running with the --read-only option so it cannot execute this statement',
+    };
+    const outside = await on('10.0.0.1:3306');
+    const moved = pipeline.statementFailed(
+      outside.connection,
+      outside.state,
+      'INSERT 1',
+      false,
+      false,
+      refusal,
+    );
+    expect(classify(moved)).toMatchObject({ kind: 'connect-failed', sent: 'no', retry: 'safe' });
+    expect(pipeline.isDead(outside.connection)).toBe(true);
+    const inside = await on('10.0.0.1:3306');
+    const lost = pipeline.statementFailed(inside.connection, inside.state, 'INSERT 1', true, true, refusal);
+    expect(lost).toMatchObject({ code: 'GONEAWAY_TRANSACTION_LOST' });
+    // Without a cluster the refusal stays the driver's error (nothing says another host would take it).
+    const plain = new ConnectionPipeline(parsePolicy({}), driver);
+    const alone = fakeConnection();
+    const state = await plain.adopt(alone);
+    expect(plain.statementFailed(alone, state, 'INSERT 1', false, false, refusal)).toBe(refusal);
+    pipeline.close();
+  });
+
   it('a read-only refusal on the writer has that host probed at once', async () => {
     const { fake, pipeline, on } = await routed();
     const { connection, state } = await on('10.0.0.1:3306');

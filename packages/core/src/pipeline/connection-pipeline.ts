@@ -302,7 +302,17 @@ export class ConnectionPipeline<C extends object, S = never> {
   ): unknown {
     const classification = classify(error);
     this.validator.recordFailure(connection, state, classification);
-    this.#routing?.failed(state?.host, classification);
+    const routing = this.#routing;
+    if (routing !== undefined) {
+      routing.failed(state?.host, classification);
+      // With a cluster, a write refused as read-only never ran and the host is no longer the writer
+      // (a switchover): the connection goes, and the statement runs again on the new writer.
+      if (classification.kind === 'read-only' && state !== undefined) {
+        state.unusable ??= classification;
+        this.evict(state, 'read-only', classification);
+        return this.refuseMovedOff(state, sql, transacting, error);
+      }
+    }
     return typeStatementFailure(state, sql, transacting, held, classification, error);
   }
 
@@ -377,7 +387,17 @@ export class ConnectionPipeline<C extends object, S = never> {
    */
   refuseOffWriter(state: PooledConnectionState, sql: string, transacting: boolean): unknown {
     if (!this.#offWriter(state)) return undefined;
-    const error = movedOffWriterError(state.host as string);
+    return this.refuseMovedOff(state, sql, transacting);
+  }
+
+  /**
+   * What a statement gets when its connection goes to a host that is not (or no longer) the writer
+   * and nothing of it ran: the connection is marked unusable (`writer-changed`); inside a transaction
+   * the transaction is lost, otherwise a connect-phase failure the retry engine runs again on the
+   * new writer. `cause`: the refusal the server gave, if any (a read-only error).
+   */
+  refuseMovedOff(state: PooledConnectionState, sql: string, transacting: boolean, cause?: unknown): unknown {
+    const error = movedOffWriterError(state.host ?? 'the server', cause);
     const classification = classify(error);
     state.unusable ??= classification;
     this.evict(state, 'writer-changed', classification);
