@@ -76,7 +76,7 @@ describe('classify over the error table', () => {
     });
   });
 
-  it('a Galera node out of the primary component fails a commit that happened nowhere (1180 with the wsrep status); any other 1180 is not connection-related', () => {
+  it('a Galera node that lost the primary component during a commit (1180 with the wsrep status) may or may not have committed: a lost connection; any other 1180 is not connection-related', () => {
     // The message MariaDB 10.11 gave for an autocommit INSERT on a node just isolated (test/cluster/failover).
     const galera = {
       errno: 1180,
@@ -86,10 +86,10 @@ describe('classify over the error table', () => {
         "insert into `t` (`id`, `note`) values (1, 'workload') - Error while appending streaming replication fragment(provider status: Not connected to Primary Component)",
     };
     expect(classify(galera)).toMatchObject({
-      kind: 'cluster-not-ready',
-      sent: 'no',
+      kind: 'connection-lost',
+      sent: 'maybe',
       connection: 'dispose',
-      retry: 'safe',
+      retry: 'if-idempotent',
     });
     const engine = {
       errno: 1180,

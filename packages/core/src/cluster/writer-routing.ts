@@ -50,6 +50,19 @@ export class WriterRouting {
     }
   }
 
+  /**
+   * Calls `listener(host)` when a host stops answering (`down`: a crash, a blackhole) or leaves the
+   * cluster (`non-primary`): statements in flight there may never be answered. Returns the function
+   * that unsubscribes.
+   */
+  onHostLost(listener: (host: string) => void): () => void {
+    return this.monitor.subscribe((event) => {
+      if (event.type === 'host-state-changed' && (event.to === 'down' || event.to === 'non-primary')) {
+        listener(event.host);
+      }
+    });
+  }
+
   /** Whether a connection to `hostKey` (`host:port`) may still be used: it goes to the current writer. */
   isCurrent(hostKey: string): boolean {
     const writer = this.monitor.currentWriter();

@@ -516,6 +516,31 @@ describe('ConnectionPipeline: routed to a cluster writer', () => {
     pipeline.close();
   });
 
+  it('a host that stops answering (a crash, a blackhole) has every connection to it cut, busy ones included; a demoted writer that still answers keeps its statements running', async () => {
+    const { fake, pipeline, on } = await routed();
+    const busy = await on('10.0.0.1:3306');
+    const idle = await on('10.0.0.1:3306');
+    pipeline.released(idle.connection);
+    fake.set('10.0.0.1:3306', 'hang-query');
+    await fake.advance(10_000, 50);
+    expect(fake.monitor.stateOf('10.0.0.1:3306')).toBe('down');
+    expect([busy.connection.destroyed, idle.connection.destroyed]).toEqual([true, true]);
+    fake.set('10.0.0.2:3306', up());
+    await fake.advance(2_000);
+    expect(fake.monitor.currentWriter()).toEqual({ host: '10.0.0.2', port: 3306 });
+    expect(pipeline.stats().evictions['writer-changed']).toBe(2);
+    pipeline.close();
+
+    const demoted = await routed();
+    const running = await demoted.on('10.0.0.1:3306');
+    demoted.fake.set('10.0.0.1:3306', readOnly);
+    demoted.fake.set('10.0.0.2:3306', up());
+    await demoted.fake.advance(2_000);
+    expect(demoted.fake.monitor.currentWriter()).toEqual({ host: '10.0.0.2', port: 3306 });
+    expect(running.connection.destroyed).toBe(false);
+    demoted.pipeline.close();
+  });
+
   it('a read-only refusal on the writer has that host probed at once', async () => {
     const { fake, pipeline, on } = await routed();
     const { connection, state } = await on('10.0.0.1:3306');

@@ -56,6 +56,9 @@ export class ConnectionPipeline<C extends object, S = never> {
   #earlierConnects = { attempts: 0, sharedWaits: 0 };
   /** Where connections go when the `cluster` option is set: the cluster's writer. */
   #routing: WriterRouting | undefined;
+  #unsubscribeRouting: (() => void) | undefined;
+  /** With routing: the live connections to each host (`host:port`), to cut when that writer is lost. */
+  readonly #byHost = new Map<string, Set<C>>();
 
   constructor(
     readonly policy: Policy,
@@ -91,8 +94,40 @@ export class ConnectionPipeline<C extends object, S = never> {
    * Replaces the previous routing, which is closed.
    */
   route(routing: WriterRouting | undefined): void {
-    if (this.#routing !== routing) this.#routing?.close();
+    if (this.#routing === routing) return;
+    this.#unsubscribeRouting?.();
+    this.#unsubscribeRouting = undefined;
+    this.#routing?.close();
     this.#routing = routing;
+    if (routing !== undefined) this.#unsubscribeRouting = routing.onHostLost((host) => this.#cutHost(host));
+  }
+
+  /**
+   * `host` stopped answering (or left the cluster): every connection to it is cut now,
+   * idle or with a statement in flight, so nothing waits on a host that may never answer (a blackhole
+   * keeps sockets open and silent). A read in flight runs again on the new writer; a write in flight
+   * is `GONEAWAY_CONNECTION_LOST`; a transaction is lost.
+   */
+  #cutHost(host: string): void {
+    const connections = this.#byHost.get(host);
+    if (connections === undefined) return;
+    this.#byHost.delete(host);
+    for (const connection of connections) {
+      const state = this.stateOf(connection);
+      if (state !== undefined) this.evict(state, 'writer-changed');
+      this.driver.destroy(connection);
+    }
+  }
+
+  #trackHost(connection: C, host: string): void {
+    let connections = this.#byHost.get(host);
+    if (connections === undefined) {
+      connections = new Set();
+      this.#byHost.set(host, connections);
+    }
+    // Connections the library dropped without telling (a pool that destroys a dead one itself) go here.
+    for (const known of connections) if (this.driver.isBroken(known)) connections.delete(known);
+    connections.add(connection);
   }
 
   get gate(): ReconnectGate {
@@ -148,7 +183,10 @@ export class ConnectionPipeline<C extends object, S = never> {
     });
     const derived = deriveConnectionLimits(serverLimits, policy);
     const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
-    if (this.#routing !== undefined) state.host = driver.hostOf?.(connection);
+    if (this.#routing !== undefined) {
+      state.host = driver.hostOf?.(connection);
+      if (state.host !== undefined) this.#trackHost(connection, state.host);
+    }
     this.#states.set(key, state);
     this.#limits.report(serverLimits, derived);
     // A pool may finish creating a connection after the acquire that asked for it was served by
@@ -328,6 +366,8 @@ export class ConnectionPipeline<C extends object, S = never> {
   /** The connection left its pool for good. */
   destroyed(connection: C): void {
     this.#reaper.busy(connection);
+    const host = this.stateOf(connection)?.host;
+    if (host !== undefined) this.#byHost.get(host)?.delete(connection);
   }
 
   /** The connection can not be used again: destroy rather than release it. */
@@ -351,8 +391,8 @@ export class ConnectionPipeline<C extends object, S = never> {
   /** The pool is closing: calls still waiting out an outage end now, timers stop, the cluster routing lets go. */
   close(): void {
     this.#closed = true;
-    this.#routing?.close();
-    this.#routing = undefined;
+    this.route(undefined);
+    this.#byHost.clear();
     this.#reaper.close();
     this.#retry.destroy();
     this.#gate.destroy();
