@@ -46,6 +46,7 @@ export type {
   ProbeResult,
   ReplicationFacts,
 } from './cluster/probe-result.js';
+export { unsupportedClusterError } from './cluster/unsupported-cluster-error.js';
 export { movedOffWriterError, WriterRouting } from './cluster/writer-routing.js';
 
 // Pooled connections

@@ -1,4 +1,5 @@
 import { GoneAwayConfigError, type GoneAwayOptions, parsePolicy } from '@goneaway/core';
+import { unsupportedClusterError } from '@goneaway/core/adapter';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { assertSupportedPrisma } from './assert-supported-prisma.js';
 import { BoundedAdapterConnect } from './bounded-adapter-connect.js';
@@ -35,6 +36,8 @@ export function goneAwayPrisma<F extends SqlDriverAdapterFactory>(
   }
   assertSupportedPrisma();
   const policy = parsePolicy(options);
+  if (policy.cluster !== undefined)
+    throw unsupportedClusterError('@goneaway/prisma', policy.cluster.hosts.length);
   const instance = new PrismaGoneawayInstance(policy);
   const connector = new BoundedAdapterConnect(() => adapterFactory.connect(), policy.outageBudgetMs);
   const wrapped: SqlDriverAdapterFactory = {
