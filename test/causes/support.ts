@@ -1,0 +1,90 @@
+import { type MariaDBServer, type StartMariaDBOptions, startMariaDB } from '@goneaway/test-harness';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { TABLES_SQL } from './subjects.js';
+
+export { describeWithOwnServer, killWhenRunning, sleep, waitFor } from '@goneaway/test-harness';
+
+/** A private server with the subjects' tables. */
+export async function startCauseServer(options?: StartMariaDBOptions): Promise<MariaDBServer> {
+  const server = await startMariaDB(options);
+  for (const sql of TABLES_SQL) await server.query(sql);
+  return server;
+}
+
+/** Resolves to the error a promise rejects with, or to `undefined` when it fulfils. */
+export function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** Rows of `t` with key `k`, counted by the admin. */
+export async function rowsOf(server: MariaDBServer, k: string): Promise<number> {
+  const rows = await server.query<{ n: number }>('select count(*) as n from goneaway.t where k = ?', [k]);
+  return Number(rows[0]?.n);
+}
+
+/** The driver's error number, wherever the library put the driver's error. */
+export function errnoOf(error: unknown): number | undefined {
+  const e = error as {
+    errno?: unknown;
+    original?: { errno?: unknown };
+    driverError?: { errno?: unknown };
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  };
+  const errno =
+    e?.errno ??
+    e?.original?.errno ??
+    e?.driverError?.errno ??
+    e?.meta?.driverAdapterError?.cause?.originalCode;
+  return errno === undefined ? undefined : Number(errno);
+}
+
+/**
+ * Everything written to the console or stderr during each test of the file (silenced meanwhile):
+ * "nothing printed" means neither the library, its driver, nor goneaway said a word.
+ */
+export function recordPrinted(): { lines: () => string[]; stop: () => void } {
+  let lines: string[] = [];
+  beforeEach(() => {
+    lines = [];
+    const record = (...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+    };
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const)
+      vi.spyOn(console, method).mockImplementation(record);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  return { lines: () => lines, stop: () => vi.restoreAllMocks() };
+}
+
+/** Settles `promise` or reports that it was still pending after `ms` (a hang). */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'hung'> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => 'settled' as const,
+        () => 'settled' as const,
+      ),
+      hung,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The connection id a pool hands out next. */
+export async function connectionIdOf(db: { read(sql: string): Promise<Array<Record<string, unknown>>> }) {
+  return Number((await db.read('select connection_id() as id'))[0]?.id);
+}
