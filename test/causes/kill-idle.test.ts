@@ -1,7 +1,7 @@
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, type Opened, SUBJECTS } from './subjects.js';
-import { describeWithOwnServer, rowsOf, sleep, startCauseServer } from './support.js';
+import { describeWithOwnServer, openEach, rowsOf, sleep, startCauseServer } from './support.js';
 
 /** What a bare library writes to its own logger when it finds a killed idle connection. */
 const BARE_LOGS: Record<string, RegExp | undefined> = { knex: /Connection Error/ };
@@ -30,14 +30,10 @@ describeWithOwnServer('cause: KILL of idle connections', () => {
   }
 
   describe.each(SUBJECTS)('$name', (subject) => {
-    let db: Opened | undefined;
-    afterEach(async () => {
-      await db?.close().catch(() => undefined);
-      db = undefined;
-    });
+    const open = openEach(subject);
 
     it('goneaway: the reads and the write after the KILL all succeed on fresh connections; nothing logged', async () => {
-      db = await subject.open('goneaway', server.connection, { poolSize: 3 });
+      const db = await open('goneaway', server.connection, { poolSize: 3 });
       const key = `${subject.tag}-idle-kill`;
       const { killed, results } = await afterIdleKill(db, key);
       expect(killed).toBe(3);
@@ -53,7 +49,7 @@ describeWithOwnServer('cause: KILL of idle connections', () => {
     });
 
     it('bare (control): the same KILL', async () => {
-      db = await subject.open('bare', server.connection, { poolSize: 3 });
+      const db = await open('bare', server.connection, { poolSize: 3 });
       const { killed, results } = await afterIdleKill(db, `${subject.tag}-idle-kill-bare`);
       expect(killed).toBe(3);
       const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(codeOf(r.reason))] : []));

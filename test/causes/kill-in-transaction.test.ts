@@ -1,8 +1,8 @@
 import { findGoneAwayError, isTransactionLost, TransactionLostError } from '@goneaway/core';
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, type Opened, SUBJECTS, type TransactionCalls } from './subjects.js';
-import { describeWithOwnServer, failureOf, rowsOf, startCauseServer } from './support.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, SUBJECTS, type TransactionCalls } from './subjects.js';
+import { describeWithOwnServer, failureOf, openEach, rowsOf, startCauseServer } from './support.js';
 
 /**
  * What a bare library rejects the transaction with, where it is stable: the mysql2-based ones race
@@ -39,15 +39,11 @@ describeWithOwnServer('cause: KILL inside a transaction', () => {
   }
 
   describe.each(SUBJECTS)('$name', (subject) => {
-    let db: Opened | undefined;
-    afterEach(async () => {
-      await db?.close().catch(() => undefined);
-      db = undefined;
-    });
+    const open = openEach(subject);
     const key = (name: string) => `${subject.tag}-${name}`;
 
     it('goneaway: GONEAWAY_TRANSACTION_LOST; later statements fail at once; nothing committed; the next transaction works', async () => {
-      db = await subject.open('goneaway', server.connection);
+      const db = await open('goneaway', server.connection);
       let afterLoss: unknown;
       let afterLossMs = Number.POSITIVE_INFINITY;
       const lost = await failureOf(
@@ -74,7 +70,7 @@ describeWithOwnServer('cause: KILL inside a transaction', () => {
     });
 
     it('goneaway: a callback that swallows the loss still gets GONEAWAY_TRANSACTION_LOST (at COMMIT); nothing committed', async () => {
-      db = await subject.open('goneaway', server.connection);
+      const db = await open('goneaway', server.connection);
       const lost = await failureOf(
         db.transaction(async (tx) => {
           await insertThenKill(tx, key('tx2'));
@@ -86,7 +82,7 @@ describeWithOwnServer('cause: KILL inside a transaction', () => {
     });
 
     it('goneaway: withTransactionRetry runs the whole transaction again after the KILL: one row', async () => {
-      db = await subject.open('goneaway', server.connection);
+      const db = await open('goneaway', server.connection);
       let runs = 0;
       const result = await db.withTransactionRetry(async (tx) => {
         runs++;
@@ -101,7 +97,7 @@ describeWithOwnServer('cause: KILL inside a transaction', () => {
     });
 
     it('bare (control): the same KILL rejects the transaction with no goneaway code; nothing committed', async () => {
-      db = await subject.open('bare', server.connection);
+      const db = await open('bare', server.connection);
       const lost = await failureOf(
         db.transaction(async (tx) => {
           await insertThenKill(tx, key('tx4'));

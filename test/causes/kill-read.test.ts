@@ -1,7 +1,7 @@
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, type Opened, SUBJECTS } from './subjects.js';
-import { describeWithOwnServer, failureOf, killWhenRunning, startCauseServer } from './support.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, SUBJECTS } from './subjects.js';
+import { describeWithOwnServer, failureOf, killWhenRunning, openEach, startCauseServer } from './support.js';
 
 /** What each bare library rejects a killed read with (the code an application reads). */
 const BARE_CODE: Record<string, string> = {
@@ -25,14 +25,10 @@ describeWithOwnServer('cause: KILL during a read', () => {
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {
-    let db: Opened | undefined;
-    afterEach(async () => {
-      await db?.close().catch(() => undefined);
-      db = undefined;
-    });
+    const open = openEach(subject);
 
     it('goneaway: the read is run again on a fresh connection and its rows returned; the killed connection is evicted', async () => {
-      db = await subject.open('goneaway', server.connection);
+      const db = await open('goneaway', server.connection);
       const read = db.read('select sleep(1) as s, 42 as answer');
       await killWhenRunning(server, 'select sleep(1)%');
       expect(await read).toEqual([{ s: 0, answer: 42 }]);
@@ -42,7 +38,7 @@ describeWithOwnServer('cause: KILL during a read', () => {
     });
 
     it('bare (control): the killed read rejects', async () => {
-      db = await subject.open('bare', server.connection);
+      const db = await open('bare', server.connection);
       const read = failureOf(db.read('select sleep(1) as s, 42 as answer'));
       await killWhenRunning(server, 'select sleep(1)%');
       const error = await read;

@@ -1,11 +1,12 @@
 import { findGoneAwayError, isConnectionLost } from '@goneaway/core';
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, type Opened, SUBJECTS } from './subjects.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, SUBJECTS } from './subjects.js';
 import {
   describeWithOwnServer,
   failureOf,
   killWhenRunning,
+  openEach,
   rowsOf,
   sleep,
   startCauseServer,
@@ -65,14 +66,10 @@ describeWithOwnServer('cause: KILL during a write', () => {
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {
-    let db: Opened | undefined;
-    afterEach(async () => {
-      await db?.close().catch(() => undefined);
-      db = undefined;
-    });
+    const open = openEach(subject);
 
     it('goneaway: not run again: GONEAWAY_CONNECTION_LOST, no value in the error, no row; the pool goes on', async () => {
-      db = await subject.open('goneaway', server.connection);
+      const db = await open('goneaway', server.connection);
       const value = `${subject.tag}-w1-secret-value`;
       const write = failureOf(db.execute(WRITE, [value]));
       await killWhenRunning(server, 'insert into t%');
@@ -93,7 +90,7 @@ describeWithOwnServer('cause: KILL during a write', () => {
     });
 
     it("bare (control): the killed write rejects with the driver's error", async () => {
-      db = await subject.open('bare', server.connection);
+      const db = await open('bare', server.connection);
       const value = `${subject.tag}-w0-secret-value`;
       const write = failureOf(db.execute(WRITE, [value]));
       await killWhenRunning(server, 'insert into t%');

@@ -1,8 +1,8 @@
 import { findGoneAwayError, isPacketTooLarge, PacketTooLargeError } from '@goneaway/core';
 import { type FaultProxy, type MariaDBServer, startFaultProxy } from '@goneaway/test-harness';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, goneawayFieldsOf, type Opened, SUBJECTS } from './subjects.js';
-import { connectionIdOf, describeWithOwnServer, failureOf, startCauseServer } from './support.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, goneawayFieldsOf, SUBJECTS } from './subjects.js';
+import { connectionIdOf, describeWithOwnServer, failureOf, openEach, startCauseServer } from './support.js';
 
 const MAX = 1024 * 1024;
 const BLOB = 2 * 1024 * 1024;
@@ -41,14 +41,10 @@ describeWithOwnServer('cause: a packet over max_allowed_packet (1 MB)', () => {
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {
-    let db: Opened | undefined;
-    afterEach(async () => {
-      await db?.close().catch(() => undefined);
-      db = undefined;
-    });
+    const open = openEach(subject);
 
     it('goneaway: refused before sending: GONEAWAY_PACKET_TOO_LARGE, short message, no value, same connection, an event', async () => {
-      db = await subject.open('goneaway', proxy.route(server.connection), { poolSize: 1 });
+      const db = await open('goneaway', proxy.route(server.connection), { poolSize: 1 });
       const before = await connectionIdOf(db);
       const statsBefore = proxy.stats;
       const error = (await failureOf(db.insertBlob(blob()))) as Error;
@@ -84,7 +80,7 @@ describeWithOwnServer('cause: a packet over max_allowed_packet (1 MB)', () => {
     });
 
     it('bare (control): the BLOB is sent and the server drops the connection', async () => {
-      db = await subject.open('bare', proxy.route(server.connection), { poolSize: 1 });
+      const db = await open('bare', proxy.route(server.connection), { poolSize: 1 });
       const before = await connectionIdOf(db);
       const statsBefore = proxy.stats;
       const error = (await failureOf(db.insertBlob(blob()))) as Error & { parameters?: unknown };

@@ -1,7 +1,7 @@
 import { type FaultProxy, type MariaDBServer, startFaultProxy } from '@goneaway/test-harness';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, type Opened, type Side, SUBJECTS } from './subjects.js';
-import { describeWithOwnServer, sleep, startCauseServer } from './support.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, type Side, SUBJECTS } from './subjects.js';
+import { describeWithOwnServer, openEach, sleep, startCauseServer } from './support.js';
 
 const DOWN_MS = 1_500;
 const RUN_MS = 4_000;
@@ -29,16 +29,11 @@ describeWithOwnServer('cause: a server restart under load', () => {
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {
-    let db: Opened | undefined;
-    afterEach(async () => {
-      await db?.close().catch(() => undefined);
-      db = undefined;
-    });
+    const open = openEach(subject);
 
     /** 4 workers read through the model in a loop; the server is SIGKILLed after 500 ms. */
     async function restartUnderLoad(side: Side) {
-      db = await subject.open(side, proxy.route(server.connection), { poolSize: 4 });
-      const opened = db;
+      const opened = await open(side, proxy.route(server.connection), { poolSize: 4 });
       const errors: unknown[] = [];
       let ok = 0;
       let stop = false;
@@ -72,7 +67,7 @@ describeWithOwnServer('cause: a server restart under load', () => {
         await sleep(Math.max(500, RUN_MS - 500 - (upAt - downAt)));
         stop = true;
         await Promise.all(workers);
-        return { ok, errors, connectsDuringOutage, firstOkAfterUp, outageMs: upAt - downAt };
+        return { ok, errors, connectsDuringOutage, firstOkAfterUp, outageMs: upAt - downAt, opened };
       } finally {
         stop = true;
         await Promise.all(workers);
@@ -80,7 +75,7 @@ describeWithOwnServer('cause: a server restart under load', () => {
     }
 
     it('goneaway: zero errors; the first read soon after the server is back; connects bounded by the backoff', async () => {
-      const { ok, errors, connectsDuringOutage, firstOkAfterUp, outageMs } =
+      const { ok, errors, connectsDuringOutage, firstOkAfterUp, outageMs, opened } =
         await restartUnderLoad('goneaway');
       console.info(
         `${subject.name} restart: ${ok} reads, ${connectsDuringOutage} connects during a ${Math.round(outageMs)} ms outage, first read ${Math.round(firstOkAfterUp)} ms after the server was back`,
@@ -90,7 +85,7 @@ describeWithOwnServer('cause: a server restart under load', () => {
       // Waiters sit in the reconnect gate, whose probes are at most 200 ms apart (generous bound: a loaded machine).
       expect(firstOkAfterUp).toBeLessThan(1_000);
       expect(connectsDuringOutage).toBeLessThanOrEqual(connectBound(subject.tag, outageMs));
-      expect(db?.logged().filter((line) => line.includes('Acquire connection error'))).toEqual([]);
+      expect(opened.logged().filter((line) => line.includes('Acquire connection error'))).toEqual([]);
     });
 
     it("bare (control): the same restart surfaces errors, and (but for mariadb's pool) a connect attempt per read", async () => {

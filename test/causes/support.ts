@@ -1,6 +1,6 @@
 import { type MariaDBServer, type StartMariaDBOptions, startMariaDB } from '@goneaway/test-harness';
 import { afterEach, beforeEach, vi } from 'vitest';
-import { TABLES_SQL } from './subjects.js';
+import { type CauseSubject, type Opened, TABLES_SQL } from './subjects.js';
 
 export { describeWithOwnServer, killWhenRunning, sleep, waitFor } from '@goneaway/test-harness';
 
@@ -87,4 +87,40 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
 /** The connection id a pool hands out next. */
 export async function connectionIdOf(db: { read(sql: string): Promise<Array<Record<string, unknown>>> }) {
   return Number((await db.read('select connection_id() as id'))[0]?.id);
+}
+
+/** `subject.open`, each pool it opened closed after each test (a hung query's pool included). */
+export function openEach(subject: CauseSubject): CauseSubject['open'] {
+  const opened: Opened[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((db) => db.close().catch(() => undefined)));
+  });
+  return async (...args) => {
+    const db = await subject.open(...args);
+    opened.push(db);
+    return db;
+  };
+}
+
+/** COM_PINGs the server answered (MariaDB counts them in Com_admin_commands): the truth, whoever sent them. */
+export async function serverPings(server: MariaDBServer): Promise<number> {
+  const rows = await server.query<{ Value: string }>("show global status like 'Com_admin_commands'");
+  return Number(rows[0]?.Value);
+}
+
+/** Each caller runs `statement` until `total` have been started between them. */
+export async function runCallers(
+  callers: number,
+  total: number,
+  statement: () => Promise<unknown>,
+): Promise<void> {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (started < total) {
+        started++;
+        await statement();
+      }
+    }),
+  );
 }
