@@ -1,18 +1,15 @@
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SUBJECTS } from './subjects.js';
-import { describeWithOwnServer, openEach, runCallers, serverPings, startCauseServer } from './support.js';
+import { describeWithOwnServer, openEach, runCallers, serverPings, useCauseServer } from './support.js';
 
 // Not a fault but its price: a busy pool, whose connections are always used moments ago, costs no
 // validation ping at all (goneaway pings only a connection idle past the bypass window). Own server:
 // the ping count is the server's, global.
 describeWithOwnServer('cause: none (a busy pool costs no ping)', () => {
   let server: MariaDBServer;
-  beforeAll(async () => {
-    server = await startCauseServer();
-  });
-  afterAll(async () => {
-    await server?.destroy();
+  useCauseServer((started) => {
+    server = started;
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {

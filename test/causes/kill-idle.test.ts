@@ -1,7 +1,7 @@
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeOf, type Opened, SUBJECTS } from './subjects.js';
-import { describeWithOwnServer, openEach, rowsOf, sleep, startCauseServer } from './support.js';
+import { describeWithOwnServer, openEach, rowsOf, sleep, useCauseServer } from './support.js';
 
 /** What a bare library writes to its own logger when it finds a killed idle connection. */
 const BARE_LOGS: Record<string, RegExp | undefined> = { knex: /Connection Error/ };
@@ -10,11 +10,8 @@ const BARE_LOGS: Record<string, RegExp | undefined> = { knex: /Connection Error/
 // and the write that follow all succeed on fresh connections, and nothing is logged.
 describeWithOwnServer('cause: KILL of idle connections', () => {
   let server: MariaDBServer;
-  beforeAll(async () => {
-    server = await startCauseServer();
-  });
-  afterAll(async () => {
-    await server?.destroy();
+  useCauseServer((started) => {
+    server = started;
   });
 
   /** Three connections made and left idle, all KILLed; then 5 reads and a write. */

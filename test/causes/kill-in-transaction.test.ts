@@ -1,8 +1,8 @@
 import { findGoneAwayError, isTransactionLost, TransactionLostError } from '@goneaway/core';
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeOf, SUBJECTS, type TransactionCalls } from './subjects.js';
-import { describeWithOwnServer, failureOf, openEach, rowsOf, startCauseServer } from './support.js';
+import { describeWithOwnServer, failureOf, openEach, rowsOf, useCauseServer } from './support.js';
 
 /**
  * What a bare library rejects the transaction with, where it is stable: the mysql2-based ones race
@@ -24,11 +24,8 @@ const LOST_ERROR: Record<string, (error: unknown) => unknown> = {
 // (GONEAWAY_TRANSACTION_LOST), nothing of it committed; withTransactionRetry runs it all again.
 describeWithOwnServer('cause: KILL inside a transaction', () => {
   let server: MariaDBServer;
-  beforeAll(async () => {
-    server = await startCauseServer();
-  });
-  afterAll(async () => {
-    await server?.destroy();
+  useCauseServer((started) => {
+    server = started;
   });
 
   /** One row, then the transaction's own connection KILLed from outside. */

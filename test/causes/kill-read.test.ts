@@ -1,7 +1,7 @@
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeOf, SUBJECTS } from './subjects.js';
-import { describeWithOwnServer, failureOf, killWhenRunning, openEach, startCauseServer } from './support.js';
+import { describeWithOwnServer, failureOf, killWhenRunning, openEach, useCauseServer } from './support.js';
 
 /** What each bare library rejects a killed read with (the code an application reads). */
 const BARE_CODE: Record<string, string> = {
@@ -17,11 +17,8 @@ const BARE_CODE: Record<string, string> = {
 // connection and returns its rows; the bare library rejects.
 describeWithOwnServer('cause: KILL during a read', () => {
   let server: MariaDBServer;
-  beforeAll(async () => {
-    server = await startCauseServer();
-  });
-  afterAll(async () => {
-    await server?.destroy();
+  useCauseServer((started) => {
+    server = started;
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {

@@ -1,6 +1,6 @@
 import { findGoneAwayError, isConnectionLost } from '@goneaway/core';
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeOf, SUBJECTS } from './subjects.js';
 import {
   describeWithOwnServer,
@@ -9,7 +9,7 @@ import {
   openEach,
   rowsOf,
   sleep,
-  startCauseServer,
+  useCauseServer,
 } from './support.js';
 
 /** The class an application catches for goneaway's ConnectionLostError, as each library hands it on. */
@@ -58,11 +58,8 @@ function carries(error: unknown, value: string): boolean {
 // goneaway never runs it again: GONEAWAY_CONNECTION_LOST, typed, no value in it, never a duplicate.
 describeWithOwnServer('cause: KILL during a write', () => {
   let server: MariaDBServer;
-  beforeAll(async () => {
-    server = await startCauseServer();
-  });
-  afterAll(async () => {
-    await server?.destroy();
+  useCauseServer((started) => {
+    server = started;
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {

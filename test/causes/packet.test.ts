@@ -1,8 +1,8 @@
 import { findGoneAwayError, isPacketTooLarge, PacketTooLargeError } from '@goneaway/core';
-import { type FaultProxy, type MariaDBServer, startFaultProxy } from '@goneaway/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultProxy, MariaDBServer } from '@goneaway/test-harness';
+import { describe, expect, it } from 'vitest';
 import { codeOf, goneawayFieldsOf, SUBJECTS } from './subjects.js';
-import { connectionIdOf, describeWithOwnServer, failureOf, openEach, startCauseServer } from './support.js';
+import { connectionIdOf, describeWithOwnServer, failureOf, openEach, useCauseServer } from './support.js';
 
 const MAX = 1024 * 1024;
 const BLOB = 2 * 1024 * 1024;
@@ -31,14 +31,13 @@ const BARE_SHOWS_VALUE: Record<string, (error: Error & { parameters?: unknown })
 describeWithOwnServer('cause: a packet over max_allowed_packet (1 MB)', () => {
   let server: MariaDBServer;
   let proxy: FaultProxy;
-  beforeAll(async () => {
-    server = await startCauseServer({ serverOptions: { max_allowed_packet: MAX } });
-    proxy = await startFaultProxy(server.port);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await server?.destroy();
-  });
+  useCauseServer(
+    (started, proxied) => {
+      server = started;
+      proxy = proxied;
+    },
+    { serverOptions: { max_allowed_packet: MAX } },
+  );
 
   describe.each(SUBJECTS)('$name', (subject) => {
     const open = openEach(subject);

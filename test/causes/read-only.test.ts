@@ -1,8 +1,8 @@
 import { classify } from '@goneaway/core';
 import type { MariaDBServer } from '@goneaway/test-harness';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Opened, type Side, SUBJECTS } from './subjects.js';
-import { connectionIdOf, describeWithOwnServer, errnoOf, failureOf, startCauseServer } from './support.js';
+import { connectionIdOf, describeWithOwnServer, errnoOf, failureOf, useCauseServer } from './support.js';
 
 /** mysql2's own pool.query() drops a connection that answered 1290 (Aurora's failover error) too. */
 const BARE_DROPS: ReadonlySet<string> = new Set(['mysql2']);
@@ -18,14 +18,11 @@ const CLASSIFY_SEES_DRIVER_ERROR = (tag: string) => tag !== 'prisma';
 // primary); the bare pool keeps it.
 describeWithOwnServer('cause: the server turned read-only', () => {
   let server: MariaDBServer;
-  beforeAll(async () => {
-    server = await startCauseServer();
+  useCauseServer((started) => {
+    server = started;
   });
   afterEach(async () => {
     await server.query('set global read_only = 0');
-  });
-  afterAll(async () => {
-    await server?.destroy();
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {

@@ -1,7 +1,7 @@
-import { type FaultProxy, type MariaDBServer, startFaultProxy } from '@goneaway/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultProxy, MariaDBServer } from '@goneaway/test-harness';
+import { describe, expect, it } from 'vitest';
 import { codeOf, type Side, SUBJECTS } from './subjects.js';
-import { describeWithOwnServer, openEach, sleep, startCauseServer } from './support.js';
+import { describeWithOwnServer, openEach, sleep, useCauseServer } from './support.js';
 
 const DOWN_MS = 1_500;
 const RUN_MS = 4_000;
@@ -19,13 +19,9 @@ const connectBound = (tag: string, outageMs: number) =>
 describeWithOwnServer('cause: a server restart under load', () => {
   let server: MariaDBServer;
   let proxy: FaultProxy;
-  beforeAll(async () => {
-    server = await startCauseServer();
-    proxy = await startFaultProxy(server.port);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await server?.destroy();
+  useCauseServer((started, proxied) => {
+    server = started;
+    proxy = proxied;
   });
 
   describe.each(SUBJECTS)('$name', (subject) => {

@@ -1,5 +1,11 @@
-import { type MariaDBServer, type StartMariaDBOptions, startMariaDB } from '@goneaway/test-harness';
-import { afterEach, beforeEach, vi } from 'vitest';
+import {
+  type FaultProxy,
+  type MariaDBServer,
+  type StartMariaDBOptions,
+  startFaultProxy,
+  startMariaDB,
+} from '@goneaway/test-harness';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { type CauseSubject, type Opened, TABLES_SQL } from './subjects.js';
 
 export { describeWithOwnServer, killWhenRunning, sleep, waitFor } from '@goneaway/test-harness';
@@ -9,6 +15,27 @@ export async function startCauseServer(options?: StartMariaDBOptions): Promise<M
   const server = await startMariaDB(options);
   for (const sql of TABLES_SQL) await server.query(sql);
   return server;
+}
+
+/**
+ * One private server for the file (with the subjects' tables) and a fault proxy in front of it,
+ * started before its tests and destroyed after; `started` hands them to the file.
+ */
+export function useCauseServer(
+  started: (server: MariaDBServer, proxy: FaultProxy) => void,
+  options?: StartMariaDBOptions,
+): void {
+  let server: MariaDBServer | undefined;
+  let proxy: FaultProxy | undefined;
+  beforeAll(async () => {
+    server = await startCauseServer(options);
+    proxy = await startFaultProxy(server.port);
+    started(server, proxy);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.destroy();
+  });
 }
 
 /** Resolves to the error a promise rejects with, or to `undefined` when it fulfils. */
