@@ -1,6 +1,7 @@
 import { stats } from '@goneaway/prisma';
 import { type MariaDBServer, startMariaDB } from '@goneaway/test-harness';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCallers, serverPings } from '../causes/support.js';
 import {
   clientFor,
   createItems,
@@ -14,12 +15,6 @@ import {
 
 const CONNECTIONS = 10;
 
-/** COM_PINGs the server answered (MariaDB counts them in Com_admin_commands): the truth, whoever sent them. */
-async function serverPings(server: MariaDBServer): Promise<number> {
-  const rows = await server.query<{ Value: string }>("show global status like 'Com_admin_commands'");
-  return Number(rows[0]?.Value);
-}
-
 /** Runs `work` and counts the pings it cost: on the server, and goneaway's own. */
 async function pingsDuring(server: MariaDBServer, adapter: unknown, side: Side, work: () => Promise<void>) {
   const validationPingsOf = () => (side === 'goneaway' ? stats(adapter as never).validationPings : 0);
@@ -29,19 +24,6 @@ async function pingsDuring(server: MariaDBServer, adapter: unknown, side: Side, 
     server: (await serverPings(server)) - before.server,
     goneaway: validationPingsOf() - before.goneaway,
   };
-}
-
-/** Each caller runs `statement` until `total` have been started between them. */
-async function run(callers: number, total: number, statement: () => Promise<unknown>): Promise<void> {
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: callers }, async () => {
-      while (started < total) {
-        started++;
-        await statement();
-      }
-    }),
-  );
 }
 
 // Own server: the ping count is the server's, global.
@@ -69,32 +51,12 @@ describeWithOwnServer('prisma: validation pings on a busy pool', () => {
     });
     try {
       // Every connection of the pool made and used once.
-      await run(CONNECTIONS, CONNECTIONS * 4, () => prisma.$queryRawUnsafe('select sleep(0.01)'));
+      await runCallers(CONNECTIONS, CONNECTIONS * 4, () => prisma.$queryRawUnsafe('select sleep(0.01)'));
       return await body(prisma, adapter);
     } finally {
       await prisma.$disconnect();
     }
   }
-
-  it.each(['goneaway', 'bare'] as const)(
-    '%s: 1,000 statements and transactions back to back cost no ping at all',
-    async (side) => {
-      const pings = await withClient(side, (prisma, adapter) =>
-        pingsDuring(server, adapter, side, async () => {
-          await run(1, 300, () => prisma.$queryRawUnsafe('select 1'));
-          await run(8, 300, () => prisma.$queryRawUnsafe('select 1'));
-          await run(1, 100, () => prisma.item.create({ data: { k: 'busy', v: 1 } }));
-          await run(8, 100, () => prisma.item.create({ data: { k: 'busy', v: 2 } }));
-          await run(8, 200, () =>
-            prisma.$transaction(async (tx) => {
-              await tx.item.count({ where: { k: 'busy' } });
-            }),
-          );
-        }),
-      );
-      expect(pings).toEqual({ server: 0, goneaway: 0 });
-    },
-  );
 
   // mariadb's pool hands out its least recently used connection: at one statement every 60 ms, each
   // of the 10 connections waits about 600 ms between turns, past the 500 ms bypass window, though the
