@@ -31,10 +31,9 @@ const BUDGET_OPTIONS: OpenOptions = {
 /**
  * What the message names: where goneaway tried (the driver's own text, host and port). Prisma's
  * adapter factory keeps its settings private and mariadb reports a failed connect only after its own
- * timeouts: the message can say what failed, not where (README: What it does). Sequelize's names the
- * address of a refused connect but not of a silent host (found by this suite: see issue #16's report).
+ * timeouts: the message can say what failed, not where (README: What it does).
  */
-const SILENT_UNNAMED: ReadonlySet<string> = new Set(['prisma', 'sequelize']);
+const SILENT_UNNAMED: ReadonlySet<string> = new Set(['prisma']);
 const names = (tag: string, host: Host, refused: boolean) => {
   if (refused) return tag === 'prisma' ? 'connect-failed' : `connect ECONNREFUSED ${host.host}:${host.port}`;
   return SILENT_UNNAMED.has(tag) ? 'connect-failed ETIMEDOUT' : `${host.host}:${host.port}`;

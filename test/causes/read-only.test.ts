@@ -7,11 +7,9 @@ import { connectionIdOf, describeWithOwnServer, errnoOf, failureOf, useCauseServ
 /** mysql2's own pool.query() drops a connection that answered 1290 (Aurora's failover error) too. */
 const BARE_DROPS: ReadonlySet<string> = new Set(['mysql2']);
 /**
- * classify() reads the driver's error where the library keeps it; Prisma's PrismaClientKnownRequestError
- * (P2039) keeps it in meta.driverAdapterError.cause, which classify() does not read: there the
- * eviction event's classification is the proof (see the report on issue #16).
+ * classify() reads the driver's error where the library keeps it (Prisma's PrismaClientKnownRequestError:
+ * meta.driverAdapterError.cause).
  */
-const CLASSIFY_SEES_DRIVER_ERROR = (tag: string) => tag !== 'prisma';
 
 // The server turned read-only under the pool (a failover demoted it): the write fails with the
 // server's 1290, classified read-only, and goneaway evicts the connection (DNS now points at the new
@@ -45,8 +43,7 @@ describeWithOwnServer('cause: the server turned read-only', () => {
 
     it('goneaway: the write fails with the classified read-only error (1290); the connection is evicted with an event', async () => {
       const { error, before, after } = await writeWhileReadOnly('goneaway');
-      if (CLASSIFY_SEES_DRIVER_ERROR(subject.tag)) expect(classify(error).kind).toBe('read-only');
-      else expect(classify(error).kind).toBe('not-connection-related');
+      expect(classify(error).kind).toBe('read-only');
       expect(errnoOf(error)).toBe(1290);
       expect(after).not.toBe(before);
       const evicted = db?.events.filter((e) => e.type === 'evicted');

@@ -14,6 +14,17 @@ const CONNECT_STATEMENT = Object.freeze({ safety: 'write' as const });
  * on the driver's error it wraps as `original`: a socket reset during the handshake is a connect
  * failure, safe to retry, not a statement lost mid-flight.
  */
+/** Where Sequelize connects (host:port, or the socket path): never more, so never a credential. */
+function targetOf(config: unknown): string | undefined {
+  const { host, port, dialectOptions } = (config ?? {}) as {
+    host?: unknown;
+    port?: unknown;
+    dialectOptions?: { socketPath?: unknown };
+  };
+  if (typeof dialectOptions?.socketPath === 'string') return dialectOptions.socketPath;
+  return `${typeof host === 'string' ? host : 'localhost'}:${typeof port === 'number' || typeof port === 'string' ? port : 3306}`;
+}
+
 function connectFailure(error: unknown): unknown {
   markConnectPhase((error as { original?: unknown } | null | undefined)?.original);
   return markConnectPhase(error);
@@ -69,7 +80,7 @@ export function adoptConnectionManager(sequelize: SequelizeInstance, goneaway: S
             await runtime.adopted(connection);
             return connection;
           },
-          { signal: context.signal, deadline: context.deadline },
+          { signal: context.signal, deadline: context.deadline, target: targetOf(config) },
         ),
       { statement: CONNECT_STATEMENT, gatedConnects: true },
     );

@@ -206,6 +206,12 @@ function children(node: unknown): unknown[] {
     const child = readProperty(node, key);
     if (child !== undefined && child !== null) found.push(child);
   }
+  // Prisma's PrismaClientKnownRequestError keeps the driver adapter's error under `meta`.
+  const meta = readProperty(node, 'meta');
+  if (meta !== undefined && meta !== null) {
+    const adapterError = readProperty(meta, 'driverAdapterError');
+    if (adapterError !== undefined && adapterError !== null) found.push(adapterError);
+  }
   const aggregated = readProperty(node, 'errors');
   try {
     if (Array.isArray(aggregated)) {
