@@ -9,72 +9,23 @@ import {
   noControlReason,
   startGaleraCluster,
 } from '../../harness/src/index.js';
+import {
+  describeFailures,
+  runWorkload,
+  storedOn,
+  type WorkloadCalls,
+  waitUntil,
+} from './failover-workload.js';
 
 const skipReason = galeraUnavailableReason() ?? (canControlServers ? undefined : noControlReason);
 if (skipReason) console.info(`knex Galera failover tests skipped: ${skipReason}`);
 
-/** What a workload saw: reads and acknowledged inserts, failures by code, the ports that answered reads. */
-interface WorkloadReport {
-  reads: number;
-  inserts: number[];
-  failures: Map<string, number>;
-  /** The first message seen for each failure code. */
-  messages: Map<string, string>;
-  portsAfter: Set<number>;
-}
-
-function codeOf(error: unknown): string {
-  const record = error as { code?: unknown; errno?: unknown };
-  return String(record.code ?? record.errno ?? 'unknown');
-}
-
-/**
- * `workers` loops of a read (which node answered) and an insert with a unique id, until `stop` is
- * set. `markAfter()` starts recording which node answers reads (after the failover was detected).
- */
-function runWorkload(db: Knex, firstId: number, workers: number) {
-  const report: WorkloadReport = {
-    reads: 0,
-    inserts: [],
-    failures: new Map(),
-    messages: new Map(),
-    portsAfter: new Set(),
-  };
-  let stop = false;
-  let recordPorts = false;
-  let nextId = firstId;
-  const fail = (error: unknown) => {
-    const code = codeOf(error);
-    report.failures.set(code, (report.failures.get(code) ?? 0) + 1);
-    if (!report.messages.has(code)) report.messages.set(code, String((error as Error).message).slice(-120));
-  };
-  const loops = Array.from({ length: workers }, async () => {
-    while (!stop) {
-      try {
-        const [rows] = (await db.raw('SELECT @@port AS port')) as [Array<{ port: number }>];
-        report.reads++;
-        if (recordPorts) report.portsAfter.add(Number(rows[0]?.port));
-      } catch (error) {
-        fail(error);
-      }
-      const id = nextId++;
-      try {
-        await db('t').insert({ id, note: 'workload' });
-        report.inserts.push(id);
-      } catch (error) {
-        fail(error);
-      }
-    }
-  });
+/** The workload's calls through knex: a read that says which node answered, an insert. */
+function knexCalls(db: Knex): WorkloadCalls {
   return {
-    report,
-    markAfter: () => {
-      recordPorts = true;
-    },
-    stop: async () => {
-      stop = true;
-      await Promise.all(loops);
-      return report;
+    read: () => portOf(db),
+    insert: async (id) => {
+      await db('t').insert({ id, note: 'workload' });
     },
   };
 }
@@ -82,14 +33,6 @@ function runWorkload(db: Knex, firstId: number, workers: number) {
 async function portOf(db: Knex): Promise<number> {
   const [rows] = (await db.raw('SELECT @@port AS port')) as [Array<{ port: number }>];
   return Number(rows[0]?.port);
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the writer is isolated', () => {
@@ -110,15 +53,6 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
   async function healed(node: GaleraNode): Promise<void> {
     await node.rejoin();
     await cluster.waitForSynced({ timeoutMs: 90_000 });
-  }
-
-  async function countOn(node: GaleraNode, ids: readonly number[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    const rows = await node.query<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM goneaway.t WHERE id IN (${ids.map(() => '?').join(',')})`,
-      [...ids],
-    );
-    return Number(rows[0]?.n);
   }
 
   it('goneaway: reads never fail, every write lands on the new writer or fails typed, no write reaches the isolated node; the host list comes from `cluster`', async () => {
@@ -143,7 +77,7 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
       const writerPort = await portOf(db);
       const writer = cluster.nodes.find((node) => node.port === writerPort) as GaleraNode;
       expect(writer).toBeDefined();
-      const workload = runWorkload(db, 1_000, 4);
+      const workload = runWorkload(knexCalls(db), 1_000, 4);
       await new Promise((resolve) => setTimeout(resolve, 500));
       const isolatedAt = performance.now();
       const seenBefore = events.length;
@@ -167,11 +101,11 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const report = await workload.stop();
       const healthy = cluster.nodes.find((node) => node !== writer) as GaleraNode;
-      const stored = await countOn(healthy, report.inserts);
+      const stored = await storedOn(healthy, report.inserts);
       console.info(
         `[cluster] knex + goneaway, writer ${writer.name} isolated: writer-changed after ${detectedMs} ms; ` +
           `${report.reads} reads, ${report.inserts.length} acknowledged inserts (${stored} stored), ` +
-          `failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}, ` +
+          `failures ${describeFailures(report)}, ` +
           `evictions ${JSON.stringify(stats(db).evictions)}`,
       );
       // Reads are retried on the new writer: none fails.
@@ -216,7 +150,7 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
       const writerIndex = cluster.nodes.findIndex((node) => node.port === writerPort);
       const proxy = proxies[writerIndex];
       expect(proxy).toBeDefined();
-      const workload = runWorkload(db, 500_000, 4);
+      const workload = runWorkload(knexCalls(db), 500_000, 4);
       await new Promise((resolve) => setTimeout(resolve, 500));
       const seenBefore = events.length;
       const silencedAt = performance.now();
@@ -243,11 +177,11 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
       const report = await workload.stop();
       const stoppedMs = Math.round(performance.now() - silencedAt);
       const healthy = cluster.nodes.find((_, index) => index !== writerIndex) as GaleraNode;
-      const stored = await countOn(healthy, report.inserts);
+      const stored = await storedOn(healthy, report.inserts);
       console.info(
         `[cluster] knex + goneaway, writer ${cluster.nodes[writerIndex]?.name} blackholed: writer-changed after ${detectedMs} ms, ` +
           `every worker done ${stoppedMs} ms after the blackhole; ${report.reads} reads (${report.reads - readsAtDetection} after the detection), ` +
-          `${report.inserts.length} acknowledged inserts (${stored} stored), failures ${JSON.stringify(Object.fromEntries(report.failures))}, ` +
+          `${report.inserts.length} acknowledged inserts (${stored} stored), failures ${describeFailures(report)}, ` +
           `evictions ${JSON.stringify(stats(db).evictions)}`,
       );
       for (const code of report.failures.keys()) expect(code).toMatch(/^GONEAWAY_/);
@@ -274,7 +208,7 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
     });
     try {
       await portOf(db);
-      const workload = runWorkload(db, 700_000, 4);
+      const workload = runWorkload(knexCalls(db), 700_000, 4);
       await new Promise((resolve) => setTimeout(resolve, 500));
       proxy?.setLatency(3_600_000);
       proxy?.blackholeExisting();
@@ -287,7 +221,7 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
       proxy?.resetAll();
       const report = await workload.stop();
       console.info(
-        `[cluster] bare knex, node2 blackholed: ${during} statements completed in the 3 s after it; then, sockets reset: failures ${JSON.stringify(Object.fromEntries(report.failures))}`,
+        `[cluster] bare knex, node2 blackholed: ${during} statements completed in the 3 s after it; then, sockets reset: failures ${describeFailures(report)}`,
       );
       expect(during).toBe(0);
     } finally {
@@ -302,14 +236,14 @@ describe.skipIf(skipReason !== undefined)('knex on a 3-node Galera cluster: the 
     const db = knex({ client: 'mysql2', connection: { ...node.connection }, pool: { min: 0, max: 4 } });
     try {
       await portOf(db);
-      const workload = runWorkload(db, 100_000, 4);
+      const workload = runWorkload(knexCalls(db), 100_000, 4);
       await new Promise((resolve) => setTimeout(resolve, 500));
       await node.isolate();
       await node.waitForState((status) => status.reachable && !status.ready, 60_000);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const report = await workload.stop();
       console.info(
-        `[cluster] bare knex, ${node.name} isolated: ${report.reads} reads, ${report.inserts.length} inserts, failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}`,
+        `[cluster] bare knex, ${node.name} isolated: ${report.reads} reads, ${report.inserts.length} inserts, failures ${describeFailures(report)}`,
       );
       expect(
         [...report.failures.keys()].some((code) => code === 'ER_UNKNOWN_COM_ERROR' || code === '1047'),

@@ -3,82 +3,33 @@ import knex, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   canControlServers,
-  type MariaDBServer,
   noControlReason,
   type ReplicationPair,
   startReplicationPair,
 } from '../../harness/src/index.js';
+import {
+  describeFailures,
+  runWorkload,
+  sleep,
+  storedOn,
+  type WorkloadCalls,
+  waitUntil,
+} from './failover-workload.js';
 
 if (!canControlServers) console.info(`knex replication failover tests skipped: ${noControlReason}`);
 
-/** What a workload saw: acknowledged inserts, failures by code (first message each). */
-interface WorkloadReport {
-  reads: number;
-  inserts: number[];
-  failures: Map<string, number>;
-  messages: Map<string, string>;
-}
-
-function codeOf(error: unknown): string {
-  const record = error as { code?: unknown; errno?: unknown };
-  return String(record.code ?? record.errno ?? 'unknown');
-}
-
-/** `workers` loops of a read and an insert with a unique id until stopped. */
-function runWorkload(db: Knex, firstId: number, workers: number) {
-  const report: WorkloadReport = { reads: 0, inserts: [], failures: new Map(), messages: new Map() };
-  let stop = false;
-  let nextId = firstId;
-  const fail = (error: unknown) => {
-    const code = codeOf(error);
-    report.failures.set(code, (report.failures.get(code) ?? 0) + 1);
-    if (!report.messages.has(code)) report.messages.set(code, String((error as Error).message).slice(-120));
-  };
-  const loops = Array.from({ length: workers }, async () => {
-    while (!stop) {
-      try {
-        await db('t').count({ n: '*' });
-        report.reads++;
-      } catch (error) {
-        fail(error);
-      }
-      const id = nextId++;
-      try {
-        await db('t').insert({ id });
-        report.inserts.push(id);
-      } catch (error) {
-        fail(error);
-      }
-    }
-  });
+/** The workload's calls through knex: a read and an insert. */
+function knexCalls(db: Knex): WorkloadCalls {
   return {
-    report,
-    stop: async () => {
-      stop = true;
-      await Promise.all(loops);
-      return report;
+    read: async () => {
+      await db('t').count({ n: '*' });
+      return undefined;
+    },
+    insert: async (id) => {
+      await db('t').insert({ id });
     },
   };
 }
-
-async function storedOf(server: MariaDBServer, ids: readonly number[]): Promise<number> {
-  if (ids.length === 0) return 0;
-  const rows = await server.query<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM goneaway.t WHERE id IN (${ids.map(() => '?').join(',')})`,
-    [...ids],
-  );
-  return Number(rows[0]?.n);
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the primary changes', () => {
   let pair: ReplicationPair | undefined;
@@ -123,7 +74,7 @@ describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the pr
     try {
       await db('t').count({ n: '*' });
       const oldPrimary = pair.primary;
-      const workload = runWorkload(db, 1, 4);
+      const workload = runWorkload(knexCalls(db), 1, 4);
       await sleep(500);
       const seen = events.length;
       const switched = performance.now();
@@ -144,11 +95,11 @@ describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the pr
       await sleep(1_500);
       const report = await workload.stop();
       await pair.waitForCatchUp(30_000);
-      const stored = await storedOf(newPrimary, report.inserts);
+      const stored = await storedOn(newPrimary, report.inserts);
       console.info(
         `[replication] knex + goneaway, switchover (writes refused ${writeDowntimeMs} ms): writer-changed after ${detectedMs} ms; ` +
           `${report.reads} reads, ${report.inserts.length} acknowledged inserts (${stored} stored on the new primary), ` +
-          `failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}, ` +
+          `failures ${describeFailures(report)}, ` +
           `evictions ${JSON.stringify(stats(db).evictions)}`,
       );
       for (const code of report.failures.keys()) expect(code).toMatch(/^GONEAWAY_/);
@@ -156,7 +107,7 @@ describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the pr
       expect(report.inserts.length).toBeGreaterThan(0);
       // After the switchover the pool writes to the new primary: a new insert lands there.
       await db('t').insert({ id: 1_000_000 });
-      expect(await storedOf(newPrimary, [1_000_000])).toBe(1);
+      expect(await storedOn(newPrimary, [1_000_000])).toBe(1);
     } finally {
       await db.destroy();
     }
@@ -168,7 +119,7 @@ describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the pr
     const db = routedKnex(pair, events);
     try {
       await db('t').count({ n: '*' });
-      const workload = runWorkload(db, 1, 4);
+      const workload = runWorkload(knexCalls(db), 1, 4);
       await sleep(500);
       const seen = events.length;
       const killed = performance.now();
@@ -187,18 +138,18 @@ describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the pr
       const detectedMs = Math.round(performance.now() - killed);
       await sleep(1_500);
       const report = await workload.stop();
-      const stored = await storedOf(newPrimary, report.inserts);
+      const stored = await storedOn(newPrimary, report.inserts);
       console.info(
         `[replication] knex + goneaway, primary killed (promoted in ${promoteMs} ms): writer-changed after ${detectedMs} ms; ` +
           `${report.reads} reads, ${report.inserts.length} acknowledged inserts (${stored} on the new primary), ` +
-          `failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}`,
+          `failures ${describeFailures(report)}`,
       );
       // A statement in flight when the primary died may have run: typed, never a raw driver error.
       for (const code of report.failures.keys()) expect(code).toMatch(/^GONEAWAY_/);
       // Semi-synchronous replication (the harness's default): every acknowledged insert reached the replica.
       expect(stored).toBe(report.inserts.length);
       await db('t').insert({ id: 2_000_000 });
-      expect(await storedOf(newPrimary, [2_000_000])).toBe(1);
+      expect(await storedOn(newPrimary, [2_000_000])).toBe(1);
     } finally {
       await db.destroy();
     }
@@ -213,13 +164,13 @@ describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the pr
     });
     try {
       await db('t').count({ n: '*' });
-      const workload = runWorkload(db, 1, 4);
+      const workload = runWorkload(knexCalls(db), 1, 4);
       await sleep(500);
       await pair.switchover();
       await sleep(1_500);
       const report = await workload.stop();
       console.info(
-        `[replication] bare knex, switchover: ${report.reads} reads, ${report.inserts.length} inserts, failures ${JSON.stringify(Object.fromEntries(report.failures))}`,
+        `[replication] bare knex, switchover: ${report.reads} reads, ${report.inserts.length} inserts, failures ${describeFailures(report)}`,
       );
       expect(report.failures.get('ER_OPTION_PREVENTS_STATEMENT') ?? 0).toBeGreaterThan(0);
     } finally {
