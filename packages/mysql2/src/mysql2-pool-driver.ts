@@ -4,9 +4,23 @@ import { routeConnectionConfig } from './route-connection-config.js';
 
 type AcquireCallback = (error: unknown, connection?: CorePoolConnection) => void;
 
+/** The callbacks goneaway gave mysql2's own getConnection (see isInternalAcquireCallback). */
+const internalCallbacks = new WeakSet<AcquireCallback>();
+
 /** The prototype's getConnection: the pool's own is goneaway's (it validates and retries). */
 export function getConnectionOf(core: CorePool, callback: AcquireCallback): void {
+  internalCallbacks.add(callback);
   (Object.getPrototypeOf(core) as CorePool).getConnection.call(core, callback);
+}
+
+/**
+ * Whether `callback` is one goneaway gave mysql2's own getConnection. mysql2 queues it while the pool
+ * is full and, when a connection leaves the pool, hands it to the pool's getConnection (the instance's,
+ * lib/base/pool.js releaseConnection): a host library that replaced that method (TypeORM's lease)
+ * must pass such a callback through untouched, since it expects mysql2's own PoolConnection.
+ */
+export function isInternalAcquireCallback(callback: unknown): boolean {
+  return typeof callback === 'function' && internalCallbacks.has(callback as AcquireCallback);
 }
 
 function acquireOf(core: CorePool): Promise<CorePoolConnection> {

@@ -5,7 +5,7 @@ import mysql2 from 'mysql2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mysql2ConnectionDriver } from './mysql2-connection-driver.js';
 import type { CorePool, CorePoolConnection } from './mysql2-internals.js';
-import { mysql2PoolDriver } from './mysql2-pool-driver.js';
+import { getConnectionOf, isInternalAcquireCallback, mysql2PoolDriver } from './mysql2-pool-driver.js';
 import { probeConfigFor } from './mysql2-probe-connector.js';
 import { configFor, routeConnectionConfig } from './route-connection-config.js';
 
@@ -135,5 +135,16 @@ describe('routeConnectionConfig on a real mysql2 pool', () => {
     });
     await expect(driver.create({ attempt: 1 })).rejects.toThrow('no writer');
     expect(pool._allConnections.length).toBe(0);
+  });
+});
+
+describe('isInternalAcquireCallback', () => {
+  it("recognises the callbacks goneaway gives mysql2's own getConnection, and only those", () => {
+    const pool = poolTo(1);
+    const internal = () => undefined;
+    getConnectionOf(pool, internal);
+    expect(isInternalAcquireCallback(internal)).toBe(true);
+    expect(isInternalAcquireCallback(() => undefined)).toBe(false);
+    expect(isInternalAcquireCallback(undefined)).toBe(false);
   });
 });
