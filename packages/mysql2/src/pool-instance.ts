@@ -214,7 +214,12 @@ export class Mysql2PoolInstance {
     }
   }
 
-  /** The happy path may be tried: the circuit is closed and an acquire now needs no new connection. */
+  /**
+   * The happy path may be tried: the circuit is closed and an acquire now needs no new connection.
+   * mysql2's getConnection runs synchronously after this check, so the fast path only takes a free
+   * connection (validated: one to an old writer is swept) or queues; it never makes one, so never to
+   * a host the cluster routing has not chosen (a connection to make goes through the gate's create).
+   */
   #fastPathOpen(core: CorePool): boolean {
     return this.retry.circuit !== 'open' && !wouldConnect(core);
   }
