@@ -56,5 +56,7 @@ describe('goneAwayMysql2 with the cluster option', () => {
     expect(userOf('mysql://r%40x:pw@db/shop')).toBe('r@x');
     expect(userOf('not a url')).toBe('');
     expect(userOf(undefined)).toBe('');
+    expect(userOf({ uri: 'mysql://from-uri@db/shop' })).toBe('from-uri');
+    expect(userOf({ uri: 'mysql://from-uri@db/shop', user: 'explicit' })).toBe('explicit');
   });
 });

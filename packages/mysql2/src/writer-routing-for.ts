@@ -16,8 +16,10 @@ export function userOf(config: unknown): string {
       return '';
     }
   }
-  const user = (config as { user?: unknown } | null | undefined)?.user;
-  return typeof user === 'string' ? user : '';
+  const { user, uri } = (config ?? {}) as { user?: unknown; uri?: unknown };
+  if (typeof user === 'string') return user;
+  // mysql2's `uri` option: its user unless the options name one.
+  return typeof uri === 'string' ? userOf(uri) : '';
 }
 
 /**

@@ -231,6 +231,35 @@ describe.skipIf(skipReason !== undefined)('mysql2 on a primary/replica pair: a p
     }
   }, 180_000);
 
+  it('goneaway: a lone mysql2/promise connection with `cluster` connects to the writer though its config names the replica; bare mysql2 there gets 1290', async () => {
+    const hosts = pair.servers.map((server) => `${server.host}:${server.port}`);
+    const wrapped = goneAwayMysql2(mysql2, {
+      name: 'lone',
+      cluster: { hosts, flavor: 'replication', probeIntervalMs: 250, probeTimeoutMs: 1_000 },
+    });
+    const lone = await wrapped.createConnection({ ...pair.replica.connection });
+    const bare = await mysql2.createConnection({ ...pair.replica.connection });
+    try {
+      const [rows] = await lone.query<RowDataPacket[]>('SELECT @@port AS port');
+      await lone.query("INSERT INTO goneaway.t (id, note) VALUES (500001, 'lone')");
+      const bareFailure = await bare
+        .query("INSERT INTO goneaway.t (id, note) VALUES (500002, 'bare lone')")
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      console.info(
+        `[cluster] lone connection configured with the replica: goneaway's went to port ${Number(rows[0]?.port)} (primary ${pair.primary.port}); bare: ${codeOf(bareFailure)}`,
+      );
+      expect(Number(rows[0]?.port)).toBe(pair.primary.port);
+      expect(await countOn(pair.primary, [500001])).toBe(1);
+      expect(codeOf(bareFailure)).toBe('ER_OPTION_PREVENTS_STATEMENT');
+    } finally {
+      await lone.end();
+      await bare.end();
+    }
+  }, 180_000);
+
   it('bare mysql2 (control): a held connection inside a transaction during the switchover gets a raw server error, and stays on the old primary', async () => {
     const oldPrimary = pair.primary;
     const pool = mysql2.createPool({ ...oldPrimary.connection, connectionLimit: 4 });
