@@ -7,4 +7,5 @@ export {
   type CallbackMysql2Use,
   type Mysql2Factory,
 } from './assert-callback-mysql2-module.js';
+export { isInternalAcquireCallback } from './mysql2-pool-driver.js';
 export { type PoolCommitMarker, poolCommitMarker } from './pool-commit-markers.js';

@@ -67,6 +67,15 @@ export const mysql2ConnectionDriver: ConnectionDriver<CorePoolConnection, Mysql2
     });
   },
   isIdle: isFree,
+  // The host a connection went to, from its own config: goneaway routes a pool by giving the pool a
+  // new config object per writer (route-connection-config.ts), so a connection's config keeps its host.
+  hostOf: (connection) => {
+    const config = (connection as { config?: { host?: unknown; port?: unknown } }).config;
+    const host = config?.host;
+    if (typeof host !== 'string') return undefined;
+    // `host:port` as WriterRouting.isCurrent names the writer.
+    return `${host}:${typeof config?.port === 'number' ? config.port : 3306}`;
+  },
   onError: (connection, listener) => {
     connection.on('error', listener);
   },

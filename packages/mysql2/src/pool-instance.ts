@@ -7,6 +7,7 @@ import {
   type PooledConnectionState,
   type ReconnectGate,
   type RetryEngine,
+  type WriterRouting,
 } from '@goneaway/core/adapter';
 import { HeldConnections } from './held-connections.js';
 import { type CallKind, type Mysql2Statement, mysql2ConnectionDriver } from './mysql2-connection-driver.js';
@@ -65,7 +66,19 @@ export class Mysql2PoolInstance {
     this.#poolDriver =
       pool === undefined
         ? undefined
-        : mysql2PoolDriver(pool, (connection) => this.#held.patch(connection), this.pipeline.retry.redactor);
+        : mysql2PoolDriver(pool, (connection) => this.#held.patch(connection), this.pipeline.retry.redactor, {
+            routing: () => this.pipeline.routing,
+            budgetMs: policy.outageBudgetMs,
+          });
+  }
+
+  /**
+   * Routes the pool's connections to the writer of the `cluster` option: new ones are made there, one
+   * to an old writer is swept at hand-out and refused at its next statement. The routing's lease on
+   * the shared monitor goes back when the pool ends (destroy()).
+   */
+  routeWith(routing: WriterRouting): void {
+    this.pipeline.route(routing);
   }
 
   get hub(): EventHub {
@@ -201,7 +214,12 @@ export class Mysql2PoolInstance {
     }
   }
 
-  /** The happy path may be tried: the circuit is closed and an acquire now needs no new connection. */
+  /**
+   * The happy path may be tried: the circuit is closed and an acquire now needs no new connection.
+   * mysql2's getConnection runs synchronously after this check, so the fast path only takes a free
+   * connection (validated: one to an old writer is swept) or queues; it never makes one, so never to
+   * a host the cluster routing has not chosen (a connection to make goes through the gate's create).
+   */
   #fastPathOpen(core: CorePool): boolean {
     return this.retry.circuit !== 'open' && !wouldConnect(core);
   }

@@ -1,9 +1,17 @@
 import type { EventEmitter } from 'node:events';
-import { GoneAwayConfigError, type GoneAwayOptions, type Policy, parsePolicy } from '@goneaway/core';
+import {
+  type ClusterPolicy,
+  GoneAwayConfigError,
+  type GoneAwayOptions,
+  type Policy,
+  parsePolicy,
+} from '@goneaway/core';
 import { assertSupportedMysql2 } from './assert-supported-mysql2.js';
 import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import { Mysql2PoolInstance } from './pool-instance.js';
+import { configFor } from './route-connection-config.js';
 import { wrapCorePool } from './wrap-pool.js';
+import { writerRoutingFor } from './writer-routing-for.js';
 
 /** What goneAwayMysql2 needs of `mysql2` or `mysql2/promise`. */
 export interface Mysql2ModuleLike {
@@ -44,12 +52,73 @@ export function goneAwayMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: 
         ],
       });
     }
-    wrapCorePool(core, new Mysql2PoolInstance(policy, core));
+    const instance = new Mysql2PoolInstance(policy, core);
+    if (policy.cluster !== undefined) {
+      // One lease on the cluster's shared monitor per pool; pool.end() gives it back.
+      instance.routeWith(writerRoutingFor(createConnectionOf(mysql2), config, policy.cluster, instance.hub));
+    }
+    wrapCorePool(core, instance);
     return pool;
   };
   const createConnection = (config: unknown): unknown =>
-    createAdoptedConnection(mysql2, config, policy, new Mysql2PoolInstance(policy));
+    policy.cluster === undefined
+      ? createAdoptedConnection(mysql2, config, policy, new Mysql2PoolInstance(policy))
+      : createWriterConnection(mysql2, config, policy, policy.cluster);
   return { ...mysql2, createPool, createConnection } as M;
+}
+
+function createConnectionOf(mysql2: Mysql2ModuleLike): (config: unknown) => unknown {
+  const module = mysql2 as unknown as { createConnection(config: unknown): unknown };
+  return (config) => module.createConnection(config);
+}
+
+/**
+ * A lone connection with the `cluster` option (mysql2/promise only): made once the writer is known
+ * (waited for within the outage budget), routed like a pool's connection so that a statement on it
+ * after the writer moved is refused before it is sent. Nothing replaces a lone connection: the
+ * application opens another. Its lease on the monitor goes back when its socket closes.
+ */
+function createWriterConnection(
+  mysql2: Mysql2ModuleLike,
+  config: unknown,
+  policy: Policy,
+  cluster: ClusterPolicy,
+): unknown {
+  if (!('PromisePool' in mysql2)) {
+    // mysql2's callback createConnection connects at once, to the host in its config: it cannot wait
+    // for the writer, and a connection to the wrong host would look fine until its first write.
+    throw new GoneAwayConfigError({
+      issues: [
+        {
+          path: 'cluster',
+          expected:
+            "a pool (createPool) or mysql2/promise's createConnection: the callback createConnection connects before the cluster's writer is known",
+          received: "the callback mysql2 module's createConnection",
+        },
+      ],
+    });
+  }
+  const instance = new Mysql2PoolInstance(policy);
+  const routing = writerRoutingFor(createConnectionOf(mysql2), config, cluster, instance.hub);
+  return (async () => {
+    try {
+      const writer = await routing.writer(performance.now() + policy.outageBudgetMs);
+      instance.routeWith(routing);
+      const routed =
+        typeof config === 'string'
+          ? { uri: config, host: writer.host, port: writer.port }
+          : configFor(config !== null && typeof config === 'object' ? config : {}, writer);
+      const connection = await (createAdoptedConnection(mysql2, routed, policy, instance) as Promise<{
+        connection: CorePoolConnection;
+      }>);
+      const socket = connection.connection.stream as unknown as EventEmitter;
+      socket.once('close', () => routing.close());
+      return connection;
+    } catch (error) {
+      routing.close();
+      throw error;
+    }
+  })();
 }
 
 /** The instance of each connection made by a wrapped createConnection (for stats). */

@@ -1,5 +1,6 @@
 import type { GoneAwayOptions } from '@goneaway/core';
 import { goneAwayMysql2 } from '@goneaway/mysql2';
+import { isInternalAcquireCallback } from '@goneaway/mysql2/adapter';
 import { ConnectionLease, type LeasedConnection } from './connection-lease.js';
 import { registerGoneAwayPool } from './register-goneaway-pool.js';
 
@@ -38,6 +39,9 @@ export function createTypeormDriver(
     const getConnection = pool.getConnection.bind(pool);
     Object.assign(pool, {
       getConnection: (callback: (error: unknown, connection?: unknown) => void) => {
+        // mysql2 hands goneaway's own queued acquire back through this method after a connection left
+        // the pool: it takes mysql2's PoolConnection, not a lease.
+        if (isInternalAcquireCallback(callback)) return getConnection(callback);
         getConnection((error, connection) => {
           if (error || connection === undefined) callback(error);
           else callback(null, new ConnectionLease(connection as LeasedConnection));
