@@ -14,7 +14,7 @@ export interface WorkloadCalls {
   /** A read; resolves with the port of the server that answered it (`SELECT @@port`), if it says. */
   read(): Promise<number | undefined>;
   /** An insert of one row with a unique id. */
-  insert(id: number): Promise<void>;
+  insert(id: number): Promise<unknown>;
 }
 
 export interface Workload {
