@@ -7,6 +7,8 @@ export interface WorkloadReport {
   messages: Map<string, string>;
   /** The ports that answered reads once `markAfter()` was called. */
   portsAfter: Set<number>;
+  /** The longest stretch (ms) without a successful read, any worker: how long the app could not read. */
+  maxReadGapMs: number;
 }
 
 /** The two calls a workload makes, in the library under test's own way. */
@@ -37,7 +39,9 @@ export function runWorkload(calls: WorkloadCalls, firstId: number, workers: numb
     failures: new Map(),
     messages: new Map(),
     portsAfter: new Set(),
+    maxReadGapMs: 0,
   };
+  let lastReadAt = performance.now();
   let stop = false;
   let recordPorts = false;
   let nextId = firstId;
@@ -50,6 +54,9 @@ export function runWorkload(calls: WorkloadCalls, firstId: number, workers: numb
     while (!stop) {
       try {
         const port = await calls.read();
+        const now = performance.now();
+        report.maxReadGapMs = Math.max(report.maxReadGapMs, Math.round(now - lastReadAt));
+        lastReadAt = now;
         report.reads++;
         if (recordPorts && port !== undefined) report.portsAfter.add(port);
       } catch (error) {
@@ -79,7 +86,7 @@ export function runWorkload(calls: WorkloadCalls, firstId: number, workers: numb
 
 /** Failures and their first messages, for the test output. */
 export function describeFailures(report: WorkloadReport): string {
-  return `${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}`;
+  return `${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}; longest time without a successful read ${report.maxReadGapMs} ms`;
 }
 
 /** How many of `ids` are in goneaway.`table` on `server`. */

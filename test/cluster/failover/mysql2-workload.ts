@@ -26,6 +26,7 @@ export async function portOf(pool: Pool): Promise<number> {
 export function summary(report: WorkloadReport): string {
   return (
     `${report.reads} reads, ${report.inserts.length} acknowledged inserts, ` +
-    `failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}`
+    `failures ${JSON.stringify(Object.fromEntries(report.failures))} ${JSON.stringify(Object.fromEntries(report.messages))}; ` +
+    `longest time without a successful read ${report.maxReadGapMs} ms`
   );
 }
