@@ -1,7 +1,12 @@
 import { GoneAwayConfigError } from '@goneaway/core';
 import { markConnectPhase } from '@goneaway/core/adapter';
+import { routedConfig } from './mysql2-settings-of.js';
 import type { SequelizeGoneAway } from './sequelize-goneaway.js';
-import type { Mysql2Connection, SequelizeInstance } from './sequelize-internals.js';
+import type {
+  Mysql2Connection,
+  SequelizeConnectionConfig,
+  SequelizeInstance,
+} from './sequelize-internals.js';
 
 /** Connection managers already given goneaway's connect, getConnection and releaseConnection. */
 const adopted = new WeakSet<object>();
@@ -71,8 +76,13 @@ export function adoptConnectionManager(sequelize: SequelizeInstance, goneaway: S
         runtime.pipeline.gate.connect(
           async () => {
             let connection: Mysql2Connection;
+            // With the `cluster` option, to the cluster's writer (waited for within the call's budget).
+            const writer = await goneaway.writerFor(config as SequelizeConnectionConfig, context.deadline);
             try {
-              connection = await connect.call(manager, config);
+              connection = await connect.call(
+                manager,
+                writer === undefined ? config : routedConfig(config as SequelizeConnectionConfig, writer),
+              );
             } catch (error) {
               throw connectFailure(error);
             }

@@ -152,18 +152,6 @@ describe('goneAwaySequelize', () => {
     expect(error.message).toContain(path);
   });
 
-  it('refuses the cluster option (Sequelize does not follow a cluster writer yet) rather than ignore it, naming the adapters that do', () => {
-    const error = configErrorOf(() =>
-      goneAwaySequelize(
-        { dialect: 'mysql' },
-        { cluster: { hosts: ['10.0.0.1:3306', '10.0.0.2:3306'], flavor: 'replication' } },
-      ),
-    );
-    expect(error.path).toBe('cluster');
-    expect(error.message).toContain('@goneaway/knex');
-    expect(error.message).toContain('a cluster of 2 hosts');
-  });
-
   it('says why the mariadb dialect is refused: it drives the mariadb connector, and the mysql dialect talks to MariaDB', () => {
     const error = configErrorOf(() => goneAwaySequelize({ dialect: 'mariadb' }));
     expect(error.message).toContain('mariadb connector');

@@ -1,5 +1,5 @@
-import { type GoneAwayOptions, parsePolicy } from '@goneaway/core';
-import { configErrorAt, describeReceived, unsupportedClusterError } from '@goneaway/core/adapter';
+import type { GoneAwayOptions } from '@goneaway/core';
+import { configErrorAt, describeReceived } from '@goneaway/core/adapter';
 import type { Mysql2ModuleLike } from '@goneaway/mysql2';
 import { assertCallbackMysql2Module } from '@goneaway/mysql2/adapter';
 import mysql2 from 'mysql2';
@@ -106,8 +106,6 @@ export function goneAwaySequelize<O extends SequelizeOptionsLike & object>(
   options?: GoneAwayOptions,
 ): GoneAwaySequelizeOptions<O> {
   assertSupportedSequelize();
-  const cluster = parsePolicy(options).cluster;
-  if (cluster !== undefined) throw unsupportedClusterError('@goneaway/sequelize', cluster.hosts.length);
   if (!isPlainObject(sequelizeOptions)) {
     throw configErrorAt(
       'sequelizeOptions',

@@ -1,6 +1,12 @@
-import type { GoneAwayOptions } from '@goneaway/core';
+import type { ClusterHost, GoneAwayOptions } from '@goneaway/core';
 import { type LoneConnectionRuntime, type Mysql2ModuleLike, wrapMysql2Connections } from '@goneaway/mysql2';
-import type { ConnectionManager, Mysql2Connection } from './sequelize-internals.js';
+import { writerRoutingFor } from '@goneaway/mysql2/adapter';
+import { mysql2SettingsOf } from './mysql2-settings-of.js';
+import type {
+  ConnectionManager,
+  Mysql2Connection,
+  SequelizeConnectionConfig,
+} from './sequelize-internals.js';
 import { type StatementRunner, withoutStatementValues } from './without-statement-values.js';
 
 /** The goneaway of each dialectModule goneAwaySequelize made: how stats(sequelize) finds it. */
@@ -25,7 +31,11 @@ export class SequelizeGoneAway {
   /** The statement of each goneaway error Sequelize tried to put it on (withoutStatementValues). */
   readonly #statements = new WeakMap<object, string>();
 
+  /** The plain mysql2 module: the monitor's probe connections are its own (no goneaway on them). */
+  readonly #mysql2: Mysql2ModuleLike;
+
   constructor(mysql2: Mysql2ModuleLike, options: GoneAwayOptions | undefined) {
+    this.#mysql2 = mysql2;
     const wrapped = wrapMysql2Connections(mysql2, options, {
       // A free connection reached its limit, below the server's wait_timeout: it leaves Sequelize's
       // pool through Sequelize's own destroy (disconnect: COM_QUIT). One handed out meanwhile left
@@ -49,6 +59,34 @@ export class SequelizeGoneAway {
     this.dialectModule = { ...wrapped.mysql2, createConnection } as Mysql2ModuleLike;
     this.runtime = wrapped.runtime;
     byDialectModule.set(this.dialectModule, this);
+  }
+
+  /**
+   * With the `cluster` option: the writer a new connection goes to (its monitor leased on the first
+   * connect, from that connect's settings: the credentials Sequelize would use), waited for until
+   * `deadline`; undefined without `cluster`.
+   */
+  async writerFor(
+    config: SequelizeConnectionConfig,
+    deadline: number | undefined,
+  ): Promise<ClusterHost | undefined> {
+    const cluster = this.runtime.policy.cluster;
+    if (cluster === undefined) return undefined;
+    const { pipeline } = this.runtime;
+    if (pipeline.routing === undefined) {
+      pipeline.route(
+        writerRoutingFor(
+          (settings) =>
+            (this.#mysql2 as unknown as { createConnection(config: unknown): unknown }).createConnection(
+              settings,
+            ),
+          mysql2SettingsOf(config),
+          cluster,
+          pipeline.hub,
+        ),
+      );
+    }
+    return (pipeline.routing as NonNullable<typeof pipeline.routing>).writer(deadline);
   }
 
   /** The full statement Sequelize ran when it got this goneaway error (never on the error itself). */

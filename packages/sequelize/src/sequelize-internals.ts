@@ -19,6 +19,17 @@ export interface Mysql2Connection {
  * one from the pool (whose synchronous `validate` is the `pool.validate` option), `releaseConnection`
  * gives it back, `destroyConnection` takes it out (Sequelize's `disconnect`: COM_QUIT unless closing).
  */
+/** What Sequelize's connection manager is given to connect with (its connection options, per connect). */
+export interface SequelizeConnectionConfig {
+  host?: unknown;
+  port?: unknown;
+  username?: unknown;
+  password?: unknown;
+  database?: unknown;
+  dialectOptions?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
 export interface ConnectionManager {
   connect(config: unknown): Promise<Mysql2Connection>;
   getConnection(options?: unknown): Promise<Mysql2Connection>;

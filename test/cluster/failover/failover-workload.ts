@@ -26,9 +26,12 @@ export interface Workload {
   stop(): Promise<WorkloadReport>;
 }
 
+/** The error's code, or its driver error's (Sequelize keeps that in `original`). */
 export function codeOf(error: unknown): string {
-  const record = error as { code?: unknown; errno?: unknown };
-  return String(record.code ?? record.errno ?? 'unknown');
+  const record = error as { code?: unknown; errno?: unknown; original?: unknown };
+  const code = record.code ?? record.errno;
+  if (code !== undefined) return String(code);
+  return record.original === undefined ? 'unknown' : codeOf(record.original);
 }
 
 /** `workers` loops of a read and an insert (ids from `firstId`, each used once) until stopped. */

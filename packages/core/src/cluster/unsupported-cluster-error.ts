@@ -9,7 +9,7 @@ import type { GoneAwayConfigError } from '../errors/goneaway-config-error.js';
 export function unsupportedClusterError(adapter: string, hostCount: number): GoneAwayConfigError {
   return configErrorAt(
     'cluster',
-    `no cluster option: ${adapter} does not follow a cluster's writer yet (@goneaway/knex, @goneaway/mysql2 and @goneaway/typeorm do); point it at a proxy address (MaxScale, ProxySQL, HAProxy) meanwhile`,
+    `no cluster option: ${adapter} does not follow a cluster's writer yet (@goneaway/knex, @goneaway/mysql2, @goneaway/typeorm and @goneaway/sequelize do); point it at a proxy address (MaxScale, ProxySQL, HAProxy) meanwhile`,
     `a cluster of ${hostCount} host${hostCount === 1 ? '' : 's'}`,
   );
 }
