@@ -113,8 +113,10 @@ describe.skipIf(!canControlServers)('retry engine and reconnect gate against a s
     console.info('connect attempts during a ~2 s outage, 4 concurrent reads:', results);
     const gated = results.gate!;
     const ungated = results['no gate']!;
-    // One attempt per backoff slot (≈ 12 in 2.5 s), plus the 4 parallel connects once the server is back.
-    expect(gated.connects).toBeLessThanOrEqual(25);
+    // One attempt per backoff slot (≈ 12 in 2.5 s), plus the 4 parallel connects once the server is
+    // back. A loaded machine starts mariadbd after a SIGKILL more slowly: the bound follows the outage
+    // measured (the gate's probes are at most RECONNECT_PROBE_CEILING_MS apart, ≈ 5 per second).
+    expect(gated.connects).toBeLessThanOrEqual(Math.max(25, Math.ceil((gated.msToRecover / 1000) * 5) + 8));
     expect(gated.sharedWaits).toBeGreaterThan(0);
     // Without the gate every caller makes its own attempts.
     expect(ungated.connects).toBeGreaterThan(gated.connects);
