@@ -94,7 +94,7 @@ const STATE_COLORS: Readonly<Record<HostReport['state'], (c: Colors, text: strin
 function hostsTable(cluster: ClusterSummary, total: number, c: Colors): string {
   const hostWidth = 24;
   const stateWidth = 13;
-  const roleWidth = 16;
+  const roleWidth = 24;
   const reasonWidth = total - hostWidth - stateWidth - roleWidth - 5;
   const table = new Table({
     head: ['Host', 'State', 'Role', 'Why'].map((title) => c.bold(title)),
