@@ -25,7 +25,7 @@ export function checkClusterWriter({ flavor, hosts, election }: ClusterFacts): C
     return {
       ...base,
       severity: 'ok',
-      summary: `${election.key} is the writer: ${rule}${writer === undefined ? '' : ` (${writer.reason})`}.`,
+      summary: `${election.key} is the writer: ${rule}${flavor === 'galera' && writer !== undefined ? ` (${writer.reason})` : ''}.`,
       fix: 'Nothing to change.',
       values: { writer: election.key, election: 'writer' },
       hosts: [election.key],
