@@ -131,6 +131,30 @@ describe.skipIf(skipReason !== undefined)('goneaway doctor against a Galera clus
     }
   });
 
+  it('wsrep_reject_queries = ALL on a node: it is out of service and never the writer', async () => {
+    const writerBefore = await expectedWriter(cluster.nodes);
+    const node = cluster.nodes.find((candidate) => keyOf(candidate) !== writerBefore) as GaleraNode;
+    await node.rejectQueries('ALL');
+    try {
+      await node.waitForState({ rejectQueries: 'ALL' });
+      const library = connected(await runDoctor({ url }));
+      const host = library.cluster?.hosts.find((candidate) => candidate.key === keyOf(node));
+      // The probe still answers (information_schema only), so the doctor reads why the node refuses.
+      expect(host).toMatchObject({ reachable: true, state: 'down', rejectQueries: 'ALL' });
+      expect(host?.reason).toBe('wsrep_reject_queries is ALL');
+      expect(finding(library, 'galera-reject-queries')).toMatchObject({
+        severity: 'warn',
+        hosts: [keyOf(node)],
+      });
+      expect(host?.writer).toBe(false);
+      expect(library.cluster?.writer).toBe(writerBefore);
+      expect(finding(library, 'cluster-hosts')).toMatchObject({ severity: 'warn', hosts: [keyOf(node)] });
+    } finally {
+      await node.rejectQueries('NONE');
+      await node.waitForSynced(3);
+    }
+  });
+
   it('the writer isolated: it turns non-primary, another node becomes the writer, 2 nodes left warns', async () => {
     const writerBefore = await expectedWriter(cluster.nodes);
     const node = cluster.nodes.find((candidate) => keyOf(candidate) === writerBefore) as GaleraNode;

@@ -149,6 +149,22 @@ describe.skipIf(!canControlServers)('goneaway doctor against a primary/replica p
     }
   });
 
+  it('a wrong password: every host down with auth-failed, exit 2, neither password printed', async () => {
+    const wrong = 'Wr0ng-cluster-pw';
+    const bad = url.replace(`:${encodeURIComponent(password)}@`, `:${wrong}@`);
+    const [report, text] = await Promise.all([runDoctor({ url: bad }), runCli(['doctor', bad])]);
+    expect(report.connected).toBe(false);
+    expect(report.cluster?.hosts.map((host) => [host.state, host.failure?.kind])).toEqual([
+      ['down', 'auth-failed'],
+      ['down', 'auth-failed'],
+    ]);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/auth-failed/);
+    const everything = JSON.stringify(report) + text.stdout + text.stderr;
+    expect(everything).not.toContain(wrong);
+    expect(everything).not.toContain(password);
+  });
+
   it('a listed host that refuses connections is down with the classified reason; the pair still has its writer', async () => {
     const port = await refusedPort();
     const library = connected(
