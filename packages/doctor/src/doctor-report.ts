@@ -65,7 +65,11 @@ export interface PoolAssumptions {
 }
 
 export interface DoctorOptions {
-  /** `mysql://user:password@host:port/database` (also `mariadb://`); `?ssl=true` for TLS. */
+  /**
+   * `mysql://user:password@host:port/database` (also `mariadb://`); `?ssl=true` for TLS. A cluster:
+   * `mysql://user:password@h1:3306,h2:3306/database?flavor=galera|replication|proxy` (the `cluster`
+   * option's URL form), every host asked with the same credentials.
+   */
   readonly url: string;
   /** Default 10 (knex). */
   readonly poolMax?: number;

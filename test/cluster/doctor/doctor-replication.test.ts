@@ -1,6 +1,7 @@
 // `goneaway doctor` against a real GTID primary/replica pair (semi-sync, the harness's): a healthy pair,
 // replication stopped (a warning), read_only off on the replica (split brain, exit 1), and a host that
 // refuses connections, through runDoctor() and the CLI; SHOW SLAVE STATUS as root is the control.
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterFinding, ConnectedReport, DoctorReport } from '../../../packages/doctor/src/index.js';
 import { runDoctor } from '../../../packages/doctor/src/index.js';
@@ -181,5 +182,29 @@ describe.skipIf(!canControlServers)('goneaway doctor against a primary/replica p
       severity: 'warn',
       hosts: [`127.0.0.1:${port}`],
     });
+  });
+
+  it('a blackholed host (accepts, never answers) is down by the connect timeout; the writer is still found', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    try {
+      const report = await runDoctor({
+        url: urlOf(`${primaryKey},${replicaKey},127.0.0.1:${address.port}`),
+        connectTimeoutMs: 2_000,
+      });
+      const library = connected(report);
+      expect(library.cluster?.hosts[2]).toMatchObject({
+        reachable: false,
+        state: 'down',
+        failure: { kind: 'connect-failed', code: 'ETIMEDOUT' },
+      });
+      expect(library.cluster?.writer).toBe(primaryKey);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
