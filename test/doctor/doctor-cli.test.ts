@@ -39,7 +39,15 @@ describe('goneaway CLI arguments', () => {
     const run = await runCli(['doctor', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Usage: goneaway doctor \[options\] <mysql-url>/);
-    for (const flag of ['--pool-max', '--instances', '--idle-ms', '--lifetime-ms', '--goneaway', '--json']) {
+    for (const flag of [
+      '--pool-max',
+      '--instances',
+      '--idle-ms',
+      '--lifetime-ms',
+      '--max-lag-ms',
+      '--goneaway',
+      '--json',
+    ]) {
       expect(run.stdout).toContain(flag);
     }
   });
@@ -65,6 +73,40 @@ describe('goneaway CLI arguments', () => {
       failure: { kind: 'connect-failed' },
     });
     for (const run of [text, json]) expect(run.stdout + run.stderr).not.toContain('Refused-s3cret');
+  });
+});
+
+describe('goneaway doctor with a cluster URL (no servers needed)', () => {
+  it('several hosts without ?flavor= is a usage error that never echoes the password', async () => {
+    const run = await runCli(['doctor', 'mysql://u:Cl-s3cret@127.0.0.1:1,127.0.0.1:2/db']);
+    expectUsage(run);
+    expect(run.stderr).toMatch(/add \?flavor=galera, replication or proxy/);
+    expect(run.stderr).not.toContain('Cl-s3cret');
+  });
+
+  it('every host refusing: exit 2, each host down with its classified reason, CLI and API agree', async () => {
+    const [a, b] = [await refusedPort(), await refusedPort()];
+    const url = `mysql://app:Cl-s3cret@127.0.0.1:${a},127.0.0.1:${b}/db?flavor=galera`;
+    const [text, json, library] = await Promise.all([
+      runCli(['doctor', url]),
+      runCli(['doctor', url, '--json']),
+      runDoctor({ url }),
+    ]);
+    if (library.connected) throw new Error('connected to closed ports');
+    expect(library.cluster).toMatchObject({ election: 'none', writer: null, checkedHost: null });
+    expect(library.cluster?.hosts.map((host) => [host.key, host.state, host.failure?.code])).toEqual([
+      [`127.0.0.1:${a}`, 'down', 'ECONNREFUSED'],
+      [`127.0.0.1:${b}`, 'down', 'ECONNREFUSED'],
+    ]);
+    expect(library.cluster?.findings.find((f) => f.id === 'cluster-writer')?.severity).toBe('severe');
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain(
+      `cannot connect to mysql://app:***@127.0.0.1:${a},127.0.0.1:${b}/db?flavor=galera`,
+    );
+    expect(text.stderr).toMatch(/no writer/);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ connected: false, cluster: { election: 'none' } });
+    for (const run of [text, json]) expect(run.stdout + run.stderr).not.toContain('Cl-s3cret');
   });
 });
 

@@ -107,6 +107,27 @@ describe.skipIf(!canControlServers)('runDoctor on private MariaDB servers', () =
       }
     });
 
+    it('?flavor=proxy: the one address is the writer, and the server checks run on it as without', async () => {
+      const report = await runDoctor({ url: `${server.url}?flavor=proxy` });
+      if (!report.connected) throw new Error(report.failure.message);
+      const key = `127.0.0.1:${server.port}`;
+      expect(report.cluster).toMatchObject({
+        flavor: 'proxy',
+        election: 'writer',
+        writer: key,
+        checkedHost: key,
+      });
+      expect(report.cluster?.hosts).toHaveLength(1);
+      expect(report.cluster?.hosts[0]).toMatchObject({ key, reachable: true, state: 'up', writer: true });
+      expect(report.cluster?.findings.map((f) => [f.id, f.severity])).toEqual([
+        ['cluster-writer', 'ok'],
+        ['cluster-hosts', 'ok'],
+      ]);
+      expect(report.findings.map((f) => f.id)).toEqual(FINDING_IDS);
+      expect(report.target).toBe(`mysql://goneaway:***@${key}/goneaway?flavor=proxy`);
+      expect(report.exitCode).toBe(0);
+    });
+
     it("reads the OS keepalive where it runs, and judges it by goneaway's 30 s with --goneaway", async () => {
       const path = '/proc/sys/net/ipv4/tcp_keepalive_time';
       const os = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : null;
@@ -349,6 +370,20 @@ describe.skipIf(!canControlServers)('runDoctor on private MariaDB servers', () =
         values: { maxStatementTimeSeconds: 0.5, maxExecutionTimeMs: null },
       });
       expect(report.exitCode).toBe(0);
+
+      // Behind a proxy (one address), a read-only server means no writer: severe, and the server
+      // checks still run on it.
+      const proxied = await runDoctor({ url: `${server.url}?flavor=proxy` });
+      if (!proxied.connected) throw new Error(proxied.failure.message);
+      expect(proxied.cluster).toMatchObject({
+        election: 'none',
+        writer: null,
+        checkedHost: `127.0.0.1:${server.port}`,
+      });
+      expect(proxied.cluster?.hosts[0]).toMatchObject({ state: 'read-only', reason: 'read_only is ON' });
+      expect(proxied.cluster?.findings[0]).toMatchObject({ id: 'cluster-writer', severity: 'severe' });
+      expect(proxied.findings.map((f) => f.id)).toEqual(report.findings.map((f) => f.id));
+      expect(proxied.exitCode).toBe(1);
 
       const connection = await createConnection(server.connection);
       try {

@@ -15,6 +15,7 @@ interface DoctorFlags {
   idleMs?: number;
   lifetimeMs?: number;
   goneaway?: boolean;
+  maxLagMs?: number;
   json?: boolean;
 }
 
@@ -50,9 +51,15 @@ async function main(argv: readonly string[]): Promise<number> {
     .description(
       'Connects once to a MySQL/MariaDB server and checks its settings against your pool: wait_timeout, ' +
         'max_allowed_packet, max_connections, read_only, net and statement timeouts, TCP keepalive; ' +
-        'each finding with a severity (ok, info, warn, severe) and a fix.',
+        'each finding with a severity (ok, info, warn, severe) and a fix. Given a cluster URL, it checks ' +
+        'every host (state, lag, which one is the writer, settings that break a failover) and runs the ' +
+        'server checks on the writer.',
     )
-    .argument('<mysql-url>', 'mysql://user:password@host:port/database (mariadb:// too; ?ssl=true for TLS)')
+    .argument(
+      '<mysql-url>',
+      'mysql://user:password@host:port/database (mariadb:// too; ?ssl=true for TLS); a cluster: ' +
+        'mysql://user:password@host1:port1,host2:port2/database?flavor=galera|replication|proxy',
+    )
     .option(
       '--pool-max <n>',
       `knex pool.max per process (default ${DEFAULT_POOL_MAX}, knex's)`,
@@ -65,12 +72,18 @@ async function main(argv: readonly string[]): Promise<number> {
     )
     .option('--idle-ms <ms>', `pool.idleTimeoutMillis (default ${DEFAULT_IDLE_MS}, tarn's)`, positiveInteger)
     .option('--lifetime-ms <ms>', "pool.maxConnectionLifetimeMillis (default none, knex's)", positiveInteger)
+    .option(
+      '--max-lag-ms <ms>',
+      'cluster (?flavor=replication): a replica further behind is lagging (default 5000)',
+      positiveInteger,
+    )
     .option('--goneaway', 'the app wraps its knex config with goneAway(): judge what goneaway sets')
     .option('--json', 'print one JSON document (the same findings) and nothing else on stdout')
     .addHelpText(
       'after',
       '\nExit code: 0 nothing severe, 1 something severe, 2 cannot connect or bad arguments.\n' +
-        'Example: npx goneaway doctor mysql://app:secret@db.internal:3306/shop --pool-max 20 --instances 4',
+        'Example: npx goneaway doctor mysql://app:secret@db.internal:3306/shop --pool-max 20 --instances 4\n' +
+        "Cluster: npx goneaway doctor 'mysql://app:secret@db1:3306,db2:3306,db3:3306/shop?flavor=galera'",
     )
     .action(async (url: string, flags: DoctorFlags) => {
       const options: DoctorOptions = {
@@ -79,6 +92,7 @@ async function main(argv: readonly string[]): Promise<number> {
         ...(flags.instances === undefined ? {} : { instances: flags.instances }),
         ...(flags.idleMs === undefined ? {} : { idleMs: flags.idleMs }),
         ...(flags.lifetimeMs === undefined ? {} : { lifetimeMs: flags.lifetimeMs }),
+        ...(flags.maxLagMs === undefined ? {} : { maxLagMs: flags.maxLagMs }),
         goneaway: flags.goneaway === true,
       };
       let report: Awaited<ReturnType<typeof runDoctor>>;

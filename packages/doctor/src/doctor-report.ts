@@ -1,4 +1,5 @@
-import type { ErrorKind, ServerFlavor } from '@goneaway/core';
+import type { ClusterFlavor, ErrorKind, ServerFlavor } from '@goneaway/core';
+import type { HostFacts } from './cluster/cluster-facts.js';
 
 /** How bad a finding is. Only `severe` makes the CLI exit 1. */
 export type Severity = 'ok' | 'info' | 'warn' | 'severe';
@@ -64,7 +65,11 @@ export interface PoolAssumptions {
 }
 
 export interface DoctorOptions {
-  /** `mysql://user:password@host:port/database` (also `mariadb://`); `?ssl=true` for TLS. */
+  /**
+   * `mysql://user:password@host:port/database` (also `mariadb://`); `?ssl=true` for TLS. A cluster:
+   * `mysql://user:password@h1:3306,h2:3306/database?flavor=galera|replication|proxy` (the `cluster`
+   * option's URL form), every host asked with the same credentials.
+   */
   readonly url: string;
   /** Default 10 (knex). */
   readonly poolMax?: number;
@@ -78,6 +83,71 @@ export interface DoctorOptions {
   readonly goneaway?: boolean;
   /** Connect and per-query timeout. Default 5000. */
   readonly connectTimeoutMs?: number;
+  /** A replica further behind than this is `lagging` (cluster URLs with `?flavor=replication`). Default 5000. */
+  readonly maxLagMs?: number;
+}
+
+/** Stable identifiers of the cluster checks (a URL with several hosts and `?flavor=`). */
+export type ClusterFindingId =
+  | 'cluster-writer'
+  | 'cluster-hosts'
+  | 'galera-cluster-size'
+  | 'galera-sync-wait'
+  | 'galera-evs-timeouts'
+  | 'galera-desync'
+  | 'galera-reject-queries'
+  | 'replication-replicas'
+  | 'replica-read-only'
+  | 'replication-running'
+  | 'replica-lag'
+  | 'gtid-strict-mode'
+  | 'semi-sync';
+
+/** Every cluster finding id, in the order reports list them (those of other flavors are left out). */
+export const CLUSTER_FINDING_IDS: readonly ClusterFindingId[] = Object.freeze([
+  'cluster-writer',
+  'cluster-hosts',
+  'galera-cluster-size',
+  'galera-sync-wait',
+  'galera-evs-timeouts',
+  'galera-desync',
+  'galera-reject-queries',
+  'replication-replicas',
+  'replica-read-only',
+  'replication-running',
+  'replica-lag',
+  'gtid-strict-mode',
+  'semi-sync',
+]);
+
+/** A finding about the cluster: what would break on a failover. */
+export interface ClusterFinding extends Omit<Finding, 'id'> {
+  readonly id: ClusterFindingId;
+  /** The hosts (`host:port`) it is about; empty when it is about the whole cluster. */
+  readonly hosts: readonly string[];
+}
+
+/** One host of the cluster as the doctor saw it (`galera` / `replication`: the settings read from it). */
+export interface HostReport extends HostFacts {
+  /** This host is the one that takes writes. */
+  readonly writer: boolean;
+}
+
+/** What the doctor found about the cluster, beside the single-server findings on the writer. */
+export interface ClusterSummary {
+  readonly flavor: ClusterFlavor;
+  readonly hosts: readonly HostReport[];
+  /** `writer`: one host takes writes; `none`: no host can; `split-brain`: more than one writable host. */
+  readonly election: 'writer' | 'none' | 'split-brain';
+  /** `host:port` of the writer, or null. */
+  readonly writer: string | null;
+  /**
+   * The host the single-server checks ran against: the writer, else the first host that answered
+   * (its findings then describe a server that is not taking writes), null when none answered.
+   */
+  readonly checkedHost: string | null;
+  readonly maxLagMs: number;
+  readonly findings: readonly ClusterFinding[];
 }
 
 export interface ServerSummary {
@@ -109,12 +179,15 @@ interface ReportBase {
   /** ISO time the check started. */
   readonly checkedAt: string;
   readonly assumptions: PoolAssumptions;
+  /** Present when the URL named a cluster (several hosts and `?flavor=`). */
+  readonly cluster?: ClusterSummary;
 }
 
 export interface ConnectedReport extends ReportBase {
   readonly connected: true;
   readonly server: ServerSummary;
   readonly findings: readonly Finding[];
+  /** Counts every finding, the cluster's included. */
   readonly counts: FindingCounts;
   /** The most serious severity found. */
   readonly worst: Severity;

@@ -2,6 +2,14 @@
 // gone away". The `goneaway doctor` bin prints what runDoctor() returns. Named exports only.
 
 export type {
+  GaleraSettings,
+  HostFailure,
+  ReplicationSettings,
+} from './cluster/cluster-facts.js';
+export type {
+  ClusterFinding,
+  ClusterFindingId,
+  ClusterSummary,
   ConnectedReport,
   ConnectFailure,
   DoctorOptions,
@@ -10,13 +18,19 @@ export type {
   FindingCounts,
   FindingId,
   FindingValue,
+  HostReport,
   PoolAssumptions,
   ServerSummary,
   Severity,
   UnreachableReport,
 } from './doctor-report.js';
-export { FINDING_IDS, SEVERITIES } from './doctor-report.js';
+export { CLUSTER_FINDING_IDS, FINDING_IDS, SEVERITIES } from './doctor-report.js';
 export { DoctorUsageError, isDoctorUsageError } from './doctor-usage-error.js';
 export { type RenderOptions, renderReport, renderUnreachable } from './output/render-report.js';
-export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS, DEFAULT_POOL_MAX } from './resolve-assumptions.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_IDLE_MS,
+  DEFAULT_MAX_LAG_MS,
+  DEFAULT_POOL_MAX,
+} from './resolve-assumptions.js';
 export { runDoctor } from './run-doctor.js';

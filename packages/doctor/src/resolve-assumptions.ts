@@ -6,6 +6,8 @@ export const DEFAULT_POOL_MAX = 10;
 /** tarn's `idleTimeoutMillis` default (knex passes it through). */
 export const DEFAULT_IDLE_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** A replica further behind is `lagging`: the default of core's `cluster.readers.maxLagMs`. */
+export const DEFAULT_MAX_LAG_MS = 5_000;
 
 /** The pool the report judges: the options given, knex/tarn defaults for the rest. */
 export function resolveAssumptions(options: DoctorOptions): PoolAssumptions {
