@@ -39,7 +39,6 @@ export function describeMachine(machine: MachineInfo): string {
 export function renderMarkdown(results: readonly LoadedResult[]): string {
   if (results.length === 0) return 'No benchmark results found.\n';
   const first = results[0]!.result;
-  const dates = results.map(({ result }) => result.date).sort();
   const presets = [...new Set(results.map(({ result }) => result.preset))];
   const loads = results.map(({ result }) => result.machine.loadAverage[0] ?? 0);
   const commits = [...new Set(results.map(({ result }) => result.source?.commit?.slice(0, 7) ?? 'unknown'))];
@@ -49,7 +48,7 @@ export function renderMarkdown(results: readonly LoadedResult[]): string {
     '',
     'Generated from `bench/results/*.json` by `npm run bench -- --markdown bench/results/performance.md`, or without running anything by `node_modules/.bin/tsx bench/src/readme-table.ts`: do not edit by hand. How to read it: [docs/benchmarks.md](../../docs/benchmarks.md).',
     '',
-    `Measured ${dates[0]!.slice(0, 10)} (${dates[0]!.slice(11, 16)}–${dates.at(-1)!.slice(11, 16)} UTC) with \`npm run bench\` (${presets.join(', ')} preset) on ${describeMachine(first.machine)}. Load average at the start of each benchmark ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (the machine was shared). Bare and wrapped ran in the same process, interleaved: bare knex + mysql2 beside knex + goneaway, a bare mysql2 pool beside \`goneAwayMysql2(mysql2)\`, a TypeORM DataSource beside \`goneAwayTypeorm(options)\`, Prisma on \`PrismaMariaDb\` beside \`goneAwayPrisma(adapter)\`, a Sequelize instance beside \`goneAwaySequelize(options)\` (default options). Code: commit ${commits.join(', ')}${dirty ? ' plus uncommitted changes under packages/ (listed in the JSON)' : ''}. Raw samples: \`bench/results/*.json\`.`,
+    `Measured ${measuredSpan(results)} with \`npm run bench\` (${presets.join(', ')} preset) on ${describeMachine(first.machine)}. Load average at the start of each benchmark ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (the machine was shared). Bare and wrapped ran in the same process, interleaved: bare knex + mysql2 beside knex + goneaway, a bare mysql2 pool beside \`goneAwayMysql2(mysql2)\`, a TypeORM DataSource beside \`goneAwayTypeorm(options)\`, Prisma on \`PrismaMariaDb\` beside \`goneAwayPrisma(adapter)\`, a Sequelize instance beside \`goneAwaySequelize(options)\` (default options). Code: commit ${commits.join(', ')}${dirty ? ' plus uncommitted changes under packages/ (listed in the JSON)' : ''}. Raw samples: \`bench/results/*.json\`.`,
     '',
   ];
   const missed: string[] = [];
@@ -84,4 +83,28 @@ export function renderMarkdown(results: readonly LoadedResult[]): string {
     lines.push('**Targets not met in this run:**', '', ...missed.map((item) => `- ${escapeCell(item)}`), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/**
+ * When the results were measured: `2026-12-07 (04:01–04:11 UTC)`; results of several days name
+ * which benchmarks ran on which day (a partial run keeps the other JSON files as they were).
+ */
+function measuredSpan(results: readonly LoadedResult[]): string {
+  const byDay = new Map<string, { names: string[]; times: string[] }>();
+  for (const { benchmark, result } of results) {
+    const day = result.date.slice(0, 10);
+    const entry = byDay.get(day) ?? { names: [], times: [] };
+    entry.names.push(benchmark.name);
+    entry.times.push(result.date.slice(11, 16));
+    byDay.set(day, entry);
+  }
+  const days = [...byDay.keys()].sort();
+  const span = (day: string) => {
+    const times = (byDay.get(day) as { times: string[] }).times.sort();
+    return `${day} (${times[0]}–${times.at(-1)} UTC)`;
+  };
+  if (days.length === 1) return span(days[0] as string);
+  return days
+    .map((day) => `${span(day)}: ${(byDay.get(day) as { names: string[] }).names.join(', ')}`)
+    .join('; ');
 }
