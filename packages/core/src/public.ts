@@ -88,7 +88,7 @@ export type {
 } from './events/event-types.js';
 export { EVICTION_REASONS, GONEAWAY_EVENT_TYPES } from './events/event-types.js';
 export { GONEAWAY_CHANNEL, subscribe } from './events/goneaway-channel.js';
-export type { PoolStats } from './events/pool-stats.js';
+export type { ClusterHostStats, ClusterStats, PoolStats } from './events/pool-stats.js';
 // What a `limits-discovered` event carries.
 export type { ConnectionLimits, ServerFlavor, ServerLimits } from './limits/server-limits.js';
 

@@ -105,6 +105,12 @@ describe.skipIf(!canControlServers)('knex on a GTID primary/replica pair: the pr
       for (const code of report.failures.keys()) expect(code).toMatch(/^GONEAWAY_/);
       expect(stored).toBe(report.inserts.length);
       expect(report.inserts.length).toBeGreaterThan(0);
+      // stats(db) says where the pool writes now, and how the old primary is.
+      const cluster = stats(db).cluster;
+      expect(cluster?.writer).toBe(`127.0.0.1:${newPrimary.port}`);
+      expect(cluster?.hosts.find((host) => host.host === `127.0.0.1:${oldPrimary.port}`)?.state).toBe(
+        'read-only',
+      );
       // After the switchover the pool writes to the new primary: a new insert lands there.
       await db('t').insert({ id: 1_000_000 });
       expect(await storedOn(newPrimary, [1_000_000])).toBe(1);

@@ -1,3 +1,4 @@
+import type { HostState } from '../cluster/cluster-options.js';
 import type { ConnectionValidator } from '../connections/connection-validator.js';
 import type { ReconnectGate } from '../retry/reconnect-gate.js';
 import type { EventHub, GoneAwayStats } from './event-hub.js';
@@ -9,6 +10,26 @@ export interface PoolStats extends GoneAwayStats {
   /** Connect attempts made through the single-flight gate, and callers that shared one instead. */
   readonly connectAttempts: number;
   readonly sharedConnectWaits: number;
+  /** With the `cluster` option: the writer this pool follows and every host's state, now. */
+  readonly cluster?: ClusterStats;
+}
+
+/** A pool's view of its cluster (the `cluster` option), from the shared monitor. */
+export interface ClusterStats {
+  /** `host:port` of the writer new connections go to; undefined while there is none (a failover under way). */
+  readonly writer: string | undefined;
+  readonly hosts: readonly ClusterHostStats[];
+}
+
+export interface ClusterHostStats {
+  /** `host:port`. */
+  readonly host: string;
+  readonly state: HostState;
+  /** Why it is in that state: words and numbers, never a driver message. */
+  readonly reason: string;
+  readonly writer: boolean;
+  /** Probes that failed in a row (0 after a success). */
+  readonly failedProbes: number;
 }
 
 /** One snapshot of an adapter's counters (a plain object, ready for prom-client or OpenTelemetry). */

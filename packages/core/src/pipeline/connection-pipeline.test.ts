@@ -455,7 +455,23 @@ describe('ConnectionPipeline: routed to a cluster writer', () => {
     expect(fake.monitor.currentWriter()).toEqual({ host: '10.0.0.2', port: 3306 });
     expect(pipeline.validate(connection)).toBe(false);
     expect(pipeline.stats().evictions['writer-changed']).toBe(1);
+    // stats() says which host is the writer and how each host is, from the shared monitor.
+    expect(pipeline.stats().cluster).toEqual({
+      writer: '10.0.0.2:3306',
+      hosts: [
+        {
+          host: '10.0.0.1:3306',
+          state: 'read-only',
+          reason: 'fake read-only',
+          writer: false,
+          failedProbes: 0,
+        },
+        { host: '10.0.0.2:3306', state: 'up', reason: 'fake up', writer: true, failedProbes: 0 },
+      ],
+    });
     pipeline.close();
+    // Without a cluster, no cluster field.
+    expect(new ConnectionPipeline(parsePolicy({}), driver).stats().cluster).toBeUndefined();
   });
 
   it('a held connection to an old writer sends nothing: a statement outside a transaction gets a connect failure the engine retries, one inside loses the transaction', async () => {

@@ -1,6 +1,7 @@
 import type { Classification } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
 import { markConnectPhase } from '../classification/connect-phase.js';
+import { hostKey } from '../cluster/cluster-options.js';
 import { movedOffWriterError, type WriterRouting } from '../cluster/writer-routing.js';
 import { ConnectionValidator } from '../connections/connection-validator.js';
 import { IdleReaper } from '../connections/idle-reaper.js';
@@ -381,10 +382,26 @@ export class ConnectionPipeline<C extends object, S = never> {
 
   stats(): PoolStats {
     const current = poolStats({ hub: this.hub, gate: this.#gate, validator: this.validator });
-    return {
+    const stats: PoolStats = {
       ...current,
       connectAttempts: current.connectAttempts + this.#earlierConnects.attempts,
       sharedConnectWaits: current.sharedConnectWaits + this.#earlierConnects.sharedWaits,
+    };
+    const monitor = this.#routing?.monitor;
+    if (monitor === undefined) return stats;
+    const writer = monitor.currentWriter();
+    return {
+      ...stats,
+      cluster: {
+        writer: writer === undefined ? undefined : hostKey(writer),
+        hosts: monitor.hosts().map((host) => ({
+          host: host.key,
+          state: host.state,
+          reason: host.reason,
+          writer: host.writer,
+          failedProbes: host.failures,
+        })),
+      },
     };
   }
 
