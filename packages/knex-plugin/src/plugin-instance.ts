@@ -4,7 +4,6 @@ import {
   type EventHub,
   hasKindTrait,
   markConnectPhase,
-  type PooledConnectionState,
   type ReconnectGate,
   type RetryEngine,
   type WriterRouting,
@@ -85,10 +84,6 @@ export class KnexPluginInstance {
   /** True between the knex instance's destroy() and its next initialize(). */
   get closed(): boolean {
     return this.pipeline.closed;
-  }
-
-  stateOf(connection: Mysql2Connection): PooledConnectionState | undefined {
-    return this.pipeline.stateOf(connection);
   }
 
   /** db.destroy(): calls still waiting out an outage end now instead of holding the process open. */

@@ -4,8 +4,6 @@ import {
   ConnectionPipeline,
   type EventHub,
   type PoolDriver,
-  type PooledConnectionState,
-  type ReconnectGate,
   type RetryEngine,
   type WriterRouting,
 } from '@goneaway/core/adapter';
@@ -87,14 +85,6 @@ export class Mysql2PoolInstance {
 
   get retry(): RetryEngine {
     return this.pipeline.retry;
-  }
-
-  get gate(): ReconnectGate {
-    return this.pipeline.gate;
-  }
-
-  stateOf(connection: CorePoolConnection): PooledConnectionState | undefined {
-    return this.pipeline.stateOf(connection);
   }
 
   /** pool.getConnection(): a validated connection, an outage waited out within the budget. */
