@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionLostError, classify, isGoneAwayError, type Policy } from '@goneaway/core';
+import type { Policy } from '@goneaway/core';
 import type { ConnectionPipeline } from '@goneaway/core/adapter';
 import { baseOf, type CallKind, type Mysql2Statement } from './mysql2-connection-driver.js';
 import type { CorePoolConnection, Mysql2Callback } from './mysql2-internals.js';
@@ -81,7 +81,7 @@ export class StatementDispatcher {
       held,
     );
     if (refusal !== undefined) {
-      process.nextTick(callback, this.#forHolder(refusal, sql, held));
+      process.nextTick(callback, refusal);
       return standInCommand();
     }
     const transacting = state.statementInTransaction;
@@ -98,32 +98,11 @@ export class StatementDispatcher {
       // A pooled connection's last use is its release; a lone one has none (a host library's own pool
       // validates it by this): the server's idle clock restarts when a command is answered.
       if (this.lone) state.markUsed();
-      if (error)
-        callback(
-          this.#forHolder(
-            pipeline.statementFailed(connection, state, sql, transacting, held, error),
-            sql,
-            held,
-          ),
-        );
+      if (error) callback(pipeline.statementFailed(connection, state, sql, transacting, held, error));
       else callback(null, rows, fields);
     };
     command = invokeBase(connection, kind, this.#withTimeout(call.head), done) as typeof command;
     return command;
-  }
-
-  /**
-   * What the holder of a connection gets when the pipeline moved its statement off a cluster's old
-   * writer (refused before sending, or refused as read-only by the server: nothing ran): the pool's
-   * own calls run it again through the retry engine, but a held connection's holder is answered with
-   * a ConnectionLostError that says nothing ran, which HeldConnections runs again on a fresh
-   * connection to the new writer (a lone connection's holder opens another).
-   */
-  #forHolder(error: unknown, sql: string, held: boolean): unknown {
-    if (!held || this.pipeline.routing === undefined || isGoneAwayError(error)) return error;
-    const classification = classify(error);
-    if (classification.kind !== 'connect-failed' || classification.sent !== 'no') return error;
-    return new ConnectionLostError({ cause: error, classification, statement: sql });
   }
 
   /** The policy's statement timeout, unless the call sets its own (mysql2's `timeout` option). */

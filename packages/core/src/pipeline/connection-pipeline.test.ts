@@ -490,7 +490,20 @@ describe('ConnectionPipeline: routed to a cluster writer', () => {
       true,
     );
     expect(classify(refused)).toMatchObject({ kind: 'connect-failed', sent: 'no', retry: 'safe' });
+    // Its holder gets a ConnectionLostError saying nothing ran (its adapter runs it again elsewhere);
+    // a pool's own statement gets the connect failure itself, for the retry engine.
+    expect(refused).toMatchObject({ code: 'GONEAWAY_CONNECTION_LOST' });
     expect(pipeline.isDead(outside.connection)).toBe(true);
+    const pooled = await on('10.0.0.1:3306');
+    const pooledRefusal = pipeline.beforeStatement(
+      pooled.connection,
+      pooled.state,
+      'INSERT 2',
+      undefined,
+      false,
+    );
+    expect((pooledRefusal as { code?: unknown }).code).toBeUndefined();
+    expect(classify(pooledRefusal)).toMatchObject({ kind: 'connect-failed', sent: 'no', retry: 'safe' });
     const lost = pipeline.beforeStatement(
       inside.connection,
       inside.state,

@@ -9,6 +9,7 @@ import { PooledConnectionState } from '../connections/pooled-connection-state.js
 import { systemTimerClock, type TimerClock } from '../connections/timer-clock.js';
 import type { ConnectionDriver } from '../driver/connection-driver.js';
 import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
+import { ConnectionLostError } from '../errors/connection-lost-error.js';
 import { TransactionLostError } from '../errors/transaction-lost-error.js';
 import { createEventHub, type EventHub } from '../events/event-hub.js';
 import type { EvictionReason } from '../events/event-types.js';
@@ -284,7 +285,7 @@ export class ConnectionPipeline<C extends object, S = never> {
       // lost COMMIT (TypeORM sends one) has nothing to undo on any other session either.
       return state.transactionLost;
     }
-    if (this.#offWriter(state)) return this.refuseOffWriter(state, sql, state.inTransaction);
+    if (this.#offWriter(state)) return this.#refuseMovedOff(state, sql, state.inTransaction, held);
     if (statement !== undefined && this.policy.packetGuard) {
       const refusal = this.refusePacket(connection, state, sql, statement);
       if (refusal !== undefined) return refusal;
@@ -349,7 +350,7 @@ export class ConnectionPipeline<C extends object, S = never> {
       if (classification.kind === 'read-only' && state !== undefined) {
         state.unusable ??= classification;
         this.evict(state, 'read-only', classification);
-        return this.refuseMovedOff(state, sql, transacting, error);
+        return this.#refuseMovedOff(state, sql, transacting, held, error);
       }
     }
     return typeStatementFailure(state, sql, transacting, held, classification, error);
@@ -444,21 +445,31 @@ export class ConnectionPipeline<C extends object, S = never> {
    */
   refuseOffWriter(state: PooledConnectionState, sql: string, transacting: boolean): unknown {
     if (!this.#offWriter(state)) return undefined;
-    return this.refuseMovedOff(state, sql, transacting);
+    return this.#refuseMovedOff(state, sql, transacting, false);
   }
 
   /**
    * What a statement gets when its connection goes to a host that is not (or no longer) the writer
    * and nothing of it ran: the connection is marked unusable (`writer-changed`); inside a transaction
-   * the transaction is lost, otherwise a connect-phase failure the retry engine runs again on the
-   * new writer. `cause`: the refusal the server gave, if any (a read-only error).
+   * the transaction is lost; otherwise a connect-phase failure the retry engine runs again on the
+   * new writer, which a held connection's holder gets as a ConnectionLostError saying nothing ran
+   * (its adapter runs that again on a fresh connection, as the pool's own statements are). `refused`:
+   * the refusal the server gave, if any (a read-only error).
    */
-  refuseMovedOff(state: PooledConnectionState, sql: string, transacting: boolean, cause?: unknown): unknown {
-    const error = movedOffWriterError(state.host ?? 'the server', cause);
+  #refuseMovedOff(
+    state: PooledConnectionState,
+    sql: string,
+    transacting: boolean,
+    held: boolean,
+    refused?: unknown,
+  ): unknown {
+    const error = movedOffWriterError(state.host ?? 'the server', refused);
     const classification = classify(error);
     state.unusable ??= classification;
     this.evict(state, 'writer-changed', classification);
-    if (!transacting) return error;
+    if (!transacting) {
+      return held ? new ConnectionLostError({ cause: error, classification, statement: sql }) : error;
+    }
     const lost = new TransactionLostError({ cause: error, classification, statement: sql });
     state.transactionLost = lost;
     return lost;
