@@ -44,4 +44,17 @@ describe('KIND_TRAITS', () => {
     ] as const)
       expect(hasKindTrait(kind, 'connect-noise')).toBe(false);
   });
+
+  it('writer-suspect: what may mean a failover moved the writer (every lost kind but an idle timeout, read-only, a node not ready)', () => {
+    expect(kindsWith('writer-suspect')).toEqual(
+      [
+        'cluster-not-ready',
+        'connect-failed',
+        'connection-lost',
+        'killed',
+        'read-only',
+        'server-shutdown',
+      ].sort(),
+    );
+  });
 });

@@ -1,18 +1,9 @@
-import type { Classification, ErrorKind } from '../classification/classification.js';
+import type { Classification } from '../classification/classification.js';
 import { markConnectPhase } from '../classification/connect-phase.js';
+import { hasKindTrait } from '../classification/kind-traits.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { ClusterMonitorLease } from './cluster-monitor-registry.js';
 import type { ClusterHost } from './cluster-options.js';
-
-/** Error kinds that say the host a connection went to may no longer take writes, or is gone. */
-const SUSPECT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
-  'read-only',
-  'cluster-not-ready',
-  'connection-lost',
-  'killed',
-  'server-shutdown',
-  'connect-failed',
-]);
 
 /**
  * Where a pool's connections go when the `cluster` option is set: to the writer its (shared)
@@ -71,7 +62,7 @@ export class WriterRouting {
 
   /** A statement on a connection to `hostKey` failed: a failure that may mean a failover has the host probed now. */
   failed(hostKey: string | undefined, classification: Classification): void {
-    if (hostKey === undefined || this.#closed || !SUSPECT_KINDS.has(classification.kind)) return;
+    if (hostKey === undefined || this.#closed || !hasKindTrait(classification.kind, 'writer-suspect')) return;
     this.monitor.suspect(hostKey, `a statement failed: ${classification.kind}`).catch(() => undefined);
   }
 
