@@ -84,8 +84,9 @@ describe('mysql2: the outage budget bounds the wait', () => {
   it('goneaway: a connection made after its caller gave up goes to the pool, not astray', async () => {
     const server = sharedServer();
     const proxy = await startFaultProxy(server.port);
-    // Each chunk 400 ms late: the handshake (several round trips) outlasts a 500 ms budget.
-    proxy.setLatency(400);
+    // Each chunk 800 ms late: the handshake (several round trips, ≥ 2.4 s) outlasts a 500 ms budget
+    // even when a loaded machine fires the budget's timer late (400 ms once let the handshake finish first).
+    proxy.setLatency(800);
     const pool = wrapMysql2(mysql2, { outageBudgetMs: 500 }).createPool({
       ...proxy.route(server.connection),
       connectionLimit: 1,
