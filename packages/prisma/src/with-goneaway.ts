@@ -52,21 +52,26 @@ export function goneAwayPrisma(
   adapterOptions?: PrismaMariaDbOptions,
 ): SqlDriverAdapterFactory {
   const given = factoryOrSettings as Partial<SqlDriverAdapterFactory> | null | undefined;
-  if (typeof given !== 'object' || given === null) {
+  const isFactory = typeof given?.connect === 'function';
+  if (!isFactory && !isSettingsObject(given)) {
     throw new GoneAwayConfigError({
       issues: [
         {
           path: 'adapterFactory',
           expected:
             'a @prisma/adapter-mariadb factory (new PrismaMariaDb(config)) with a connect() method, or the mariadb settings object',
-          received: given === null ? 'null' : typeof given,
+          received:
+            given === null
+              ? 'null'
+              : typeof given === 'object'
+                ? `an object that is neither (${'provider' in given || 'adapterName' in given ? 'a factory without connect()' : 'not a plain object'})`
+                : typeof given,
         },
       ],
     });
   }
   assertSupportedPrisma();
   const policy = parsePolicy(options);
-  const isFactory = typeof given.connect === 'function';
   if (policy.cluster !== undefined && isFactory) {
     throw configErrorAt(
       'cluster',
@@ -130,6 +135,15 @@ export function goneAwayPrisma(
   };
   instances.set(wrapped, instance);
   return wrapped;
+}
+
+/** A plain object (mariadb's settings), not a factory missing its connect(). */
+function isSettingsObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return (
+    (prototype === Object.prototype || prototype === null) && !('provider' in value || 'adapterName' in value)
+  );
 }
 
 /** With a cluster, goneaway makes every socket itself: a socket path or a stream of the application's would go elsewhere. */

@@ -1,0 +1,97 @@
+import { EventEmitter } from 'node:events';
+import { isGoneAwayConfigError } from '@goneaway/core';
+import { sharedClusterMonitors } from '@goneaway/core/adapter';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import { describe, expect, it } from 'vitest';
+import { probeOptionsFor } from './mariadb-probe-connector.js';
+import type { MariadbConnection } from './mariadb-shapes.js';
+import { goneAwayPrisma } from './with-goneaway.js';
+import { connectionOptionsOf } from './writer-stream.js';
+
+const cluster = { hosts: ['127.0.0.1:1', '127.0.0.2:1'], flavor: 'replication' as const };
+
+function configErrorOf(make: () => unknown): Error {
+  try {
+    make();
+  } catch (error) {
+    expect(isGoneAwayConfigError(error)).toBe(true);
+    return error as Error;
+  }
+  throw new Error('expected a GoneAwayConfigError');
+}
+
+describe('goneAwayPrisma with the cluster option', () => {
+  it('a PrismaMariaDb factory with `cluster` is a GoneAwayConfigError asking for the settings (a factory keeps them private)', () => {
+    const error = configErrorOf(() =>
+      goneAwayPrisma(new PrismaMariaDb({ host: '127.0.0.1', user: 'u', password: 'secret-pw' }), { cluster }),
+    );
+    expect(error.message).toContain('cluster');
+    expect(error.message).toContain('goneAwayPrisma({ user, password, database');
+    expect(error.message).not.toContain('secret-pw');
+  });
+
+  it('settings with a socket path or a stream of their own are refused with `cluster` (each connection goes to the writer over TCP)', () => {
+    expect(
+      configErrorOf(() => goneAwayPrisma({ user: 'u', socketPath: '/tmp/x.sock' }, { cluster })).message,
+    ).toContain('socketPath');
+    expect(
+      configErrorOf(() => goneAwayPrisma({ user: 'u', stream: () => undefined }, { cluster })).message,
+    ).toContain('stream');
+  });
+
+  it('takes no lease on the shared monitor before Prisma connects', () => {
+    const before = sharedClusterMonitors.size;
+    const adapter = goneAwayPrisma({ user: 'lease-later', password: 'p' }, { cluster });
+    expect(typeof adapter.connect).toBe('function');
+    expect(adapter.adapterName).toBe('@prisma/adapter-mariadb');
+    expect(sharedClusterMonitors.size).toBe(before);
+  });
+});
+
+describe('probeOptionsFor', () => {
+  it("keeps the application's credentials and TLS, goes to the probed host with the probe's connect timeout, never through the routing stream or a socket path", () => {
+    const options = probeOptionsFor(
+      {
+        user: 'app',
+        password: 'pw',
+        database: 'db',
+        ssl: { rejectUnauthorized: true },
+        stream: () => undefined,
+        socketPath: '/s',
+        host: 'old',
+        port: 1,
+      },
+      { host: '10.0.0.2', port: 3307 },
+      800,
+    );
+    expect(options).toEqual({
+      user: 'app',
+      password: 'pw',
+      database: 'db',
+      ssl: { rejectUnauthorized: true },
+      host: '10.0.0.2',
+      port: 3307,
+      connectTimeout: 800,
+      bigIntAsNumber: true,
+    });
+  });
+});
+
+describe('connectionOptionsOf', () => {
+  it('reaches the options object of the connection behind a promise wrapper that only passes `on`/`off` through, and leaves no listener behind', () => {
+    class InnerConnection extends EventEmitter {
+      readonly opts = { connectTimeout: 1000 };
+    }
+    const inner = new InnerConnection();
+    const wrapper = {
+      on: (event: string, listener: (...args: unknown[]) => void) => inner.on(event, listener),
+      off: (event: string, listener: (...args: unknown[]) => void) => inner.off(event, listener),
+    } as unknown as MariadbConnection;
+    expect(connectionOptionsOf(wrapper)).toBe(inner.opts);
+    expect(inner.eventNames()).toEqual([]);
+  });
+
+  it('is undefined for a connection without `on`', () => {
+    expect(connectionOptionsOf({} as MariadbConnection)).toBeUndefined();
+  });
+});
