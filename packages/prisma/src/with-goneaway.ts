@@ -103,7 +103,11 @@ export function goneAwayPrisma(
     provider: adapterFactory.provider,
     adapterName: adapterFactory.adapterName,
     connect: async (): Promise<SqlDriverAdapter> => {
-      const adapter = await connector.connect().catch(rethrowForPrisma);
+      const adapter = await connector.connect().catch((error: unknown) => {
+        // No adapter and no open pool: nothing follows the writer, so the monitor's lease goes back.
+        if (instance.openPool() === undefined) instance.unroute();
+        return rethrowForPrisma(error);
+      });
       const pool = (adapter as { underlyingDriver?: () => unknown }).underlyingDriver?.();
       if (!isMariadbPool(pool)) {
         await adapter.dispose().catch(() => undefined);

@@ -39,6 +39,24 @@ describe('goneAwayPrisma with the cluster option', () => {
     ).toContain('stream');
   });
 
+  it('no writer within the budget (every host refuses): GONEAWAY_UNAVAILABLE naming every host and its state; the lease on the monitor goes back', async () => {
+    const adapter = goneAwayPrisma(
+      { user: 'nobody', password: 'secret-pw', database: 'none' },
+      { outageBudgetMs: 1_500, cluster: { ...cluster, probeIntervalMs: 100, probeTimeoutMs: 300 } },
+    );
+    const before = sharedClusterMonitors.size;
+    const startedAt = performance.now();
+    const error = (await adapter.connect().catch((caught: unknown) => caught)) as Error & { code?: string };
+    const elapsedMs = performance.now() - startedAt;
+    expect(error.code).toBe('GONEAWAY_UNAVAILABLE');
+    expect(error.message).toContain('127.0.0.1:1');
+    expect(error.message).toContain('127.0.0.2:1');
+    expect(error.message).not.toContain('secret-pw');
+    expect(elapsedMs).toBeLessThan(10_000);
+    // Nothing connected: the monitor's lease went back (its probes stopped).
+    expect(sharedClusterMonitors.size).toBe(before);
+  });
+
   it('takes no lease on the shared monitor before Prisma connects', () => {
     const before = sharedClusterMonitors.size;
     const adapter = goneAwayPrisma({ user: 'lease-later', password: 'p' }, { cluster });
