@@ -1,12 +1,13 @@
-import { EventEmitter } from 'node:events';
-import { isGoneAwayConfigError } from '@goneaway/core';
+import { EventEmitter, once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { type ClusterPolicy, isGoneAwayConfigError, parsePolicy } from '@goneaway/core';
 import { sharedClusterMonitors } from '@goneaway/core/adapter';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { describe, expect, it } from 'vitest';
 import { probeOptionsFor } from './mariadb-probe-connector.js';
 import type { MariadbConnection } from './mariadb-shapes.js';
 import { goneAwayPrisma } from './with-goneaway.js';
-import { connectionOptionsOf } from './writer-stream.js';
+import { connectionOptionsOf, WriterStream } from './writer-stream.js';
 
 const cluster = { hosts: ['127.0.0.1:1', '127.0.0.2:1'], flavor: 'replication' as const };
 
@@ -111,5 +112,43 @@ describe('connectionOptionsOf', () => {
 
   it('is undefined for a connection without `on`', () => {
     expect(connectionOptionsOf({} as MariadbConnection)).toBeUndefined();
+  });
+});
+
+describe('WriterStream', () => {
+  it("opens each new connection's socket itself, sets that connection's host and port (what mariadb checks a TLS certificate against), and answers hostOf for it", async () => {
+    const server = createServer((socket) => socket.destroy());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    try {
+      const policy = parsePolicy({
+        cluster: { hosts: [`127.0.0.1:${port}`, `127.0.0.2:${port}`], flavor: 'replication' },
+      });
+      const stream = new WriterStream(policy.cluster as ClusterPolicy, { user: 'u' });
+      // mariadb calls it as a method of the new connection's own options (no lease: the first host).
+      class InnerConnection extends EventEmitter {
+        readonly opts: { connectTimeout: number; host?: string; port?: number } = {
+          connectTimeout: 1000,
+          host: 'configured',
+          port: 1,
+        };
+      }
+      const inner = new InnerConnection();
+      const socket = stream.option.call(inner.opts, () => undefined) as Socket;
+      await once(socket, 'connect');
+      socket.destroy();
+      expect(inner.opts).toMatchObject({ host: '127.0.0.1', port });
+      const wrapper = {
+        on: (event: string, listener: (...args: unknown[]) => void) => inner.on(event, listener),
+        off: (event: string, listener: (...args: unknown[]) => void) => inner.off(event, listener),
+      } as unknown as MariadbConnection;
+      expect(stream.hostOf(wrapper)).toBe(`127.0.0.1:${port}`);
+      expect(
+        stream.hostOf({ on: () => undefined, off: () => undefined } as unknown as MariadbConnection),
+      ).toBeUndefined();
+    } finally {
+      server.close();
+    }
   });
 });

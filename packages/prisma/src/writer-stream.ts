@@ -45,7 +45,7 @@ export class WriterStream {
     this.#registry = registry;
     const stream = this;
     this.option = function writerStream(this: object, callback) {
-      return stream.#open(this as { connectTimeout?: number }, callback);
+      return stream.#open(this as { connectTimeout?: number; host?: string; port?: number }, callback);
     };
   }
 
@@ -75,11 +75,15 @@ export class WriterStream {
   }
 
   #open(
-    options: { connectTimeout?: number },
+    options: { connectTimeout?: number; host?: string; port?: number },
     callback: (error?: Error, stream?: Socket) => void,
   ): Socket | undefined {
     const open = (writer: ClusterHost): Socket => {
       this.#hosts.set(options, hostKey(writer));
+      // The connection's own copy of the settings: mariadb checks a TLS certificate against its `host`
+      // after this, so the identity checked is the node's the socket goes to.
+      options.host = writer.host;
+      options.port = writer.port;
       const socket = connect({ host: writer.host, port: writer.port });
       socket.setNoDelay(true);
       return socket;
