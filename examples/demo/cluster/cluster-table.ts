@@ -20,11 +20,8 @@ interface RowSpec {
 
 const ROWS: readonly RowSpec[] = [
   { label: 'statements ok', show: (m) => m.ok.toLocaleString('en-US') },
-  {
-    label: 'errors: typed / raw',
-    goal: 'no-raw-errors',
-    show: (m) => `${m.typedErrors} / ${m.rawErrors}${m.topRawCode ? ` (${m.topRawCode})` : ''}`,
-  },
+  { label: 'errors: typed / raw', goal: 'no-raw-errors', show: (m) => `${m.typedErrors} / ${m.rawErrors}` },
+  { label: 'most frequent raw error', show: (m) => m.topRawCode ?? '–' },
   { label: GOALS['read-gap'].label, goal: 'read-gap', show: (m) => GOALS['read-gap'].measured(m) ?? '–' },
   {
     label: GOALS['first-write'].label,
