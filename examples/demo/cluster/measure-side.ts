@@ -54,7 +54,7 @@ export function isTypedCode(code: string): boolean {
 export interface MeasureInput {
   readonly report: Pick<
     WorkloadReport,
-    'reads' | 'inserts' | 'readLog' | 'insertedAt' | 'failureLog' | 'issuedInserts' | 'hungWorkers'
+    'reads' | 'inserts' | 'readLog' | 'insertAckedAt' | 'failureLog' | 'issuedIds' | 'hungWorkers'
   >;
   /** goneaway's events; undefined for a bare side. */
   readonly events: readonly ClusterEvent[] | undefined;
@@ -93,14 +93,14 @@ export function measureSide(input: MeasureInput): SideMetrics {
   );
 
   const writableAt = marks.writableAt ?? faultAt;
-  const firstWrite = report.insertedAt
+  const firstWrite = report.insertAckedAt
     .filter((at) => at >= writableAt && at <= stopAt)
     .sort((a, b) => a - b)[0];
 
   const refusedWrites = failures.filter(
     (failure) =>
-      failure.op === 'write' &&
-      failure.at >= faultAt &&
+      failure.operation !== 'read' &&
+      failure.endedAt >= faultAt &&
       (READ_ONLY_CODES.has(failure.code) || NOT_READY_CODES.has(failure.code)),
   ).length;
 
@@ -113,7 +113,8 @@ export function measureSide(input: MeasureInput): SideMetrics {
         (read) => read.port === input.failingPort && read.at >= faultAt && read.at < syncedAt,
       ).length +
       failures.filter(
-        (failure) => NOT_READY_CODES.has(failure.code) && failure.at >= faultAt && failure.at < syncedAt,
+        (failure) =>
+          NOT_READY_CODES.has(failure.code) && failure.endedAt >= faultAt && failure.endedAt < syncedAt,
       ).length;
     afterSynced = report.readLog.filter(
       (read) => read.port === input.failingPort && read.at >= syncedAt && read.at <= stopAt,
@@ -124,7 +125,7 @@ export function measureSide(input: MeasureInput): SideMetrics {
   let lost = 0;
   let duplicated = 0;
   let committedThoughFailed = 0;
-  for (let id = input.idBase; id < input.idBase + report.issuedInserts; id++) {
+  for (let id = input.idBase; id < input.idBase + report.issuedIds; id++) {
     const rows = input.ledger.get(id) ?? 0;
     if (acknowledged.has(id)) {
       if (rows === 0) lost++;

@@ -10,9 +10,9 @@ function input(overrides: Overrides = {}): MeasureInput {
       reads: 0,
       inserts: [],
       readLog: [],
-      insertedAt: [],
+      insertAckedAt: [],
       failureLog: [],
-      issuedInserts: 0,
+      issuedIds: 0,
       hungWorkers: 0,
       ...report,
     },
@@ -49,10 +49,16 @@ describe('measureSide', () => {
       input({
         report: {
           failureLog: [
-            { at: 1_100, op: 'write', code: 'ER_UNKNOWN_COM_ERROR' },
-            { at: 1_200, op: 'read', code: 'ER_UNKNOWN_COM_ERROR' },
-            { at: 1_300, op: 'read', code: 'ECONNREFUSED' },
-            { at: 1_400, op: 'write', code: 'GONEAWAY_CONNECTION_LOST' },
+            { operation: 'insert', code: 'ER_UNKNOWN_COM_ERROR', startedAt: 1_100, endedAt: 1_100, ids: [] },
+            { operation: 'read', code: 'ER_UNKNOWN_COM_ERROR', startedAt: 1_200, endedAt: 1_200, ids: [] },
+            { operation: 'read', code: 'ECONNREFUSED', startedAt: 1_300, endedAt: 1_300, ids: [] },
+            {
+              operation: 'insert',
+              code: 'GONEAWAY_CONNECTION_LOST',
+              startedAt: 1_400,
+              endedAt: 1_400,
+              ids: [],
+            },
           ],
         },
       }),
@@ -65,7 +71,7 @@ describe('measureSide', () => {
   it('checks every insert id against the ledger: lost, duplicated, failed but committed', () => {
     const metrics = measureSide(
       input({
-        report: { inserts: [100, 101, 102], insertedAt: [1, 2, 3], issuedInserts: 5 },
+        report: { inserts: [100, 101, 102], insertAckedAt: [1, 2, 3], issuedIds: 5 },
         // 100 stored once, 101 missing, 102 twice; 103 failed but stored; 104 failed and absent.
         ledger: new Map([
           [100, 1],
@@ -78,7 +84,7 @@ describe('measureSide', () => {
   });
 
   it('times the first acknowledged write after the writer is writable, within the run', () => {
-    const report = { inserts: [100, 101, 102], insertedAt: [900, 2_300, 2_600], issuedInserts: 3 };
+    const report = { inserts: [100, 101, 102], insertAckedAt: [900, 2_300, 2_600], issuedIds: 3 };
     expect(measureSide(input({ report, marks: { writableAt: 2_000 } })).firstWriteMs).toBe(300);
     expect(measureSide(input({ report, marks: { writableAt: 2_700 } })).firstWriteMs).toBeNull();
   });
@@ -109,7 +115,9 @@ describe('measureSide', () => {
             { at: 2_500, port: 3302 },
             { at: 3_500, port: 3301 },
           ],
-          failureLog: [{ at: 2_200, op: 'read', code: 'ER_UNKNOWN_COM_ERROR' }],
+          failureLog: [
+            { operation: 'read', code: 'ER_UNKNOWN_COM_ERROR', startedAt: 2_200, endedAt: 2_200, ids: [] },
+          ],
         },
       }),
     );

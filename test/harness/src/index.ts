@@ -3,6 +3,7 @@ export {
   runWorkload,
   type Workload,
   type WorkloadCalls,
+  type WorkloadFailure,
   type WorkloadOptions,
   type WorkloadReport,
   type WorkloadStopOptions,
