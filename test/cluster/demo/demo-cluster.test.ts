@@ -23,11 +23,20 @@ function side(report: ClusterDemoReport, scenario: string, id: ClusterSideResult
   return found;
 }
 
-function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'examples/demo/main.ts'), ...args], {
       cwd: root,
-      env: { ...process.env, NODE_OPTIONS: '--conditions=goneaway-source', NO_COLOR: '1', FORCE_COLOR: '' },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '--conditions=goneaway-source',
+        NO_COLOR: '1',
+        FORCE_COLOR: '',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -58,6 +67,17 @@ describe('npm run demo -- --cluster: the CLI', () => {
     expect(url.code).toBe(2);
     expect(url.stderr).toContain('cannot use --url');
   }, 120_000);
+
+  it('without Galera it says why it cannot run, and starts nothing', async () => {
+    // The provider library the harness looks for, pointed at a file that does not exist.
+    const missing = await runCli(['--cluster'], {
+      GONEAWAY_GALERA_PROVIDER: '/nonexistent/libgalera_smm.so',
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('The cluster demo cannot run here:');
+    expect(missing.stderr).toContain('galera-4');
+    expect(missing.stdout).toBe('');
+  }, 60_000);
 });
 
 describe.skipIf(skipReason !== undefined)(
