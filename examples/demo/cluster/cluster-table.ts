@@ -12,6 +12,8 @@ export interface TableCell {
 /** One line of a scenario's table: a metric for every side, and the goal when the scenario has one. */
 interface RowSpec {
   readonly label: string;
+  /** The label in this scenario, when it reads differently there. */
+  labelIn?(scenario: ClusterScenario): string;
   readonly goal?: GoalId;
   /** Shown only for some scenarios (e.g. the rejoin's "before Synced"). */
   readonly when?: (scenario: ClusterScenario) => boolean;
@@ -52,7 +54,11 @@ const ROWS: readonly RowSpec[] = [
   { label: 'lines the client printed itself', show: (m) => String(m.noiseLines) },
   { label: GOALS['no-uncaught'].label, goal: 'no-uncaught', show: (m) => String(m.uncaught) },
   {
-    label: 'goneaway saw it (rejoin: up again after Synced)',
+    label: 'goneaway saw it (its first event)',
+    labelIn: (scenario) =>
+      scenario.goals.includes('synced-before-traffic')
+        ? 'goneaway took the node back, after Synced'
+        : 'goneaway saw it (its first event)',
     show: (m, side) =>
       side.startsWith('goneaway') ? (m.detectionMs === null ? 'no event' : formatMs(m.detectionMs)) : '–',
   },
@@ -86,7 +92,7 @@ export function scenarioTable(
     if (row.when && !row.when(scenario)) continue;
     const goal = goalOfRow(row, scenario);
     const cells: TableCell[] = [
-      { text: row.label, tone: 'plain' },
+      { text: row.labelIn?.(scenario) ?? row.label, tone: 'plain' },
       { text: goal ? GOALS[goal].target : '', tone: 'dim' },
     ];
     for (const side of CLUSTER_SIDE_IDS) {

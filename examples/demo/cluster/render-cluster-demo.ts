@@ -15,7 +15,7 @@ const TONE: Record<CellTone, (text: string) => string> = {
 /** Per scenario: its title, the side-by-side table, the verdict; then one summary paragraph. */
 export function renderClusterDemo(report: ClusterDemoReport, width = process.stdout.columns ?? 140): string {
   const total = Math.max(110, Math.min(width, 180));
-  const labelWidth = 36;
+  const labelWidth = 44;
   const goalWidth = 7;
   const sideWidth = Math.floor((total - labelWidth - goalWidth - 7) / 4);
   const scenarios = selectClusterScenarios(undefined);
