@@ -12,8 +12,12 @@ export const BENCH_NAMES = [
   'half-open',
   'packet-guard',
   'scale',
+  'cluster',
 ] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
+
+/** Benchmarks a plain `npm run bench` leaves out: they take minutes and need more than MariaDB (Galera). */
+export const OPT_IN_BENCH_NAMES: readonly BenchName[] = ['cluster'];
 
 export type Side = 'bare' | 'goneaway';
 
@@ -73,6 +77,10 @@ export interface Benchmark<TConfig, TSummary, TSamples> {
   readonly title: string;
   /** Needs a server it can kill and restart (not available with MYSQL_URL). */
   readonly needsControl: boolean;
+  /** Runs only when named with --only (it takes minutes and needs Galera). */
+  readonly optIn?: boolean;
+  /** Why it cannot run on this machine (e.g. Galera is not installed); undefined when it can. */
+  unavailableReason?(): string | undefined;
   readonly presets: { readonly full: TConfig; readonly quick: TConfig };
   run(config: TConfig, context: BenchContext): Promise<BenchOutcome<TSummary, TSamples>>;
   table(result: BenchResult<TConfig, TSummary, TSamples>): TableSpec;

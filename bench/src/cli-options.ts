@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_NAMES, type BenchName } from './benchmark.js';
+import { BENCH_NAMES, type BenchName, OPT_IN_BENCH_NAMES } from './benchmark.js';
 
 export interface BenchCliOptions {
   readonly quick: boolean;
@@ -15,6 +15,7 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--only <names>] [--out 
 
   --quick            a one-minute pass (fewer rounds, shorter segments)
   --only <names>     comma-separated: ${BENCH_NAMES.join(', ')}
+                     (${OPT_IN_BENCH_NAMES.join(', ')} only when named: minutes long, needs Galera)
   --out <dir>        where <name>.json files go (default bench/results)
   --markdown <file>  afterwards, write the markdown tables of every result in --out to <file>
 
@@ -47,7 +48,10 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
   }
   return {
     quick: values.quick ?? false,
-    only: only.length > 0 ? (only as BenchName[]) : BENCH_NAMES,
+    only:
+      only.length > 0
+        ? (only as BenchName[])
+        : BENCH_NAMES.filter((name) => !OPT_IN_BENCH_NAMES.includes(name)),
     outDir: resolve(values.out ?? defaultOutDir),
     markdown: values.markdown === undefined ? undefined : resolve(values.markdown),
     help: values.help ?? false,

@@ -44,6 +44,11 @@ async function main(): Promise<number> {
       process.stdout.write(pc.yellow(`${benchmark.title}: skipped (${noControlReason})\n\n`));
       continue;
     }
+    const unavailable = benchmark.unavailableReason?.();
+    if (unavailable !== undefined) {
+      process.stdout.write(pc.yellow(`${benchmark.title}: skipped (${unavailable})\n\n`));
+      continue;
+    }
     progress.begin(benchmark.name);
     const config = options.quick ? benchmark.presets.quick : benchmark.presets.full;
     const { result, file } = await runBenchmark(benchmark, config, {

@@ -342,7 +342,10 @@ describe('bench command line', () => {
       outDir: '/default',
       markdown: undefined,
     });
-    expect(parseBenchArgs([], '/default').only).toEqual(BENCHMARKS.map((benchmark) => benchmark.name));
+    expect(parseBenchArgs([], '/default').only).toEqual(
+      BENCHMARKS.filter((benchmark) => !benchmark.optIn).map((benchmark) => benchmark.name),
+    );
+    expect(parseBenchArgs(['--only', 'cluster'], '/default').only).toEqual(['cluster']);
   });
 
   it('rejects an unknown benchmark or flag with a usage error', () => {

@@ -1,4 +1,5 @@
 import type { AnyBenchmark } from '../benchmark.js';
+import { cluster } from './cluster.js';
 import { halfOpen } from './half-open.js';
 import { idleRace } from './idle-race.js';
 import { overhead } from './overhead.js';
@@ -22,4 +23,5 @@ export const BENCHMARKS: readonly AnyBenchmark[] = [
   halfOpen as AnyBenchmark,
   packetGuard as AnyBenchmark,
   scale as AnyBenchmark,
+  cluster as AnyBenchmark,
 ];

@@ -1,4 +1,13 @@
 export { parseMysqlUrl } from './external-mariadb-server.js';
+export {
+  runWorkload,
+  type Workload,
+  type WorkloadCalls,
+  type WorkloadFailure,
+  type WorkloadOptions,
+  type WorkloadReport,
+  type WorkloadStopOptions,
+} from './failover-workload.js';
 export type {
   ClientDataAction,
   ClientDataHook,
