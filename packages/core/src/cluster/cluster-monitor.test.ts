@@ -237,6 +237,54 @@ describe('ClusterMonitor, galera flavor', () => {
       `${H1} non-primary (wsrep_cluster_status is non-Primary); ${H2} up (fake up); ${H3} up (writer) (fake up)`,
     );
   });
+
+  it('a writer whose probe times out while another node answered is down at once, and the writer moves', async () => {
+    const fake = cluster({
+      hosts: [H1, H2, H3],
+      flavor: 'galera',
+      probeIntervalMs: 1000,
+      probeTimeoutMs: 300,
+    });
+    fake.set(H1, up(0));
+    fake.set(H2, up(1));
+    fake.set(H3, up(2));
+    fake.monitor.start();
+    await fake.settle();
+    expect(fake.monitor.currentWriter()).toEqual({ host: '127.0.0.1', port: 3306 });
+    fake.set(H1, 'hang-query');
+    await fake.advance(1000);
+    expect(fake.monitor.stateOf(H1)).toBe('up');
+    await fake.advance(300);
+    // One timeout, not two: H2 and H3 answered meanwhile, so the silence is H1's, not the machine's.
+    expect(fake.monitor.stateOf(H1)).toBe('down');
+    expect(fake.monitor.hosts()[0]?.reason).toBe(`probe timed out after 300 ms while ${H2} answered`);
+    expect(fake.monitor.currentWriter()).toEqual({ host: '127.0.0.2', port: 3306 });
+    expect(
+      fake.events.flatMap((event) =>
+        event.type === 'host-state-changed' && event.host === H1 ? [event.to] : [],
+      ),
+    ).toEqual(['up', 'down']);
+  });
+
+  it('a writer whose probe times out while no other node answered is only suspect (a slow machine)', async () => {
+    const fake = cluster({
+      hosts: [H1, H2, H3],
+      flavor: 'galera',
+      probeIntervalMs: 1000,
+      probeTimeoutMs: 300,
+    });
+    fake.set(H1, up(0));
+    fake.set(H2, up(1));
+    fake.set(H3, up(2));
+    fake.monitor.start();
+    await fake.settle();
+    for (const host of [H1, H2, H3]) fake.set(host, 'hang-query');
+    await fake.advance(1300);
+    // Every probe is in flight and late: nobody answered, so nobody is down on one timeout.
+    await fake.advance(0);
+    expect(fake.monitor.hosts().map((host) => host.state)).toEqual(['suspect', 'suspect', 'suspect']);
+    expect(fake.monitor.hosts()[0]?.reason).toBe('probe timed out after 300 ms');
+  });
 });
 
 describe('ClusterMonitor, an error reported while a probe runs', () => {

@@ -76,6 +76,8 @@ interface HostRecord {
   /** The probe in flight was started by a report: later reports share it (single flight). */
   inFlightAnswersReports: boolean;
   timer: unknown;
+  /** Clock time the last successful probe answered (-Infinity before the first). */
+  answeredAtMs: number;
 }
 
 interface Waiter {
@@ -89,7 +91,8 @@ class ProbeTimeout extends Error {}
  * The health of every host of one cluster: probes each on an interval (and at once on `suspect()`),
  * each probe bounded by `probeTimeoutMs` (connect included), so a blackholed host is found by the
  * probe timeout and never by a statement that hangs. One probe per host at a time (single flight).
- * A host that fails twice in a row is `down` and probed again with a backoff that grows to
+ * A host that fails twice in a row is `down` (at once when its probe timed out while a host that can
+ * take its place answered) and probed again with a backoff that grows to
  * `downBackoffMs.maxMs`: never dropped for good. Chooses the writer after every change and emits
  * `host-state-changed`, `writer-changed` and `split-brain`. Timers are unref'd; `close()` ends it.
  */
@@ -127,6 +130,7 @@ export class ClusterMonitor {
       reports: 0,
       inFlightAnswersReports: false,
       timer: undefined,
+      answeredAtMs: Number.NEGATIVE_INFINITY,
     }));
   }
 
@@ -304,6 +308,7 @@ export class ClusterMonitor {
 
   async #runProbe(record: HostRecord): Promise<HostState> {
     const reportsAtStart = record.reports;
+    const startedAtMs = this.#clock.now();
     const controller = new AbortController();
     const timeoutMs = this.cluster.probeTimeoutMs;
     let timedOut!: () => void;
@@ -337,6 +342,7 @@ export class ClusterMonitor {
       if (this.#closed) return record.state;
       record.failures = 0;
       record.probe = result;
+      record.answeredAtMs = this.#clock.now();
       // Stale: an error was reported while this probe ran. The host stays suspect; the next probe decides.
       if (record.reports === reportsAtStart) this.#setState(record, result.state, result.reason);
     } catch (error) {
@@ -344,16 +350,40 @@ export class ClusterMonitor {
       record.connection = undefined;
       if (this.#closed) return record.state;
       record.failures += 1;
-      const reason =
-        error instanceof ProbeTimeout
-          ? `probe timed out after ${timeoutMs} ms`
-          : `probe failed (${failureCode(error)})`;
+      const timedOut = error instanceof ProbeTimeout;
+      const peer = timedOut ? this.#peerThatAnswered(record, startedAtMs) : undefined;
+      const reason = timedOut
+        ? `probe timed out after ${timeoutMs} ms${peer === undefined ? '' : ` while ${peer.key} answered`}`
+        : `probe failed (${failureCode(error)})`;
       // One failure makes a host suspect and probes it again at once; a second in a row makes it down.
-      this.#setState(record, record.failures >= 2 || record.state === 'down' ? 'down' : 'suspect', reason);
+      // A probe that timed out while another host that can take over answered is down at once: the
+      // host is silent, not the machine slow, and the second probe's timeout would only keep every
+      // statement hung on it (a blackhole) a probe timeout longer.
+      const down = record.failures >= 2 || record.state === 'down' || peer !== undefined;
+      this.#setState(record, down ? 'down' : 'suspect', reason);
     } finally {
       this.#clock.clearTimeout(timer);
     }
     return record.state;
+  }
+
+  /**
+   * Another host, `up`, that could take this host's place and answered while this host's probe (begun
+   * at `sinceMs`) did not: its probe answered since then, or its last one answered at most one interval
+   * before and its next is not due yet (none in flight: a probe in flight that is late is no evidence
+   * the machine is quick). On Galera any Synced node can (every node writes); with replication or a
+   * proxy only when this host is not the writer, since a primary has no stand-in until one is promoted.
+   */
+  #peerThatAnswered(record: HostRecord, sinceMs: number): HostRecord | undefined {
+    if (this.cluster.flavor !== 'galera' && record.key === this.#writer) return undefined;
+    const freshSinceMs = sinceMs - this.cluster.probeIntervalMs;
+    return this.#hosts.find(
+      (other) =>
+        other !== record &&
+        other.state === 'up' &&
+        (other.answeredAtMs >= sinceMs ||
+          (other.inFlight === undefined && other.answeredAtMs >= freshSinceMs)),
+    );
   }
 
   #scheduleNext(record: HostRecord): void {
