@@ -96,7 +96,10 @@ class ProbeTimeout extends Error {}
 export class ClusterMonitor {
   readonly cluster: ClusterPolicy;
   readonly #connect: ProbeConnector;
-  readonly #probe: ProbeFunction;
+  #probe: ProbeFunction;
+  /** The lag threshold of the default replication probe; undefined while lag is not read. */
+  #lagThresholdMs: number | undefined;
+  readonly #defaultProbe: boolean;
   readonly #clock: TimerClock;
   readonly #random: () => number;
   readonly #hosts: HostRecord[];
@@ -113,6 +116,10 @@ export class ClusterMonitor {
     this.#clock = options.clock ?? systemTimerClock;
     this.#random = options.random ?? Math.random;
     this.#probe = options.probe ?? defaultProbe(options.cluster);
+    this.#defaultProbe = options.probe === undefined;
+    if (this.#defaultProbe && options.cluster.flavor === 'replication' && options.cluster.readers.enabled) {
+      this.#lagThresholdMs = options.cluster.readers.maxLagMs;
+    }
     const now = this.#clock.now();
     this.#hosts = options.cluster.hosts.map((host) => ({
       host,
@@ -135,6 +142,19 @@ export class ClusterMonitor {
     if (this.#started || this.#closed) return;
     this.#started = true;
     for (const record of this.#hosts) void this.#probeHost(record);
+  }
+
+  /**
+   * A pool with readers (`readers.enabled`) leased this monitor, which another pool may have made
+   * without: replicas' lag is read from the next probe on, and the smallest `maxLagMs` asked for makes
+   * a replica `lagging` (a reader pool with a larger one still reads from it: readersInRotation
+   * compares the lag itself). Only the default replication probe reads lag.
+   */
+  readLagUpTo(maxLagMs: number): void {
+    if (!this.#defaultProbe || this.cluster.flavor !== 'replication') return;
+    if (this.#lagThresholdMs !== undefined && this.#lagThresholdMs <= maxLagMs) return;
+    this.#lagThresholdMs = maxLagMs;
+    this.#probe = replicationProbe({ maxLagMs });
   }
 
   /** Listens to this monitor's events. Returns the function that unsubscribes. */
