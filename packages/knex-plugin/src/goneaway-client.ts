@@ -370,9 +370,16 @@ export function createGoneAwayClient(
       const transacting = this.transacting === true;
       // knex tracks its transactions itself (trx clients): a statement inside one is held by its
       // transaction, never run again; outside, the Runner's retry loop decides from the driver's error.
-      return super.query(connection, obj).catch((error: unknown) => {
-        throw pipeline.statementFailed(connection, state, obj.sql, transacting, transacting, error);
-      });
+      return super.query(connection, obj).then(
+        (answered) => {
+          // A writer with replication read-your-writes records the GTID of a commit (mysql2's [header, fields]).
+          pipeline.statementSucceeded((answered as { response?: unknown }).response);
+          return answered;
+        },
+        (error: unknown) => {
+          throw pipeline.statementFailed(connection, state, obj.sql, transacting, transacting, error);
+        },
+      );
     }
   }
 

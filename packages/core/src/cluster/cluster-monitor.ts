@@ -6,6 +6,7 @@ import { type Election, electWriter } from './elect-writer.js';
 import { probeGalera } from './probe-galera.js';
 import { probeProxy, replicationProbe } from './probe-replication.js';
 import type { ProbeConnection, ProbeFunction, ProbeResult } from './probe-result.js';
+import { WrittenGtids } from './written-gtids.js';
 
 /** A connection the monitor probes on, kept open between probes and destroyed after any failure. */
 export interface MonitorConnection extends ProbeConnection {
@@ -95,6 +96,8 @@ class ProbeTimeout extends Error {}
  */
 export class ClusterMonitor {
   readonly cluster: ClusterPolicy;
+  /** The GTIDs the writer pools of this process committed (replication read-your-writes), shared with its reader pools. */
+  readonly writtenGtids: WrittenGtids = new WrittenGtids();
   readonly #connect: ProbeConnector;
   #probe: ProbeFunction;
   /** The lag threshold of the default replication probe; undefined while lag is not read. */

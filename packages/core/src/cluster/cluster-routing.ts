@@ -1,4 +1,5 @@
 import type { Classification } from '../classification/classification.js';
+import type { PooledConnectionState } from '../connections/pooled-connection-state.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { ClusterHost } from './cluster-options.js';
 
@@ -38,6 +39,22 @@ export interface ClusterRouting {
   movedOffError(hostKey: string, refused?: unknown): Error;
   /** Session statements each new connection runs when it is adopted (`wsrep_sync_wait` for read-your-writes). */
   readonly sessionStatements: readonly string[];
+  /**
+   * A statement succeeded on a connection of this pool: a writer pool with replication
+   * read-your-writes records the GTID its commit reported (`result`: the driver's result).
+   */
+  succeeded?(result: unknown): void;
+  /**
+   * Before a connection is handed out (and once when it is adopted): a reader pool with replication
+   * read-your-writes waits until the replica has applied what the writers of this process committed
+   * (`query` runs SQL on that connection). Undefined: nothing to wait for; false: the replica did not
+   * catch up in time, and the connection should not serve the read (its host leaves the rotation for a
+   * while, reads go to the writer).
+   */
+  catchUp?(
+    state: PooledConnectionState,
+    query: (sql: string, timeoutMs: number) => Promise<unknown>,
+  ): Promise<boolean> | undefined;
   /** The pipeline tells the routing how many live connections it has to each host (least connections). */
   countConnectionsWith?(count: (hostKey: string) => number): void;
   /** `host:port` of each host new connections go to now (for stats). */

@@ -14,5 +14,5 @@ export function createClusterRouting(
   lease: ClusterMonitorLease,
   cluster: ClusterPolicy,
 ): ClusterRouting {
-  return role === 'reader' ? new ReaderRouting(lease, cluster) : new WriterRouting(lease);
+  return role === 'reader' ? new ReaderRouting(lease, cluster) : new WriterRouting(lease, cluster);
 }

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECT_PHASE } from '../classification/connect-phase.js';
+import { PooledConnectionState } from '../connections/pooled-connection-state.js';
 import { desynced, fakeCluster, up } from './cluster-monitor.fixture.js';
 import type { ClusterOptions } from './cluster-options.js';
+import type { ProbeResult } from './probe-result.js';
 import { GALERA_READ_YOUR_WRITES_SQL, ReaderRouting } from './reader-routing.js';
 
 const A = '10.0.0.1:3306';
 const B = '10.0.0.2:3306';
 const C = '10.0.0.3:3306';
+
+const readOnlyReplica: ProbeResult = {
+  state: 'read-only',
+  reason: 'replica',
+  replication: { readOnly: true, innodbReadOnly: false, superReadOnly: false, lagMs: 0 },
+};
+const limits = {} as ConstructorParameters<typeof PooledConnectionState>[1];
+const derived = {} as ConstructorParameters<typeof PooledConnectionState>[2];
 
 /** A 3-node fake Galera cluster (a is the writer: lowest index) and a ReaderRouting over it. */
 async function galera(readers: Partial<NonNullable<ClusterOptions['readers']>> = {}, readYourWrites = false) {
@@ -140,5 +150,46 @@ describe('ReaderRouting', () => {
     routing.close();
     routing.close();
     expect(released()).toBe(1);
+  });
+
+  it("replication read-your-writes: waits for the writers' GTIDs once per new write; a replica that times out leaves the rotation and reads go to the writer", async () => {
+    const fake = fakeCluster({
+      hosts: [A, B],
+      flavor: 'replication',
+      readers: { enabled: true, fallbackToWriter: false, maxLagMs: 2_000 },
+      readYourWrites: true,
+    });
+    const replica = { ...readOnlyReplica };
+    fake.set(A, up());
+    fake.set(B, replica);
+    const routing = new ReaderRouting({ monitor: fake.monitor, release: () => undefined }, fake.cluster);
+    fake.monitor.start();
+    await fake.settle();
+    const state = new PooledConnectionState(1, limits, derived);
+    state.host = B;
+    const sent: string[] = [];
+    let answer = 0;
+    const query = async (sql: string) => {
+      sent.push(sql);
+      return [{ caught_up: answer }];
+    };
+    // Nothing written yet: no wait.
+    expect(routing.catchUp(state, query)).toBeUndefined();
+    fake.monitor.writtenGtids.note('0-1-10');
+    expect(await routing.catchUp(state, query)).toBe(true);
+    expect(sent).toEqual(["SELECT MASTER_GTID_WAIT('0-1-10', 2) AS caught_up"]);
+    // Waited for this version already.
+    expect(routing.catchUp(state, query)).toBeUndefined();
+    fake.monitor.writtenGtids.note('0-1-11');
+    answer = -1;
+    expect(await routing.catchUp(state, query)).toBe(false);
+    // Behind: out of rotation, and reads go to the writer although fallbackToWriter is false.
+    expect(routing.readers()).toEqual([]);
+    expect(await routing.target()).toEqual({ host: '10.0.0.1', port: 3306 });
+    // A connection to the writer never waits.
+    const onWriter = new PooledConnectionState(2, limits, derived);
+    onWriter.host = A;
+    expect(routing.catchUp(onWriter, query)).toBeUndefined();
+    fake.monitor.close();
   });
 });

@@ -1,6 +1,7 @@
 import type { Classification } from '../classification/classification.js';
 import { markConnectPhase } from '../classification/connect-phase.js';
 import { hasKindTrait } from '../classification/kind-traits.js';
+import type { PooledConnectionState } from '../connections/pooled-connection-state.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { ClusterMonitorLease } from './cluster-monitor-registry.js';
 import { type ClusterHost, type ClusterPolicy, hostKey } from './cluster-options.js';
@@ -30,6 +31,9 @@ export class ReaderRouting implements ClusterRouting {
   #count: (hostKey: string) => number = () => 0;
   #turn = 0;
   #closed = false;
+  /** Replication read-your-writes: replicas that did not catch up in time, out of rotation until then (monotonic ms). */
+  readonly #behindUntil = new Map<string, number>();
+  readonly #waitsForWrites: boolean;
 
   /** `cluster`: the reader pool's own policy (its maxLagMs, fallback and readYourWrites; the shared monitor may have another pool's). */
   constructor(lease: ClusterMonitorLease, cluster: ClusterPolicy) {
@@ -37,6 +41,7 @@ export class ReaderRouting implements ClusterRouting {
     this.#cluster = cluster;
     this.sessionStatements =
       cluster.readYourWrites && cluster.flavor === 'galera' ? [GALERA_READ_YOUR_WRITES_SQL] : [];
+    this.#waitsForWrites = cluster.readYourWrites && cluster.flavor === 'replication';
   }
 
   get monitor(): ClusterMonitor {
@@ -49,12 +54,23 @@ export class ReaderRouting implements ClusterRouting {
 
   /** `host:port` of every reader in rotation now. */
   readers(): string[] {
-    return readersInRotation(this.#cluster.flavor, this.monitor.hosts(), this.#cluster.readers.maxLagMs);
+    const readers = readersInRotation(
+      this.#cluster.flavor,
+      this.monitor.hosts(),
+      this.#cluster.readers.maxLagMs,
+    );
+    if (this.#behindUntil.size === 0) return readers;
+    const now = performance.now();
+    for (const [key, until] of this.#behindUntil) if (until <= now) this.#behindUntil.delete(key);
+    return readers.filter((key) => !this.#behindUntil.has(key));
   }
 
   targets(): string[] {
     const readers = this.readers();
-    if (readers.length > 0 || !this.#cluster.readers.fallbackToWriter) return readers;
+    // A replica behind this process's writes sends reads to the writer even without fallbackToWriter:
+    // read-your-writes asked for the writes, and the writer has them.
+    const fallback = this.#cluster.readers.fallbackToWriter || this.#behindUntil.size > 0;
+    if (readers.length > 0 || !fallback) return readers;
     const writer = this.monitor.currentWriter();
     return writer === undefined ? [] : [hostKey(writer)];
   }
@@ -110,10 +126,46 @@ export class ReaderRouting implements ClusterRouting {
     this.#lease.release();
   }
 
+  /**
+   * Replication read-your-writes: waits (MASTER_GTID_WAIT, up to `readers.maxLagMs`: a replica further
+   * behind is no reader anyway) until the replica has applied every GTID the writer pools of this
+   * process committed, when they committed one this connection has not waited for. On timeout its host
+   * leaves the rotation for `maxLagMs` and false is returned (the read goes elsewhere, the writer when
+   * no other replica is in rotation).
+   */
+  catchUp(
+    state: PooledConnectionState,
+    query: (sql: string, timeoutMs: number) => Promise<unknown>,
+  ): Promise<boolean> | undefined {
+    if (!this.#waitsForWrites) return undefined;
+    const written = this.monitor.writtenGtids;
+    const version = written.version;
+    const position = written.position();
+    if (position === undefined || state.waitedForWrites >= version) return undefined;
+    // The writer (a fallback) has its own writes; MASTER_GTID_WAIT there would wait on its replica position.
+    const writer = this.monitor.currentWriter();
+    if (writer !== undefined && state.host === hostKey(writer)) return undefined;
+    const { maxLagMs } = this.#cluster.readers;
+    // The position is digits, dashes and commas only (WrittenGtids checks each GTID).
+    const sql = `SELECT MASTER_GTID_WAIT('${position}', ${maxLagMs / 1000}) AS caught_up`;
+    return query(sql, maxLagMs + 1_000).then((rows) => {
+      const answer = Array.isArray(rows)
+        ? (rows[0] as Record<string, unknown> | undefined)?.caught_up
+        : undefined;
+      if (Number(answer) === 0) {
+        state.waitedForWrites = Math.max(state.waitedForWrites, version);
+        return true;
+      }
+      if (state.host !== undefined) this.#behindUntil.set(state.host, performance.now() + maxLagMs);
+      return false;
+    });
+  }
+
   #choose(): ClusterHost | undefined {
     const readers = this.readers();
     if (readers.length === 0) {
-      return this.#cluster.readers.fallbackToWriter ? this.monitor.currentWriter() : undefined;
+      const fallback = this.#cluster.readers.fallbackToWriter || this.#behindUntil.size > 0;
+      return fallback ? this.monitor.currentWriter() : undefined;
     }
     // Least connections; among equals, the next one in turn so that an empty pool spreads too.
     const start = this.#turn++ % readers.length;

@@ -3,8 +3,9 @@ import { markConnectPhase } from '../classification/connect-phase.js';
 import { hasKindTrait } from '../classification/kind-traits.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { ClusterMonitorLease } from './cluster-monitor-registry.js';
-import { type ClusterHost, hostKey } from './cluster-options.js';
+import { type ClusterHost, type ClusterPolicy, hostKey } from './cluster-options.js';
 import type { ClusterRouting } from './cluster-routing.js';
+import { lastGtidOf, TRACK_LAST_GTID_SQL } from './written-gtids.js';
 
 /**
  * Where a pool's connections go when the `cluster` option is set: to the writer its (shared)
@@ -15,12 +16,25 @@ import type { ClusterRouting } from './cluster-routing.js';
  */
 export class WriterRouting implements ClusterRouting {
   readonly role = 'writer' as const;
-  readonly sessionStatements: readonly string[] = [];
+  readonly sessionStatements: readonly string[];
   readonly #lease: ClusterMonitorLease;
+  readonly #recordsGtids: boolean;
   #closed = false;
 
-  constructor(lease: ClusterMonitorLease) {
+  /**
+   * `cluster`: the writer pool's own policy; with `readYourWrites` on a replication cluster its
+   * sessions report each commit's GTID (no extra round trip), recorded for the reader pools.
+   */
+  constructor(lease: ClusterMonitorLease, cluster?: ClusterPolicy) {
     this.#lease = lease;
+    this.#recordsGtids = cluster?.readYourWrites === true && cluster.flavor === 'replication';
+    this.sessionStatements = this.#recordsGtids ? [TRACK_LAST_GTID_SQL] : [];
+  }
+
+  succeeded(result: unknown): void {
+    if (!this.#recordsGtids) return;
+    const gtid = lastGtidOf(result);
+    if (gtid !== undefined) this.monitor.writtenGtids.note(gtid);
   }
 
   get monitor(): ClusterMonitor {

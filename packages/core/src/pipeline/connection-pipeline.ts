@@ -227,6 +227,12 @@ export class ConnectionPipeline<C extends object, S = never> {
       }
       state.host = driver.hostOf?.(connection);
       if (state.host !== undefined) this.#trackHost(connection, state.host);
+      const caughtUp = routing.catchUp?.(state, (sql, timeoutMs) => driver.query(connection, sql, timeoutMs));
+      if (caughtUp !== undefined && !(await caughtUp.catch(() => false))) {
+        // A replica behind this process's writes: part of connecting (nothing of the application's was
+        // sent), so the call runs again on the host the routing chooses now (the writer).
+        throw markConnectPhase(routing.movedOffError(state.host ?? 'the server'));
+      }
     }
     this.#states.set(key, state);
     this.#limits.report(serverLimits, derived);
@@ -262,7 +268,19 @@ export class ConnectionPipeline<C extends object, S = never> {
       this.evict(state, this.#offRouteReason);
       return false;
     }
-    return this.validator.validate(connection, state);
+    const caughtUp = this.#routing?.catchUp?.(state, (sql, timeoutMs) =>
+      this.driver.query(connection, sql, timeoutMs),
+    );
+    if (caughtUp === undefined) return this.validator.validate(connection, state);
+    return caughtUp.then(
+      (ready) => {
+        if (ready) return this.validator.validate(connection, state);
+        state.unusable ??= classify(this.#routing?.movedOffError(state.host ?? 'the server'));
+        this.evict(state, this.#offRouteReason);
+        return false;
+      },
+      () => false,
+    );
   }
 
   /**
@@ -394,6 +412,14 @@ export class ConnectionPipeline<C extends object, S = never> {
       }
     }
     return typeStatementFailure(state, sql, transacting, held, classification, error);
+  }
+
+  /**
+   * A statement succeeded (`result`: what the driver answered): a writer pool with replication
+   * read-your-writes records the GTID its commit reported, for the reader pools of the cluster.
+   */
+  statementSucceeded(result: unknown): void {
+    this.#routing?.succeeded?.(result);
   }
 
   /** The connection went back to its pool: its last use is now, and it is retired if it stays idle too long. */
