@@ -4,6 +4,7 @@ import { CONNECT_PHASE } from '../classification/connect-phase.js';
 import { desynced, fakeCluster, readOnly, up } from '../cluster/cluster-monitor.fixture.js';
 import { GALERA_READ_YOUR_WRITES_SQL, ReaderRouting } from '../cluster/reader-routing.js';
 import { WriterRouting } from '../cluster/writer-routing.js';
+import { TRACK_LAST_GTID_SQL } from '../cluster/written-gtids.js';
 import type { ConnectionDriver } from '../driver/connection-driver.js';
 import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
 import type { GoneAwayEvent } from '../events/event-types.js';
@@ -691,5 +692,35 @@ describe("ConnectionPipeline: routed to a cluster's readers (role: reader)", () 
     ).toThrow(expect.objectContaining({ code: 'GONEAWAY_CONFIG', message: expect.stringMatching(/role/) }));
     expect(released).toBe(1);
     fake.monitor.close();
+  });
+
+  it('replication read-your-writes: a writer pool tracks last_gtid on each new session and records the GTID a commit reports', async () => {
+    for (const readYourWrites of [true, false]) {
+      const options = {
+        hosts: [A, B],
+        flavor: 'replication' as const,
+        readers: { enabled: true },
+        readYourWrites,
+      };
+      const fake = fakeCluster(options);
+      fake.set(A, up());
+      const routing = new WriterRouting(
+        { monitor: fake.monitor, release: () => fake.monitor.close() },
+        fake.cluster,
+      );
+      const pipeline = new ConnectionPipeline(parsePolicy({ cluster: options }), {
+        ...driver,
+        hostOf: () => A,
+      });
+      pipeline.route(routing);
+      const connection = fakeConnection();
+      await pipeline.adopt(connection);
+      expect(connection.queries.includes(TRACK_LAST_GTID_SQL)).toBe(readYourWrites);
+      pipeline.statementSucceeded([
+        { affectedRows: 1, stateChanges: { systemVariables: { last_gtid: '0-1-5' } } },
+      ]);
+      expect(fake.monitor.writtenGtids.position()).toBe(readYourWrites ? '0-1-5' : undefined);
+      pipeline.close();
+    }
   });
 });
