@@ -9,6 +9,8 @@ import type { ClusterRouting } from './cluster-routing.js';
 import { ClusterUnavailableError } from './cluster-unavailable-error.js';
 import { readersInRotation } from './readers-in-rotation.js';
 
+const ROTATION_CACHE_MS = 100;
+
 /** Galera read-your-writes: a read waits until the node has applied every write committed before it. */
 export const GALERA_READ_YOUR_WRITES_SQL = 'SET SESSION wsrep_sync_wait = 1';
 
@@ -34,6 +36,13 @@ export class ReaderRouting implements ClusterRouting {
   /** Replication read-your-writes: replicas that did not catch up in time, out of rotation until then (monotonic ms). */
   readonly #behindUntil = new Map<string, number>();
   readonly #waitsForWrites: boolean;
+  /**
+   * The readers in rotation, kept between statements (isCurrent runs before each one): dropped on any
+   * event of the monitor, and after ROTATION_CACHE_MS (a lag can cross this pool's maxLagMs without a
+   * state change when another pool's smaller maxLagMs is the monitor's).
+   */
+  #rotation: { readonly keys: readonly string[]; readonly at: number } | undefined;
+  readonly #unsubscribe: () => void;
 
   /** `cluster`: the reader pool's own policy (its maxLagMs, fallback and readYourWrites; the shared monitor may have another pool's). */
   constructor(lease: ClusterMonitorLease, cluster: ClusterPolicy) {
@@ -42,6 +51,9 @@ export class ReaderRouting implements ClusterRouting {
     this.sessionStatements =
       cluster.readYourWrites && cluster.flavor === 'galera' ? [GALERA_READ_YOUR_WRITES_SQL] : [];
     this.#waitsForWrites = cluster.readYourWrites && cluster.flavor === 'replication';
+    this.#unsubscribe = lease.monitor.subscribe(() => {
+      this.#rotation = undefined;
+    });
   }
 
   get monitor(): ClusterMonitor {
@@ -54,13 +66,19 @@ export class ReaderRouting implements ClusterRouting {
 
   /** `host:port` of every reader in rotation now. */
   readers(): string[] {
-    const readers = readersInRotation(
-      this.#cluster.flavor,
-      this.monitor.hosts(),
-      this.#cluster.readers.maxLagMs,
-    );
-    if (this.#behindUntil.size === 0) return readers;
     const now = performance.now();
+    let rotation = this.#rotation;
+    if (rotation === undefined || now - rotation.at > ROTATION_CACHE_MS) {
+      const keys = readersInRotation(
+        this.#cluster.flavor,
+        this.monitor.hosts(),
+        this.#cluster.readers.maxLagMs,
+      );
+      rotation = { keys, at: now };
+      this.#rotation = rotation;
+    }
+    const readers = [...rotation.keys];
+    if (this.#behindUntil.size === 0) return readers;
     for (const [key, until] of this.#behindUntil) if (until <= now) this.#behindUntil.delete(key);
     return readers.filter((key) => !this.#behindUntil.has(key));
   }
@@ -123,6 +141,7 @@ export class ReaderRouting implements ClusterRouting {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unsubscribe();
     this.#lease.release();
   }
 
