@@ -103,6 +103,17 @@ describe('ReaderRouting', () => {
     expect((error as Record<symbol, unknown>)[CONNECT_PHASE]).toBe(true);
   });
 
+  it('with fallback but neither a reader nor a writer within the deadline: GONEAWAY_UNAVAILABLE saying both', async () => {
+    const { fake, routing } = await galera();
+    for (const key of [A, B, C]) fake.set(key, desynced);
+    await fake.advance(2_000);
+    const error = await routing.target(performance.now() + 30).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'GONEAWAY_UNAVAILABLE' });
+    expect(String((error as Error).message)).toMatch(
+      /no reader in the cluster's rotation and no writer to fall back to/,
+    );
+  });
+
   it('a waiting target resolves as soon as a reader comes back', async () => {
     const { fake, routing } = await galera({ fallbackToWriter: false });
     fake.set(B, desynced);
