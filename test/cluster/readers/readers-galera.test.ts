@@ -1,5 +1,7 @@
 import { type ClusterOptions, goneAway, stats } from '@goneaway/knex';
+import { goneAwayMysql2, stats as poolStats } from '@goneaway/mysql2';
 import knex, { type Knex } from 'knex';
+import mysql2, { type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   canControlServers,
@@ -23,7 +25,7 @@ async function portOf(db: Knex): Promise<number> {
 const readCalls = (db: Knex) => ({ read: () => portOf(db), insert: async () => undefined });
 
 describe.skipIf(skipReason !== undefined)(
-  'knex reader instances (role: reader) on a 3-node Galera cluster',
+  'reader instances and pools (role: reader) on a 3-node Galera cluster',
   () => {
     let cluster: GaleraCluster;
     const instances: Knex[] = [];
@@ -190,6 +192,40 @@ describe.skipIf(skipReason !== undefined)(
         () => targetsOf(reader).includes(keyOf(victim)),
         60_000,
       );
+    });
+
+    it('mysql2: a reader pool beside the writer pool reads from the non-writer nodes, its sessions with wsrep_sync_wait = 1 (readYourWrites)', async () => {
+      const chosen = await writerNode(instance('writer', 'galera-mysql2-probe'));
+      const make = (role: 'writer' | 'reader') =>
+        goneAwayMysql2(mysql2, {
+          name: `galera-mysql2-${role}`,
+          cluster: clusterOption(true),
+          role,
+        }).createPool({
+          ...cluster.node(1).connection,
+          connectionLimit: 4,
+        });
+      const writerPool = make('writer');
+      const readerPool = make('reader');
+      try {
+        await writerPool.query("INSERT INTO goneaway.t VALUES (9001, 'mysql2 ryw')");
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            const [rows] = await readerPool.query<RowDataPacket[]>(
+              'SELECT @@port AS port, @@session.wsrep_sync_wait AS w, (SELECT COUNT(*) FROM goneaway.t WHERE id = 9001) AS n, SLEEP(0.05) AS s',
+            );
+            return { port: Number(rows[0]?.port), w: Number(rows[0]?.w), n: Number(rows[0]?.n) };
+          }),
+        );
+        const others = cluster.nodes.filter((node) => node !== chosen);
+        expect([...new Set(answers.map((answer) => answer.port))].sort()).toEqual(
+          others.map((node) => node.port).sort(),
+        );
+        expect(answers.every((answer) => answer.w === 1 && answer.n === 1)).toBe(true);
+        expect(poolStats(readerPool).cluster).toMatchObject({ role: 'reader', writer: keyOf(chosen) });
+      } finally {
+        await Promise.all([writerPool.end(), readerPool.end()]);
+      }
     });
 
     it('readYourWrites: reader sessions run with wsrep_sync_wait = 1 and see a row inserted through the writer instance at once', async () => {
