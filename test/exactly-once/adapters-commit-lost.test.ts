@@ -20,9 +20,9 @@ import {
   faultOnce,
   isCommit,
   ledgerRows,
+  ledgerRowsOnceCommitted,
   markerRows,
   settle,
-  sleep,
   startLedgerServer,
 } from './support.js';
 
@@ -172,8 +172,7 @@ describeWithOwnServer('exactly-once on every adapter: a lost COMMIT is resolved 
       expect(fault.fired()).toBe(true);
       expect(isCommitOutcomeUnknown(error)).toBe(true);
       expect(runs).toBe(1);
-      await sleep(200);
-      expect(await ledgerRows(server, key('control'))).toBe(1);
+      expect(await ledgerRowsOnceCommitted(server, key('control'))).toBe(1);
     });
 
     it('a user without CREATE gets GoneAwayConfigError naming the privilege; the callback never runs', async () => {

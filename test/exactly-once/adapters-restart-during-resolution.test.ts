@@ -7,6 +7,7 @@ import {
   isCommit,
   isolateAt,
   ledgerRows,
+  ledgerRowsOnceCommitted,
   settle,
   sleep,
   startLedgerServer,
@@ -70,7 +71,7 @@ describeWithOwnServer(
         expect(db.events.filter((event) => event.type === 'retry')).toEqual([]);
         expect(elapsed).toBeLessThan(budgetMs / 2);
         proxy.refuseNew(false);
-        expect(await ledgerRows(server, key('unreachable-control'))).toBe(1);
+        expect(await ledgerRowsOnceCommitted(server, key('unreachable-control'))).toBe(1);
       });
 
       it('COMMIT applied, reply lost, server crashes and comes back: resolved as committed after the restart', async () => {

@@ -12,11 +12,11 @@ import {
   faultOnce,
   flushCommitMarkers,
   ledgerRows,
+  ledgerRowsOnceCommitted,
   markerRows,
   openBare,
   openGoneAway,
   settle,
-  sleep,
   startLedgerServer,
   withTransactionRetry,
 } from './support.js';
@@ -173,8 +173,7 @@ describeWithOwnServer('exactly-once: a lost COMMIT is resolved by the commit mar
       );
       expect(isCommitOutcomeUnknown(error)).toBe(true);
       expect(runs).toBe(1);
-      await sleep(200);
-      expect(await ledgerRows(server, 'case6')).toBe(1);
+      expect(await ledgerRowsOnceCommitted(server, 'case6')).toBe(1);
     } finally {
       await db.destroy();
     }
@@ -192,8 +191,7 @@ describeWithOwnServer('exactly-once: a lost COMMIT is resolved by the commit mar
       expect(error).toBeInstanceOf(Error);
       expect(isGoneAwayError(error)).toBe(false);
       expect(String((error as { code?: unknown }).code ?? '')).not.toMatch(/^GONEAWAY_/);
-      await sleep(200);
-      expect(await ledgerRows(server, 'case6-bare')).toBe(1);
+      expect(await ledgerRowsOnceCommitted(server, 'case6-bare')).toBe(1);
     } finally {
       await db.destroy();
     }

@@ -51,6 +51,19 @@ export async function ledgerRows(server: MariaDBServer, k: string): Promise<numb
   return Number(rows[0]?.n);
 }
 
+/**
+ * Rows of the ledger with key `k` once a COMMIT the client stopped listening to has landed: a
+ * 'forward-then-reset' fault answers the client at once while the server may still be committing (a
+ * loaded machine took longer than 200 ms once), so wait until the row shows up (up to 10 s), then count.
+ * A COMMIT that never lands still counts 0, duplicates still count 2.
+ */
+export async function ledgerRowsOnceCommitted(server: MariaDBServer, k: string): Promise<number> {
+  await waitFor(async () => (await ledgerRows(server, k)) > 0, `the row ${k} to be committed`, 10_000).catch(
+    () => undefined,
+  );
+  return ledgerRows(server, k);
+}
+
 export async function markerRows(server: MariaDBServer): Promise<number> {
   const rows = await server.query<{ n: number }>(`select count(*) as n from goneaway.${MARKERS}`);
   return Number(rows[0]?.n);

@@ -32,6 +32,17 @@ describe('@goneaway/prisma public types', () => {
       .toEqualTypeOf<import('@goneaway/core').GoneAwayOptions | undefined>();
   });
 
+  it('goneAwayPrisma takes the mariadb settings (and the adapter options) to follow a cluster', () => {
+    const adapter = goneAwayPrisma(
+      { user: 'u', password: 'p', database: 'db', connectionLimit: 4 },
+      { cluster: { hosts: ['10.0.0.1:3306', '10.0.0.2:3306'], flavor: 'replication' } },
+      { useTextProtocol: true },
+    );
+    expectTypeOf(adapter).toEqualTypeOf<SqlDriverAdapterFactory>();
+    // @ts-expect-error a URL string is neither a factory nor the settings object
+    goneAwayPrisma('mariadb://u:p@h/db', { cluster: { hosts: ['h'], flavor: 'galera' } });
+  });
+
   it("withTransactionRetry hands fn the client's transaction type and resolves with fn's result", () => {
     const result = withTransactionRetry(prisma, async (tx) => {
       expectTypeOf(tx).toEqualTypeOf<Tx>();

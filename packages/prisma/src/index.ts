@@ -5,7 +5,12 @@
 export * from '@goneaway/core/public';
 export { commitMarkerStats, flushCommitMarkers } from './prisma-commit-markers.js';
 export { type PrismaGoneAwayStats, stats, subscribeTo } from './stats.js';
-export { goneAwayPrisma, withGoneaway } from './with-goneaway.js';
+export {
+  goneAwayPrisma,
+  type PrismaMariaDbOptions,
+  type PrismaMariaDbSettings,
+  withGoneaway,
+} from './with-goneaway.js';
 export {
   type InteractiveTransactionClient,
   type WithTransactionRetryOptions,

@@ -18,6 +18,7 @@ import {
 } from './mariadb-connection-driver.js';
 import type { MariadbConnection, MariadbPool } from './mariadb-shapes.js';
 import { parseCall } from './mariadb-shapes.js';
+import type { WriterStream } from './writer-stream.js';
 
 /**
  * Everything one goneAwayPrisma() factory owns: core's pipeline over mariadb's connections (the
@@ -32,8 +33,42 @@ export class PrismaGoneawayInstance {
   readonly #poolDrivers = new WeakMap<MariadbPool, PoolDriver<MariadbConnection>>();
   readonly #bounded = new BoundedAcquire();
 
-  constructor(readonly policy: Policy) {
-    this.pipeline = new ConnectionPipeline(policy, mariadbConnectionDriver);
+  /**
+   * `writerStream`: with the `cluster` option, where the pool's new connections go (the writer) and
+   * which host each went to, so that the pipeline sweeps those to an old writer.
+   */
+  constructor(
+    readonly policy: Policy,
+    readonly writerStream?: WriterStream,
+  ) {
+    this.pipeline = new ConnectionPipeline(
+      policy,
+      writerStream === undefined
+        ? mariadbConnectionDriver
+        : { ...mariadbConnectionDriver, hostOf: (connection) => writerStream.hostOf(connection) },
+    );
+  }
+
+  /**
+   * With a cluster: the pool follows the writer of the shared monitor (a lease taken on the first
+   * connect, and again after a $disconnect() gave it back); waits for a writer until `deadline`
+   * (GONEAWAY_UNAVAILABLE naming every host after it).
+   */
+  async routeToWriter(deadline: number): Promise<void> {
+    const stream = this.writerStream;
+    if (stream === undefined) return;
+    let routing = this.pipeline.routing;
+    if (routing === undefined) {
+      routing = stream.lease(this.hub);
+      this.pipeline.route(routing);
+    }
+    await routing.writer(deadline);
+  }
+
+  /** The client disconnected: the lease on the cluster's monitor goes back (the last one stops its probes). */
+  unroute(): void {
+    this.writerStream?.release();
+    this.pipeline.route(undefined);
   }
 
   get hub(): EventHub {
@@ -138,6 +173,16 @@ export class PrismaGoneawayInstance {
     return {
       wouldConnect: () => pool.totalConnections() === 0,
       create: async (context) => {
+        // A failover under way: wait for the new writer within the call's budget (then
+        // GONEAWAY_UNAVAILABLE naming every host, marked as a connect failure: nothing was sent),
+        // so that the connection mariadb makes now goes there (WriterStream).
+        const routing = this.pipeline.routing;
+        if (routing !== undefined) {
+          await routing.writer(
+            context.deadline ?? performance.now() + this.policy.outageBudgetMs,
+            context.signal,
+          );
+        }
         const connection = await bounded.acquire(pool, context.deadline);
         bounded.connected(pool);
         return connection;

@@ -63,14 +63,16 @@ describe('withTransactionRetry (prisma)', () => {
 
 describe('withGoneaway', () => {
   it('refuses something that is not an adapter factory with GoneAwayConfigError naming it', () => {
-    let error: unknown;
-    try {
-      withGoneaway({} as never);
-    } catch (caught) {
-      error = caught;
+    for (const notAFactory of [{ provider: 'mysql', adapterName: 'x' }, new Map(), null, 'mariadb://h/db']) {
+      let error: unknown;
+      try {
+        withGoneaway(notAFactory as never);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isGoneAwayConfigError(error)).toBe(true);
+      expect(String((error as Error).message)).toContain('adapterFactory');
     }
-    expect(isGoneAwayConfigError(error)).toBe(true);
-    expect(String((error as Error).message)).toContain('adapterFactory');
   });
 
   it('refuses bad options with GoneAwayConfigError', () => {

@@ -1,0 +1,154 @@
+import { EventEmitter, once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { type ClusterPolicy, isGoneAwayConfigError, parsePolicy } from '@goneaway/core';
+import { sharedClusterMonitors } from '@goneaway/core/adapter';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import { describe, expect, it } from 'vitest';
+import { probeOptionsFor } from './mariadb-probe-connector.js';
+import type { MariadbConnection } from './mariadb-shapes.js';
+import { goneAwayPrisma } from './with-goneaway.js';
+import { connectionOptionsOf, WriterStream } from './writer-stream.js';
+
+const cluster = { hosts: ['127.0.0.1:1', '127.0.0.2:1'], flavor: 'replication' as const };
+
+function configErrorOf(make: () => unknown): Error {
+  try {
+    make();
+  } catch (error) {
+    expect(isGoneAwayConfigError(error)).toBe(true);
+    return error as Error;
+  }
+  throw new Error('expected a GoneAwayConfigError');
+}
+
+describe('goneAwayPrisma with the cluster option', () => {
+  it('a PrismaMariaDb factory with `cluster` is a GoneAwayConfigError asking for the settings (a factory keeps them private)', () => {
+    const error = configErrorOf(() =>
+      goneAwayPrisma(new PrismaMariaDb({ host: '127.0.0.1', user: 'u', password: 'secret-pw' }), { cluster }),
+    );
+    expect(error.message).toContain('cluster');
+    expect(error.message).toContain('goneAwayPrisma({ user, password, database');
+    expect(error.message).not.toContain('secret-pw');
+  });
+
+  it('settings with a socket path or a stream of their own are refused with `cluster` (each connection goes to the writer over TCP)', () => {
+    expect(
+      configErrorOf(() => goneAwayPrisma({ user: 'u', socketPath: '/tmp/x.sock' }, { cluster })).message,
+    ).toContain('socketPath');
+    expect(
+      configErrorOf(() => goneAwayPrisma({ user: 'u', stream: () => undefined }, { cluster })).message,
+    ).toContain('stream');
+  });
+
+  it('no writer within the budget (every host refuses): GONEAWAY_UNAVAILABLE naming every host and its state; the lease on the monitor goes back', async () => {
+    const adapter = goneAwayPrisma(
+      { user: 'nobody', password: 'secret-pw', database: 'none' },
+      { outageBudgetMs: 1_500, cluster: { ...cluster, probeIntervalMs: 100, probeTimeoutMs: 300 } },
+    );
+    const before = sharedClusterMonitors.size;
+    const startedAt = performance.now();
+    const error = (await adapter.connect().catch((caught: unknown) => caught)) as Error & { code?: string };
+    const elapsedMs = performance.now() - startedAt;
+    expect(error.code).toBe('GONEAWAY_UNAVAILABLE');
+    expect(error.message).toContain('127.0.0.1:1');
+    expect(error.message).toContain('127.0.0.2:1');
+    expect(error.message).not.toContain('secret-pw');
+    expect(elapsedMs).toBeLessThan(10_000);
+    // Nothing connected: the monitor's lease went back (its probes stopped).
+    expect(sharedClusterMonitors.size).toBe(before);
+  });
+
+  it('takes no lease on the shared monitor before Prisma connects', () => {
+    const before = sharedClusterMonitors.size;
+    const adapter = goneAwayPrisma({ user: 'lease-later', password: 'p' }, { cluster });
+    expect(typeof adapter.connect).toBe('function');
+    expect(adapter.adapterName).toBe('@prisma/adapter-mariadb');
+    expect(sharedClusterMonitors.size).toBe(before);
+  });
+});
+
+describe('probeOptionsFor', () => {
+  it("keeps the application's credentials and TLS, goes to the probed host with the probe's connect timeout, never through the routing stream or a socket path", () => {
+    const options = probeOptionsFor(
+      {
+        user: 'app',
+        password: 'pw',
+        database: 'db',
+        ssl: { rejectUnauthorized: true },
+        stream: () => undefined,
+        socketPath: '/s',
+        host: 'old',
+        port: 1,
+      },
+      { host: '10.0.0.2', port: 3307 },
+      800,
+    );
+    expect(options).toEqual({
+      user: 'app',
+      password: 'pw',
+      database: 'db',
+      ssl: { rejectUnauthorized: true },
+      host: '10.0.0.2',
+      port: 3307,
+      connectTimeout: 800,
+      bigIntAsNumber: true,
+    });
+  });
+});
+
+describe('connectionOptionsOf', () => {
+  it('reaches the options object of the connection behind a promise wrapper that only passes `on`/`off` through, and leaves no listener behind', () => {
+    class InnerConnection extends EventEmitter {
+      readonly opts = { connectTimeout: 1000 };
+    }
+    const inner = new InnerConnection();
+    const wrapper = {
+      on: (event: string, listener: (...args: unknown[]) => void) => inner.on(event, listener),
+      off: (event: string, listener: (...args: unknown[]) => void) => inner.off(event, listener),
+    } as unknown as MariadbConnection;
+    expect(connectionOptionsOf(wrapper)).toBe(inner.opts);
+    expect(inner.eventNames()).toEqual([]);
+  });
+
+  it('is undefined for a connection without `on`', () => {
+    expect(connectionOptionsOf({} as MariadbConnection)).toBeUndefined();
+  });
+});
+
+describe('WriterStream', () => {
+  it("opens each new connection's socket itself, sets that connection's host and port (what mariadb checks a TLS certificate against), and answers hostOf for it", async () => {
+    const server = createServer((socket) => socket.destroy());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    try {
+      const policy = parsePolicy({
+        cluster: { hosts: [`127.0.0.1:${port}`, `127.0.0.2:${port}`], flavor: 'replication' },
+      });
+      const stream = new WriterStream(policy.cluster as ClusterPolicy, { user: 'u' });
+      // mariadb calls it as a method of the new connection's own options (no lease: the first host).
+      class InnerConnection extends EventEmitter {
+        readonly opts: { connectTimeout: number; host?: string; port?: number } = {
+          connectTimeout: 1000,
+          host: 'configured',
+          port: 1,
+        };
+      }
+      const inner = new InnerConnection();
+      const socket = stream.option.call(inner.opts, () => undefined) as Socket;
+      await once(socket, 'connect');
+      socket.destroy();
+      expect(inner.opts).toMatchObject({ host: '127.0.0.1', port });
+      const wrapper = {
+        on: (event: string, listener: (...args: unknown[]) => void) => inner.on(event, listener),
+        off: (event: string, listener: (...args: unknown[]) => void) => inner.off(event, listener),
+      } as unknown as MariadbConnection;
+      expect(stream.hostOf(wrapper)).toBe(`127.0.0.1:${port}`);
+      expect(
+        stream.hostOf({ on: () => undefined, off: () => undefined } as unknown as MariadbConnection),
+      ).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+});

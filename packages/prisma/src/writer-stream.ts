@@ -1,0 +1,140 @@
+import { connect, type Socket } from 'node:net';
+import type { ClusterHost, ClusterPolicy } from '@goneaway/core';
+import {
+  type ClusterMonitorRegistry,
+  type EventHub,
+  hostKey,
+  sharedClusterMonitors,
+  WriterRouting,
+} from '@goneaway/core/adapter';
+import { mariadbProbeConnector } from './mariadb-probe-connector.js';
+import type { MariadbConnection } from './mariadb-shapes.js';
+
+/** mariadb's `stream` option: called as a method of the new connection's own options object. */
+export type MariadbStreamOption = (
+  this: object,
+  callback: (error?: Error, stream?: Socket) => void,
+) => Socket | undefined;
+
+/**
+ * Where a routed mariadb pool's new connections go: the cluster's writer. mariadb's pool copies its
+ * settings when it is made (a private copy goneaway cannot change later, unlike mysql2's), but asks
+ * its `stream` option for the socket of every new connection: that function connects to the writer
+ * the monitor chose at that moment (waiting for one, during a failover, no longer than the
+ * connection's own connect timeout), and remembers, by the connection's options object, which host
+ * each connection went to, so that the pipeline sweeps connections to an old writer. It also holds
+ * the pool's lease on the shared monitor of the cluster (probes connect with the same settings).
+ */
+export class WriterStream {
+  readonly #cluster: ClusterPolicy;
+  readonly #settings: Readonly<Record<string, unknown>>;
+  readonly #registry: ClusterMonitorRegistry;
+  /** Each new connection's options object (mariadb's `this.opts`) → `host:port` it went to. */
+  readonly #hosts = new WeakMap<object, string>();
+  #routing: WriterRouting | undefined;
+  /** mariadb's `stream` option for the pool's settings. */
+  readonly option: MariadbStreamOption;
+
+  constructor(
+    cluster: ClusterPolicy,
+    settings: Readonly<Record<string, unknown>>,
+    registry: ClusterMonitorRegistry = sharedClusterMonitors,
+  ) {
+    this.#cluster = cluster;
+    this.#settings = settings;
+    this.#registry = registry;
+    const stream = this;
+    this.option = function writerStream(this: object, callback) {
+      return stream.#open(this as { connectTimeout?: number; host?: string; port?: number }, callback);
+    };
+  }
+
+  /** A routing to the writer on a new lease of the shared monitor, whose events reach `events`; replaces the last one. */
+  lease(events: EventHub): WriterRouting {
+    const routing = new WriterRouting(
+      this.#registry.acquire({
+        cluster: this.#cluster,
+        connect: mariadbProbeConnector(this.#settings, this.#cluster.probeTimeoutMs),
+        user: typeof this.#settings.user === 'string' ? this.#settings.user : '',
+        events,
+      }),
+    );
+    this.#routing = routing;
+    return routing;
+  }
+
+  /** The lease went back (its pool closed): new connections, if any, go to the first host. */
+  release(): void {
+    this.#routing = undefined;
+  }
+
+  /** The `host:port` a connection went to, or undefined for one not made through `option`. */
+  hostOf(connection: MariadbConnection): string | undefined {
+    const options = connectionOptionsOf(connection);
+    return options === undefined ? undefined : this.#hosts.get(options);
+  }
+
+  #open(
+    options: { connectTimeout?: number; host?: string; port?: number },
+    callback: (error?: Error, stream?: Socket) => void,
+  ): Socket | undefined {
+    const open = (writer: ClusterHost): Socket => {
+      this.#hosts.set(options, hostKey(writer));
+      // The connection's own copy of the settings: mariadb checks a TLS certificate against its `host`
+      // after this, so the identity checked is the node's the socket goes to.
+      options.host = writer.host;
+      options.port = writer.port;
+      const socket = connect({ host: writer.host, port: writer.port });
+      socket.setNoDelay(true);
+      return socket;
+    };
+    const routing = this.#routing;
+    const writer = routing?.monitor.currentWriter();
+    if (writer !== undefined) return open(writer);
+    // No routing: the pool outlived its lease (ending); nothing better is known than the first host.
+    if (routing === undefined) return open(this.#cluster.hosts[0] as ClusterHost);
+    // A failover under way: wait for the writer, but answer before mariadb's own connect timer fires
+    // (a socket handed over after it would belong to a connection already given up).
+    const startedAt = performance.now();
+    const waitMs = Math.max(0, (options.connectTimeout ?? 1000) - 50);
+    routing.writer(startedAt + waitMs).then(
+      (elected) => {
+        if (performance.now() - startedAt > waitMs) callback(routedLateError(waitMs));
+        else callback(undefined, open(elected));
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+    return undefined;
+  }
+}
+
+function routedLateError(waitMs: number): Error {
+  return Object.assign(new Error(`connect ETIMEDOUT: the cluster elected no writer within ${waitMs} ms`), {
+    code: 'ETIMEDOUT',
+    syscall: 'connect',
+  });
+}
+
+/**
+ * The options object of the mariadb Connection behind a pooled ConnectionPromise (which keeps its
+ * connection in a private field): the promise wrapper passes `on` through, and an EventEmitter calls
+ * a `newListener` listener with `this` set to itself, the Connection, whose `opts` is the object the
+ * `stream` option was called on.
+ */
+export function connectionOptionsOf(connection: MariadbConnection): object | undefined {
+  const emitter = connection as unknown as {
+    on?: (event: string, listener: (...args: unknown[]) => void) => unknown;
+    off?: (event: string, listener: (...args: unknown[]) => void) => unknown;
+  };
+  if (typeof emitter.on !== 'function' || typeof emitter.off !== 'function') return undefined;
+  let options: object | undefined;
+  const grab = function (this: { opts?: unknown }) {
+    if (typeof this?.opts === 'object' && this.opts !== null) options = this.opts;
+  };
+  const nothing = () => undefined;
+  emitter.on('newListener', grab);
+  emitter.on('goneaway:host-of', nothing);
+  emitter.off('goneaway:host-of', nothing);
+  emitter.off('newListener', grab);
+  return options;
+}
