@@ -1,4 +1,4 @@
-import { goneAway } from '@goneaway/knex';
+import { goneAway, stats as knexStats } from '@goneaway/knex';
 import { type GoneAwayEvent, goneAwayMysql2, stats, subscribeTo } from '@goneaway/mysql2';
 import { sql } from 'drizzle-orm';
 import { int, mysqlTable, varchar, withReplicas } from 'drizzle-orm/mysql-core';
@@ -42,6 +42,7 @@ describe.skipIf(skipReason !== undefined)('reader pools (role: reader) on a prim
   }, 60_000);
 
   const hosts = () => pair.servers.map((server) => `${server.host}:${server.port}`);
+  const replicaKey = () => `${pair.replica.host}:${pair.replica.port}`;
 
   interface ReaderSettings {
     maxLagMs?: number;
@@ -136,13 +137,12 @@ describe.skipIf(skipReason !== undefined)('reader pools (role: reader) on a prim
       }
     })();
     try {
-      const replicaKey = `${pair.replica.host}:${pair.replica.port}`;
       await waitUntil(
         'the replica to be reported lagging',
         () =>
           events.some(
             (event) =>
-              event.type === 'host-state-changed' && event.host === replicaKey && event.to === 'lagging',
+              event.type === 'host-state-changed' && event.host === replicaKey() && event.to === 'lagging',
           ),
         30_000,
       );
@@ -218,6 +218,11 @@ describe.skipIf(skipReason !== undefined)('reader pools (role: reader) on a prim
     const writerPool = pool('writer', 'drizzle-w');
     const readerPool = pool('reader', 'drizzle-r');
     const db = withReplicas(drizzle({ client: writerPool }), [drizzle({ client: readerPool })]);
+    await waitUntil(
+      'the replica in the reader rotation',
+      () => stats(readerPool).cluster?.targets[0] === replicaKey(),
+      30_000,
+    );
     await db.insert(items).values({ id: 500, note: 'drizzle' });
     await pair.waitForCatchUp();
     const [read] = await db
@@ -244,6 +249,11 @@ describe.skipIf(skipReason !== undefined)('reader pools (role: reader) on a prim
     const reader = pool('reader', 'ryw-r', { readYourWrites: true });
     const control = pool('reader', 'ryw-control');
     const impatient = pool('reader', 'ryw-impatient', { readYourWrites: true, maxLagMs: 1_000 });
+    await waitUntil(
+      'the replica in the reader rotation',
+      () => stats(reader).cluster?.targets[0] === replicaKey(),
+      30_000,
+    );
     expect((await readRow(reader, 0)).port).toBe(pair.replica.port);
     expect((await readRow(impatient, 0)).port).toBe(pair.replica.port);
     await pair.setReplicationDelay(2);
@@ -291,6 +301,12 @@ describe.skipIf(skipReason !== undefined)('reader pools (role: reader) on a prim
     };
     const writer = make('writer', 'knex-ryw-w');
     const reader = make('reader', 'knex-ryw-r');
+    // The previous test restarted replication: the monitor may still see the replica as not replicating.
+    await waitUntil(
+      'the replica in the reader rotation',
+      () => knexStats(reader).cluster?.targets[0] === replicaKey(),
+      30_000,
+    );
     const portAndCount = async (id: number) => {
       const [rows] = (await reader.raw('SELECT @@port AS port, (SELECT COUNT(*) FROM r WHERE id = ?) AS n', [
         id,

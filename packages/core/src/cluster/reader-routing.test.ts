@@ -114,6 +114,28 @@ describe('ReaderRouting', () => {
     );
   });
 
+  it("a new monitor: waits for the replicas' first probes rather than start on the writer that answered first", async () => {
+    const fake = fakeCluster({ hosts: [A, B], flavor: 'galera', readers: { enabled: true } });
+    fake.set(A, up(0));
+    fake.set(B, 'hang-connect');
+    const routing = new ReaderRouting({ monitor: fake.monitor, release: () => undefined }, fake.cluster);
+    fake.monitor.start();
+    await fake.settle();
+    expect(fake.monitor.currentWriter()).toEqual({ host: '10.0.0.1', port: 3306 });
+    let chosen: unknown;
+    const choosing = routing.target(performance.now() + 60_000).then((host) => {
+      chosen = host;
+    });
+    await fake.settle();
+    expect(chosen).toBeUndefined();
+    fake.set(B, up(1));
+    for (const resolve of fake.lateResolvers) resolve();
+    await fake.settle();
+    await choosing;
+    expect(chosen).toEqual({ host: '10.0.0.2', port: 3306 });
+    fake.monitor.close();
+  });
+
   it('a waiting target resolves as soon as a reader comes back', async () => {
     const { fake, routing } = await galera({ fallbackToWriter: false });
     fake.set(B, desynced);

@@ -184,7 +184,10 @@ export class ReaderRouting implements ClusterRouting {
     const readers = this.readers();
     if (readers.length === 0) {
       const fallback = this.#cluster.readers.fallbackToWriter || this.#behindUntil.size > 0;
-      return fallback ? this.monitor.currentWriter() : undefined;
+      // A new monitor: the writer often answers its first probe before a replica answers its own
+      // (which reads the lag too); wait for those first answers rather than start on the writer.
+      if (!fallback || this.#firstProbesPending()) return undefined;
+      return this.monitor.currentWriter();
     }
     // Least connections; among equals, the next one in turn so that an empty pool spreads too.
     const start = this.#turn++ % readers.length;
@@ -199,6 +202,15 @@ export class ReaderRouting implements ClusterRouting {
       }
     }
     return this.monitor.hosts().find((host) => host.key === best)?.host;
+  }
+
+  /** A host other than the writer has not answered (nor failed) its first probe yet. */
+  #firstProbesPending(): boolean {
+    return this.monitor
+      .hosts()
+      .some(
+        (host) => !host.writer && host.probe === undefined && host.failures === 0 && host.state === 'suspect',
+      );
   }
 
   /** Waits for a host to choose: on every monitor event, and each probe interval (a lag can change without an event). */
