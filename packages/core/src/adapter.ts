@@ -24,10 +24,12 @@ export {
   sharedClusterMonitors,
 } from './cluster/cluster-monitor-registry.js';
 export { hostKey } from './cluster/cluster-options.js';
+export type { ClusterRole, ClusterRouting } from './cluster/cluster-routing.js';
 export {
   ClusterUnavailableError,
   type ClusterUnavailableErrorOptions,
 } from './cluster/cluster-unavailable-error.js';
+export { createClusterRouting } from './cluster/create-cluster-routing.js';
 export { type Election, type ElectionCandidate, electWriter } from './cluster/elect-writer.js';
 export { type ClusterUrlResult, parseClusterUrl } from './cluster/parse-cluster-url.js';
 export { GALERA_PROBE_SQL, interpretGaleraRow, probeGalera } from './cluster/probe-galera.js';
@@ -46,6 +48,8 @@ export type {
   ProbeResult,
   ReplicationFacts,
 } from './cluster/probe-result.js';
+export { GALERA_READ_YOUR_WRITES_SQL, ReaderRouting } from './cluster/reader-routing.js';
+export { type ReaderCandidate, readersInRotation } from './cluster/readers-in-rotation.js';
 export { unsupportedClusterError } from './cluster/unsupported-cluster-error.js';
 export { movedOffWriterError, WriterRouting } from './cluster/writer-routing.js';
 

@@ -24,6 +24,7 @@ export type {
   ClusterPolicy,
   HostState,
 } from './cluster/cluster-options.js';
+export type { ClusterRole } from './cluster/cluster-routing.js';
 
 // Errors and guards
 export {

@@ -1,5 +1,5 @@
 import type { Policy } from '@goneaway/core';
-import { markConnectPhase, sharedClusterMonitors, WriterRouting } from '@goneaway/core/adapter';
+import { createClusterRouting, markConnectPhase, sharedClusterMonitors } from '@goneaway/core/adapter';
 import { AcquireWatchdog } from './acquire-watchdog.js';
 import type { Mysql2Driver } from './connects-in-flight.js';
 import type {
@@ -194,21 +194,23 @@ export function createGoneAwayClient(
         );
         const cluster = policy.cluster;
         if (cluster !== undefined) {
-          // One monitor per cluster and user in the process, shared with every other pool naming it.
-          instance.routeWith(
-            () =>
-              new WriterRouting(
-                sharedClusterMonitors.acquire({
-                  cluster,
-                  connect: knexProbeConnector(
-                    driver as Mysql2Driver,
-                    () => settingsOf(this),
-                    cluster.probeTimeoutMs,
-                  ),
-                  user: String(settingsOf(this)?.user ?? ''),
-                  events: instance.hub,
-                }),
-              ),
+          // One monitor per cluster and user in the process, shared with every other pool naming it
+          // (a writer instance and a reader instance, `role: 'reader'`, of one cluster share it).
+          instance.routeWith(() =>
+            createClusterRouting(
+              policy.role,
+              sharedClusterMonitors.acquire({
+                cluster,
+                connect: knexProbeConnector(
+                  driver as Mysql2Driver,
+                  () => settingsOf(this),
+                  cluster.probeTimeoutMs,
+                ),
+                user: String(settingsOf(this)?.user ?? ''),
+                events: instance.hub,
+              }),
+              cluster,
+            ),
           );
         }
       }
@@ -368,9 +370,16 @@ export function createGoneAwayClient(
       const transacting = this.transacting === true;
       // knex tracks its transactions itself (trx clients): a statement inside one is held by its
       // transaction, never run again; outside, the Runner's retry loop decides from the driver's error.
-      return super.query(connection, obj).catch((error: unknown) => {
-        throw pipeline.statementFailed(connection, state, obj.sql, transacting, transacting, error);
-      });
+      return super.query(connection, obj).then(
+        (answered) => {
+          // A writer with replication read-your-writes records the GTID of a commit (mysql2's [header, fields]).
+          pipeline.statementSucceeded((answered as { response?: unknown }).response);
+          return answered;
+        },
+        (error: unknown) => {
+          throw pipeline.statementFailed(connection, state, obj.sql, transacting, transacting, error);
+        },
+      );
     }
   }
 

@@ -1,12 +1,12 @@
 import { type ClusterHost, classify, type Policy, type PoolStats } from '@goneaway/core';
 import {
+  type ClusterRouting,
   ConnectionPipeline,
   type EventHub,
   hasKindTrait,
   markConnectPhase,
   type ReconnectGate,
   type RetryEngine,
-  type WriterRouting,
 } from '@goneaway/core/adapter';
 import { ConnectsInFlight } from './connects-in-flight.js';
 import { copyOwnProperties } from './copy-own-properties.js';
@@ -28,7 +28,7 @@ export class KnexPluginInstance {
   readonly connects = new ConnectsInFlight();
 
   /** Makes the pool's cluster routing (the `cluster` option): again after a reopen. */
-  #routing: (() => WriterRouting) | undefined;
+  #routing: (() => ClusterRouting) | undefined;
   /** Where the connect under way goes (the cluster's writer), read by the tracked driver's createConnection. */
   #target: ClusterHost | undefined;
 
@@ -36,20 +36,20 @@ export class KnexPluginInstance {
     this.pipeline = new ConnectionPipeline(policy, knexConnectionDriver);
   }
 
-  /** Routes the pool's connections to the writer of the `cluster` option (its monitor shared process-wide). */
-  routeWith(routing: () => WriterRouting): void {
+  /** Routes the pool's connections to the writer (or the readers, `role: 'reader'`) of the `cluster` option (its monitor shared process-wide). */
+  routeWith(routing: () => ClusterRouting): void {
     this.#routing = routing;
     this.pipeline.route(routing());
   }
 
   /**
-   * knex's raw connect, to the cluster's writer when the pool is routed: waits for a writer within
-   * the outage budget (a failover under way), then connects there.
+   * knex's raw connect, to the cluster's writer (or a reader) when the pool is routed: waits for one
+   * within the outage budget (a failover under way), then connects there.
    */
   async connectRaw(connect: () => Promise<Mysql2Connection>): Promise<Mysql2Connection> {
     const routing = this.pipeline.routing;
     if (routing === undefined) return this.connects.run(connect());
-    const target = await routing.writer(performance.now() + this.policy.outageBudgetMs);
+    const target = await routing.target(performance.now() + this.policy.outageBudgetMs);
     // knex's mysql2 dialect calls createConnection synchronously inside acquireRawConnection.
     this.#target = target;
     try {

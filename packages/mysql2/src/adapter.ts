@@ -9,4 +9,4 @@ export {
 } from './assert-callback-mysql2-module.js';
 export { isInternalAcquireCallback } from './mysql2-pool-driver.js';
 export { type PoolCommitMarker, poolCommitMarker } from './pool-commit-markers.js';
-export { userOf, writerRoutingFor } from './writer-routing-for.js';
+export { clusterRoutingFor, userOf, writerRoutingFor } from './writer-routing-for.js';

@@ -1,4 +1,4 @@
-import type { PoolDriver, SecretRedactor, WriterRouting } from '@goneaway/core/adapter';
+import type { ClusterRouting, PoolDriver, SecretRedactor } from '@goneaway/core/adapter';
 import type { CorePool, CorePoolConnection } from './mysql2-internals.js';
 import { routeConnectionConfig } from './route-connection-config.js';
 
@@ -46,10 +46,10 @@ export function wouldConnect(core: CorePool): boolean {
   return core._freeConnections.length === 0 && (limit === 0 || core._allConnections.length < limit);
 }
 
-/** Where a routed pool's new connections go: the cluster's writer, waited for until the call's deadline. */
+/** Where a routed pool's new connections go: the cluster's writer (or a reader), waited for until the call's deadline. */
 export interface PoolRouting {
   /** The pool's routing now (none without the `cluster` option). */
-  readonly routing: () => WriterRouting | undefined;
+  readonly routing: () => ClusterRouting | undefined;
   /** The outage budget (ms): how long a create with no deadline of its own waits for a writer. */
   readonly budgetMs: number;
 }
@@ -76,7 +76,7 @@ export function mysql2PoolDriver(
         // after it, marked as a connect failure: nothing was sent). No await between pointing the
         // pool at the writer and mysql2's getConnection below, which reads the config synchronously.
         const deadline = context.deadline ?? performance.now() + route.budgetMs;
-        routeConnectionConfig(core, await routing.writer(deadline, context.signal));
+        routeConnectionConfig(core, await routing.target(deadline, context.signal));
       }
       const config = core.config.connectionConfig;
       redactor.add(config?.password);

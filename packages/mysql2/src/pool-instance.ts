@@ -1,11 +1,11 @@
 import type { Policy } from '@goneaway/core';
 import {
+  type ClusterRouting,
   type ConnectionDriver,
   ConnectionPipeline,
   type EventHub,
   type PoolDriver,
   type RetryEngine,
-  type WriterRouting,
 } from '@goneaway/core/adapter';
 import { HeldConnections } from './held-connections.js';
 import { type CallKind, type Mysql2Statement, mysql2ConnectionDriver } from './mysql2-connection-driver.js';
@@ -71,11 +71,12 @@ export class Mysql2PoolInstance {
   }
 
   /**
-   * Routes the pool's connections to the writer of the `cluster` option: new ones are made there, one
-   * to an old writer is swept at hand-out and refused at its next statement. The routing's lease on
+   * Routes the pool's connections to the writer of the `cluster` option (or its readers, `role:
+   * 'reader'`): new ones are made there, one to a host no longer chosen is swept at hand-out and
+   * refused at its next statement. The routing's lease on
    * the shared monitor goes back when the pool ends (destroy()).
    */
-  routeWith(routing: WriterRouting): void {
+  routeWith(routing: ClusterRouting): void {
     this.pipeline.route(routing);
   }
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { SecretRedactor, type WriterRouting } from '@goneaway/core/adapter';
+import { type ClusterRouting, SecretRedactor } from '@goneaway/core/adapter';
 import mysql2 from 'mysql2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mysql2ConnectionDriver } from './mysql2-connection-driver.js';
@@ -100,13 +100,13 @@ describe('routeConnectionConfig on a real mysql2 pool', () => {
     const asked: Array<number | undefined> = [];
     let answer!: (host: { host: string; port: number }) => void;
     const routing = {
-      writer: (deadline?: number) => {
+      target: (deadline?: number) => {
         asked.push(deadline);
         return new Promise((resolve) => {
           answer = resolve;
         });
       },
-    } as unknown as WriterRouting;
+    } as unknown as ClusterRouting;
     const driver = mysql2PoolDriver(pool, (connection) => connection, new SecretRedactor(), {
       routing: () => routing,
       budgetMs: 5_000,
@@ -127,8 +127,8 @@ describe('routeConnectionConfig on a real mysql2 pool', () => {
   it('no writer within the budget: the create fails and mysql2 makes no connection', async () => {
     const pool = poolTo(1);
     const routing = {
-      writer: () => Promise.reject(new Error('no writer')),
-    } as unknown as WriterRouting;
+      target: () => Promise.reject(new Error('no writer')),
+    } as unknown as ClusterRouting;
     const driver = mysql2PoolDriver(pool, (connection) => connection, new SecretRedactor(), {
       routing: () => routing,
       budgetMs: 5_000,

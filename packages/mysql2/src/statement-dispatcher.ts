@@ -99,7 +99,11 @@ export class StatementDispatcher {
       // validates it by this): the server's idle clock restarts when a command is answered.
       if (this.lone) state.markUsed();
       if (error) callback(pipeline.statementFailed(connection, state, sql, transacting, held, error));
-      else callback(null, rows, fields);
+      else {
+        // A writer with replication read-your-writes records the GTID a commit reported.
+        pipeline.statementSucceeded(rows);
+        callback(null, rows, fields);
+      }
     };
     command = invokeBase(connection, kind, this.#withTimeout(call.head), done) as typeof command;
     return command;

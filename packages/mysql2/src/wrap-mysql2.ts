@@ -11,7 +11,7 @@ import { type CorePoolConnection, corePoolOf } from './mysql2-internals.js';
 import { Mysql2PoolInstance } from './pool-instance.js';
 import { configFor } from './route-connection-config.js';
 import { wrapCorePool } from './wrap-pool.js';
-import { writerRoutingFor } from './writer-routing-for.js';
+import { clusterRoutingFor } from './writer-routing-for.js';
 
 /** What goneAwayMysql2 needs of `mysql2` or `mysql2/promise`. */
 export interface Mysql2ModuleLike {
@@ -54,8 +54,16 @@ export function goneAwayMysql2<M extends Mysql2ModuleLike>(mysql2: M, options?: 
     }
     const instance = new Mysql2PoolInstance(policy, core);
     if (policy.cluster !== undefined) {
-      // One lease on the cluster's shared monitor per pool; pool.end() gives it back.
-      instance.routeWith(writerRoutingFor(createConnectionOf(mysql2), config, policy.cluster, instance.hub));
+      // One lease on the cluster's shared monitor per pool; pool.end() gives it back. `role: 'reader'`:
+      // the pool's connections go to the readers in rotation instead of the writer.
+      instance.routeWith(
+        clusterRoutingFor(
+          createConnectionOf(mysql2),
+          config,
+          { ...policy, cluster: policy.cluster },
+          instance.hub,
+        ),
+      );
     }
     wrapCorePool(core, instance);
     return pool;
@@ -99,10 +107,10 @@ function createWriterConnection(
     });
   }
   const instance = new Mysql2PoolInstance(policy);
-  const routing = writerRoutingFor(createConnectionOf(mysql2), config, cluster, instance.hub);
+  const routing = clusterRoutingFor(createConnectionOf(mysql2), config, { ...policy, cluster }, instance.hub);
   return (async () => {
     try {
-      const writer = await routing.writer(performance.now() + policy.outageBudgetMs);
+      const writer = await routing.target(performance.now() + policy.outageBudgetMs);
       instance.routeWith(routing);
       const routed =
         typeof config === 'string'

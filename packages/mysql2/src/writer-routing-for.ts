@@ -1,6 +1,9 @@
 import type { ClusterPolicy } from '@goneaway/core';
 import {
   type ClusterMonitorRegistry,
+  type ClusterRole,
+  type ClusterRouting,
+  createClusterRouting,
   type EventHub,
   sharedClusterMonitors,
   WriterRouting,
@@ -35,12 +38,36 @@ export function writerRoutingFor(
   events: EventHub,
   registry: ClusterMonitorRegistry = sharedClusterMonitors,
 ): WriterRouting {
-  return new WriterRouting(
-    registry.acquire({
-      cluster,
-      connect: mysql2ProbeConnector(createConnection, config, cluster.probeTimeoutMs),
-      user: userOf(config),
-      events,
-    }),
-  );
+  return new WriterRouting(leaseFor(createConnection, config, cluster, events, registry));
+}
+
+/**
+ * The same for a pool of either `role`: to the writer, or over the readers in rotation (ReaderRouting).
+ * One lease on the shared monitor either way, so a writer pool and a reader pool of one cluster and
+ * user probe each host once.
+ */
+export function clusterRoutingFor(
+  createConnection: (config: unknown) => unknown,
+  config: unknown,
+  policy: { readonly cluster: ClusterPolicy; readonly role: ClusterRole },
+  events: EventHub,
+  registry: ClusterMonitorRegistry = sharedClusterMonitors,
+): ClusterRouting {
+  const lease = leaseFor(createConnection, config, policy.cluster, events, registry);
+  return createClusterRouting(policy.role, lease, policy.cluster);
+}
+
+function leaseFor(
+  createConnection: (config: unknown) => unknown,
+  config: unknown,
+  cluster: ClusterPolicy,
+  events: EventHub,
+  registry: ClusterMonitorRegistry,
+) {
+  return registry.acquire({
+    cluster,
+    connect: mysql2ProbeConnector(createConnection, config, cluster.probeTimeoutMs),
+    user: userOf(config),
+    events,
+  });
 }

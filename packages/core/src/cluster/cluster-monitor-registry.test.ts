@@ -78,4 +78,35 @@ describe('ClusterMonitorRegistry', () => {
     expect(seen.length).toBeGreaterThan(4);
     a.release();
   });
+  it('a lease with readers enabled turns on lag reading of a monitor a writer pool made without it', async () => {
+    const clock = new FakeTimerClock();
+    const statements: string[] = [];
+    const connect = async (): Promise<MonitorConnection> => ({
+      query: async (sql: string) => {
+        statements.push(sql);
+        if (sql.startsWith('SHOW')) return [{ Seconds_Behind_Master: 1 }];
+        return [{ read_only: 1, innodb_read_only: 0, super_read_only: 0 }];
+      },
+      destroy: () => undefined,
+    });
+    const registry = new ClusterMonitorRegistry();
+    const settle = async () => {
+      for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    const writer = registry.acquire({ cluster: clusterOf(['r1:3306']), connect, clock, user: 'app' });
+    await settle();
+    expect(statements.some((sql) => sql.startsWith('SHOW'))).toBe(false);
+    const readerCluster = parsePolicy({
+      cluster: { hosts: ['r1:3306'], flavor: 'replication', readers: { enabled: true, maxLagMs: 500 } },
+    }).cluster as ClusterPolicy;
+    const reader = registry.acquire({ cluster: readerCluster, connect, clock, user: 'app' });
+    expect(reader.monitor).toBe(writer.monitor);
+    clock.advance(1_000);
+    await settle();
+    expect(statements.some((sql) => sql.startsWith('SHOW'))).toBe(true);
+    // 1 s behind, more than the reader's 500 ms: lagging.
+    expect(writer.monitor.stateOf('r1:3306')).toBe('lagging');
+    reader.release();
+    writer.release();
+  });
 });

@@ -27,7 +27,8 @@ interface Entry {
  * The one place where cluster monitors are shared between pools. Every pool of a process that names
  * the same cluster (flavor, hosts in any order, user) leases the same monitor, so each host is probed
  * once however many pools (a knex writer and reader, an ORM beside them) use it, and they all agree
- * on the writer at the same moment. Reference-counted rather than weakly held: a monitor's timers and
+ * on the writer at the same moment. A lease with readers enabled turns on the replicas' lag reading of
+ * a monitor made without it (readLagUpTo). Reference-counted rather than weakly held: a monitor's timers and
  * sockets must stop when its last pool closes, not when the garbage collector gets to it. The first
  * lease's settings (probe interval, timeout, connect) are the monitor's; later leases share them.
  */
@@ -51,6 +52,7 @@ export class ClusterMonitorRegistry {
     }
     const held = entry;
     held.leases += 1;
+    if (options.cluster.readers.enabled) held.monitor.readLagUpTo(options.cluster.readers.maxLagMs);
     const hub = options.events;
     const unsubscribe = hub === undefined ? undefined : held.monitor.subscribe((event) => hub.emit(event));
     held.monitor.start();

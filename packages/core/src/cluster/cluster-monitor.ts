@@ -6,6 +6,7 @@ import { type Election, electWriter } from './elect-writer.js';
 import { probeGalera } from './probe-galera.js';
 import { probeProxy, replicationProbe } from './probe-replication.js';
 import type { ProbeConnection, ProbeFunction, ProbeResult } from './probe-result.js';
+import { WrittenGtids } from './written-gtids.js';
 
 /** A connection the monitor probes on, kept open between probes and destroyed after any failure. */
 export interface MonitorConnection extends ProbeConnection {
@@ -98,8 +99,13 @@ class ProbeTimeout extends Error {}
  */
 export class ClusterMonitor {
   readonly cluster: ClusterPolicy;
+  /** The GTIDs the writer pools of this process committed (replication read-your-writes), shared with its reader pools. */
+  readonly writtenGtids: WrittenGtids = new WrittenGtids();
   readonly #connect: ProbeConnector;
-  readonly #probe: ProbeFunction;
+  #probe: ProbeFunction;
+  /** The lag threshold of the default replication probe; undefined while lag is not read. */
+  #lagThresholdMs: number | undefined;
+  readonly #defaultProbe: boolean;
   readonly #clock: TimerClock;
   readonly #random: () => number;
   readonly #hosts: HostRecord[];
@@ -116,6 +122,10 @@ export class ClusterMonitor {
     this.#clock = options.clock ?? systemTimerClock;
     this.#random = options.random ?? Math.random;
     this.#probe = options.probe ?? defaultProbe(options.cluster);
+    this.#defaultProbe = options.probe === undefined;
+    if (this.#defaultProbe && options.cluster.flavor === 'replication' && options.cluster.readers.enabled) {
+      this.#lagThresholdMs = options.cluster.readers.maxLagMs;
+    }
     const now = this.#clock.now();
     this.#hosts = options.cluster.hosts.map((host) => ({
       host,
@@ -139,6 +149,19 @@ export class ClusterMonitor {
     if (this.#started || this.#closed) return;
     this.#started = true;
     for (const record of this.#hosts) void this.#probeHost(record);
+  }
+
+  /**
+   * A pool with readers (`readers.enabled`) leased this monitor, which another pool may have made
+   * without: replicas' lag is read from the next probe on, and the smallest `maxLagMs` asked for makes
+   * a replica `lagging` (a reader pool with a larger one still reads from it: readersInRotation
+   * compares the lag itself). Only the default replication probe reads lag.
+   */
+  readLagUpTo(maxLagMs: number): void {
+    if (!this.#defaultProbe || this.cluster.flavor !== 'replication') return;
+    if (this.#lagThresholdMs !== undefined && this.#lagThresholdMs <= maxLagMs) return;
+    this.#lagThresholdMs = maxLagMs;
+    this.#probe = replicationProbe({ maxLagMs });
   }
 
   /** Listens to this monitor's events. Returns the function that unsubscribes. */

@@ -1,6 +1,14 @@
 import { describe, expectTypeOf, it } from 'vitest';
+import type { Policy } from '../policy/options.js';
 import { parsePolicy } from '../policy/parse-policy.js';
-import type { ClusterOptions, ClusterPolicy, GoneAwayOptions, HostState } from '../public.js';
+import type {
+  ClusterOptions,
+  ClusterPolicy,
+  ClusterRole,
+  ClusterStats,
+  GoneAwayOptions,
+  HostState,
+} from '../public.js';
 
 describe('the cluster option types', () => {
   it('accepts the object form (a readonly list too) and the URL form', () => {
@@ -32,5 +40,18 @@ describe('the cluster option types', () => {
     expectTypeOf<HostState>().toEqualTypeOf<
       'up' | 'suspect' | 'down' | 'read-only' | 'desynced' | 'non-primary' | 'lagging'
     >();
+  });
+
+  it("role is 'writer' or 'reader', optional in the options, always there in a Policy", () => {
+    expectTypeOf<ClusterRole>().toEqualTypeOf<'writer' | 'reader'>();
+    expectTypeOf<GoneAwayOptions['role']>().toEqualTypeOf<ClusterRole | undefined>();
+    expectTypeOf<Policy['role']>().toEqualTypeOf<ClusterRole>();
+    const cluster = { hosts: ['a', 'b'], flavor: 'replication', readers: { enabled: true } } as const;
+    expectTypeOf({ cluster, role: 'reader' } as const).toExtend<GoneAwayOptions>();
+    // @ts-expect-error not a role
+    const replica: GoneAwayOptions = { cluster, role: 'replica' };
+    void replica;
+    expectTypeOf<ClusterStats['role']>().toEqualTypeOf<'writer' | 'reader'>();
+    expectTypeOf<ClusterStats['targets']>().toEqualTypeOf<readonly string[]>();
   });
 });

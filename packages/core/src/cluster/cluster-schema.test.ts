@@ -188,3 +188,62 @@ describe('the cluster option', () => {
     ]);
   });
 });
+
+describe('role and cluster.readers', () => {
+  const hosts = ['127.0.0.1:3306', '127.0.0.2:3306'];
+  const problem = (options: unknown) => {
+    try {
+      parsePolicy(options);
+    } catch (error) {
+      return error as { code: string; message: string; issues: Array<{ path: string }> };
+    }
+    throw new Error('expected a GoneAwayConfigError');
+  };
+
+  it("defaults to 'writer'; 'reader' with a cluster whose readers are enabled", () => {
+    expect(parsePolicy().role).toBe('writer');
+    const policy = parsePolicy({
+      cluster: { hosts, flavor: 'replication', readers: { enabled: true } },
+      role: 'reader',
+    });
+    expect(policy.role).toBe('reader');
+    // A writer pool of a cluster with readers: its monitor reads the replicas' lag.
+    expect(parsePolicy({ cluster: { hosts, flavor: 'replication', readers: { enabled: true } } }).role).toBe(
+      'writer',
+    );
+  });
+
+  it('role without cluster is a GoneAwayConfigError naming role', () => {
+    const error = problem({ role: 'reader' });
+    expect(error.code).toBe('GONEAWAY_CONFIG');
+    expect(error.issues.map((issue) => issue.path)).toEqual(['role']);
+    expect(error.message).toMatch(/`cluster` option/);
+  });
+
+  it("role 'reader' with readers not enabled is a contradiction, named at cluster.readers.enabled", () => {
+    for (const readers of [undefined, { enabled: false }]) {
+      const error = problem({ cluster: { hosts, flavor: 'galera', readers }, role: 'reader' });
+      expect(error.issues.map((issue) => issue.path)).toEqual(['cluster.readers.enabled']);
+      expect(error.message).toMatch(/true with role 'reader'/);
+    }
+  });
+
+  it("a proxy has no readers: role 'reader' or readers.enabled is refused", () => {
+    const proxy = { hosts: ['127.0.0.1:6033'], flavor: 'proxy' as const };
+    expect(
+      problem({ cluster: { ...proxy, readers: { enabled: true } }, role: 'reader' }).issues[0]?.path,
+    ).toBe('role');
+    expect(problem({ cluster: { ...proxy, readers: { enabled: true } } }).issues[0]?.path).toBe(
+      'cluster.readers.enabled',
+    );
+    expect(problem({ cluster: proxy, role: 'reader' }).message).toMatch(/no readers with flavor 'proxy'/);
+  });
+
+  it('a misspelt role is named with a suggestion', () => {
+    const error = problem({
+      cluster: { hosts, flavor: 'galera', readers: { enabled: true } },
+      role: 'readr',
+    });
+    expect(error.message).toMatch(/did you mean 'reader'/);
+  });
+});

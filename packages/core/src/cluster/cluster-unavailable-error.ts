@@ -4,8 +4,8 @@ export interface ClusterUnavailableErrorOptions {
   /** `describeHosts()` of the monitor: every host and its state, no secrets. */
   readonly hosts: string;
   readonly elapsedMs: number;
-  /** Why the wait ended: no writer before the deadline, or the monitor was closed. */
-  readonly why: 'no-writer' | 'closed';
+  /** Why the wait ended: no writer (or, for a reader pool, no reader) before the deadline, or the monitor was closed. */
+  readonly why: 'no-writer' | 'no-reader' | 'no-reader-or-writer' | 'closed';
 }
 
 /**
@@ -21,8 +21,12 @@ export class ClusterUnavailableError extends DatabaseUnavailableError {
     this.hosts = options.hosts;
     const what =
       options.why === 'closed'
-        ? 'The cluster monitor was closed while waiting for a writer'
-        : `The database is unavailable: no writer in the cluster after ${this.elapsedMs} ms`;
+        ? 'The cluster monitor was closed while waiting for a host'
+        : options.why === 'no-reader-or-writer'
+          ? `The database is unavailable: no reader in the cluster's rotation and no writer to fall back to after ${this.elapsedMs} ms`
+          : options.why === 'no-reader'
+            ? `The database is unavailable: no reader in the cluster's rotation after ${this.elapsedMs} ms (readers.fallbackToWriter is false)`
+            : `The database is unavailable: no writer in the cluster after ${this.elapsedMs} ms`;
     this.message = `${what}. Hosts: ${options.hosts}. ${this.hint}`;
   }
 

@@ -3,7 +3,9 @@ import { markConnectPhase } from '../classification/connect-phase.js';
 import { hasKindTrait } from '../classification/kind-traits.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { ClusterMonitorLease } from './cluster-monitor-registry.js';
-import type { ClusterHost } from './cluster-options.js';
+import { type ClusterHost, type ClusterPolicy, hostKey } from './cluster-options.js';
+import type { ClusterRouting } from './cluster-routing.js';
+import { lastGtidOf, TRACK_LAST_GTID_SQL } from './written-gtids.js';
 
 /**
  * Where a pool's connections go when the `cluster` option is set: to the writer its (shared)
@@ -12,12 +14,27 @@ import type { ClusterHost } from './cluster-options.js';
  * and tells it about errors that make a host suspect (1290 / 1792 / 1836 read-only, 1047 not ready,
  * a lost connection), so the monitor probes that host at once rather than at its next interval.
  */
-export class WriterRouting {
+export class WriterRouting implements ClusterRouting {
+  readonly role = 'writer' as const;
+  readonly sessionStatements: readonly string[];
   readonly #lease: ClusterMonitorLease;
+  readonly #recordsGtids: boolean;
   #closed = false;
 
-  constructor(lease: ClusterMonitorLease) {
+  /**
+   * `cluster`: the writer pool's own policy; with `readYourWrites` on a replication cluster its
+   * sessions report each commit's GTID (no extra round trip), recorded for the reader pools.
+   */
+  constructor(lease: ClusterMonitorLease, cluster?: ClusterPolicy) {
     this.#lease = lease;
+    this.#recordsGtids = cluster?.readYourWrites === true && cluster.flavor === 'replication';
+    this.sessionStatements = this.#recordsGtids ? [TRACK_LAST_GTID_SQL] : [];
+  }
+
+  succeeded(result: unknown): void {
+    if (!this.#recordsGtids) return;
+    const gtid = lastGtidOf(result);
+    if (gtid !== undefined) this.monitor.writtenGtids.note(gtid);
   }
 
   get monitor(): ClusterMonitor {
@@ -29,6 +46,11 @@ export class WriterRouting {
    * (monotonic ms), then rejects with GONEAWAY_UNAVAILABLE naming every host and its state, marked
    * as a connect failure (nothing was sent).
    */
+  target(deadline?: number, signal?: AbortSignal): Promise<ClusterHost> {
+    return this.writer(deadline, signal);
+  }
+
+  /** The writer (`target()`), waited for until `deadline`. */
   async writer(deadline?: number, signal?: AbortSignal): Promise<ClusterHost> {
     const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
     try {
@@ -58,6 +80,16 @@ export class WriterRouting {
   isCurrent(hostKey: string): boolean {
     const writer = this.monitor.currentWriter();
     return writer !== undefined && `${writer.host}:${writer.port}` === hostKey;
+  }
+
+  /** The writer, when there is one. */
+  targets(): string[] {
+    const writer = this.monitor.currentWriter();
+    return writer === undefined ? [] : [hostKey(writer)];
+  }
+
+  movedOffError(hostKey: string, refused?: unknown): Error {
+    return movedOffWriterError(hostKey, refused);
   }
 
   /** A statement on a connection to `hostKey` failed: a failure that may mean a failover has the host probed now. */

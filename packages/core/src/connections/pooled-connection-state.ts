@@ -49,6 +49,8 @@ export class PooledConnectionState {
   pinned = false;
   /** `host:port` the connection went to, when the pool routes to a cluster's writer (ConnectionPipeline.route). */
   host: string | undefined;
+  /** Replication read-your-writes: the version of the writers' GTIDs this (reader) connection has waited for. */
+  waitedForWrites = 0;
   /** Set when the connection died inside a transaction: every later statement of it fails with this. */
   transactionLost: GoneAwayError | undefined;
   /** Set when goneaway closed the idle connection itself, before the server's limit. */

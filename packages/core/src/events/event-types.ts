@@ -14,7 +14,12 @@ export type EvictionReason =
   | 'statement-timeout'
   | 'disposed'
   /** The connection goes to a host that is no longer the cluster's writer (the `cluster` option). */
-  | 'writer-changed';
+  | 'writer-changed'
+  /**
+   * A reader pool's connection (`role: 'reader'`) goes to a host out of its rotation: a reader that is
+   * lagging, down, desynced, non-primary or suspect, or the writer it fell back to once a reader is back.
+   */
+  | 'left-rotation';
 
 interface EventBase {
   /** The `name` option of the instance that emitted it. */
@@ -142,6 +147,7 @@ const EVICTION_REASON_PRESENCE: Readonly<Record<EvictionReason, true>> = {
   'statement-timeout': true,
   disposed: true,
   'writer-changed': true,
+  'left-rotation': true,
 };
 
 /** Every event type, for counters and exhaustive tests. */

@@ -16,6 +16,13 @@ export interface PoolStats extends GoneAwayStats {
 
 /** A pool's view of its cluster (the `cluster` option), from the shared monitor. */
 export interface ClusterStats {
+  /** `'reader'` for a reader pool (`role: 'reader'`), else `'writer'`. */
+  readonly role: 'writer' | 'reader';
+  /**
+   * `host:port` of each host this pool's new connections go to now: the writer for a writer pool; the
+   * readers in rotation for a reader pool, or the writer when it falls back to it (empty: none for now).
+   */
+  readonly targets: readonly string[];
   /** `host:port` of the writer new connections go to; undefined while there is none (a failover under way). */
   readonly writer: string | undefined;
   readonly hosts: readonly ClusterHostStats[];

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { classify } from '../classification/classify.js';
 import { CONNECT_PHASE } from '../classification/connect-phase.js';
-import { fakeCluster, readOnly, up } from '../cluster/cluster-monitor.fixture.js';
+import { desynced, fakeCluster, readOnly, up } from '../cluster/cluster-monitor.fixture.js';
+import { GALERA_READ_YOUR_WRITES_SQL, ReaderRouting } from '../cluster/reader-routing.js';
 import { WriterRouting } from '../cluster/writer-routing.js';
+import { TRACK_LAST_GTID_SQL } from '../cluster/written-gtids.js';
 import type { ConnectionDriver } from '../driver/connection-driver.js';
 import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
 import type { GoneAwayEvent } from '../events/event-types.js';
@@ -457,6 +459,8 @@ describe('ConnectionPipeline: routed to a cluster writer', () => {
     expect(pipeline.stats().evictions['writer-changed']).toBe(1);
     // stats() says which host is the writer and how each host is, from the shared monitor.
     expect(pipeline.stats().cluster).toEqual({
+      role: 'writer',
+      targets: ['10.0.0.2:3306'],
       writer: '10.0.0.2:3306',
       hosts: [
         {
@@ -582,5 +586,141 @@ describe('ConnectionPipeline: routed to a cluster writer', () => {
     await fake.settle();
     expect(fake.probes.get('10.0.0.1:3306') ?? 0).toBeGreaterThan(probesBefore);
     pipeline.close();
+  });
+});
+
+describe("ConnectionPipeline: routed to a cluster's readers (role: reader)", () => {
+  const [A, B, C] = ['10.0.0.1:3306', '10.0.0.2:3306', '10.0.0.3:3306'];
+
+  async function readers(readYourWrites = false) {
+    const options = {
+      hosts: [A, B, C],
+      flavor: 'galera' as const,
+      readers: { enabled: true },
+      readYourWrites,
+    };
+    const fake = fakeCluster(options);
+    fake.set(A, up(0));
+    fake.set(B, up(1));
+    fake.set(C, up(2));
+    const routing = new ReaderRouting(
+      { monitor: fake.monitor, release: () => fake.monitor.close() },
+      fake.cluster,
+    );
+    const hosts = new WeakMap<FakeConnection, string>();
+    const pipeline = new ConnectionPipeline(parsePolicy({ cluster: options, role: 'reader' }), {
+      ...driver,
+      hostOf: (connection) => hosts.get(connection),
+    });
+    pipeline.route(routing);
+    fake.monitor.start();
+    await fake.settle();
+    const on = async (host: string) => {
+      const connection = fakeConnection();
+      hosts.set(connection, host);
+      return { connection, state: await pipeline.adopt(connection) };
+    };
+    return { fake, pipeline, on };
+  }
+
+  it('spreads over the readers by its own connection counts; a reader leaving the rotation has its connections swept as left-rotation', async () => {
+    const { fake, pipeline, on } = await readers();
+    const first = await pipeline.routing?.target();
+    const firstKey = `${first?.host}:${first?.port}`;
+    await on(firstKey);
+    const second = await pipeline.routing?.target();
+    // The pipeline counts its connections per host: the second goes to the other reader.
+    expect([firstKey, `${second?.host}:${second?.port}`].sort()).toEqual([B, C]);
+    const onB = await on(B);
+    expect(pipeline.validate(onB.connection)).toBe(true);
+    const held = await on(B);
+    fake.set(B, desynced);
+    await fake.advance(2_000);
+    expect(pipeline.validate(onB.connection)).toBe(false);
+    // A held connection's next statement is refused before it is sent, a connect failure run again elsewhere.
+    const refused = pipeline.beforeStatement(held.connection, held.state, 'SELECT 1', undefined, false);
+    expect((refused as Record<symbol, unknown>)[CONNECT_PHASE]).toBe(true);
+    expect(String((refused as Error).message)).toMatch(/reader rotation/);
+    expect(pipeline.stats().evictions['left-rotation']).toBe(2);
+    expect(pipeline.stats().cluster).toMatchObject({ role: 'reader', targets: [C], writer: A });
+    pipeline.close();
+  });
+
+  it("a write refused as read-only on a reader stays the server's error: never moved to the writer", async () => {
+    const { pipeline, on } = await readers();
+    const { connection, state } = await on(B);
+    const refusal = {
+      code: 'ER_OPTION_PREVENTS_STATEMENT',
+      errno: 1290,
+      message:
+        'The MariaDB server is running with the --read-only option so it cannot execute this statement',
+    };
+    expect(pipeline.statementFailed(connection, state, 'INSERT 1', false, false, refusal)).toBe(refusal);
+    pipeline.close();
+  });
+
+  it('read-your-writes: each new Galera reader connection runs SET SESSION wsrep_sync_wait = 1 when adopted', async () => {
+    const { pipeline, on } = await readers(true);
+    const { connection } = await on(B);
+    expect(connection.queries).toContain(GALERA_READ_YOUR_WRITES_SQL);
+    pipeline.close();
+    const plain = await readers(false);
+    const other = await plain.on(B);
+    expect(other.connection.queries).not.toContain(GALERA_READ_YOUR_WRITES_SQL);
+    plain.pipeline.close();
+  });
+
+  it("refuses a routing whose role is not the policy's: an adapter that routes only to writers cannot ignore role: reader", async () => {
+    const fake = fakeCluster({ hosts: [A, B], flavor: 'galera', readers: { enabled: true } });
+    let released = 0;
+    const pipeline = new ConnectionPipeline(
+      parsePolicy({
+        cluster: { hosts: [A, B], flavor: 'galera', readers: { enabled: true } },
+        role: 'reader',
+      }),
+      driver,
+    );
+    expect(() =>
+      pipeline.route(
+        new WriterRouting({
+          monitor: fake.monitor,
+          release: () => {
+            released += 1;
+          },
+        }),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'GONEAWAY_CONFIG', message: expect.stringMatching(/role/) }));
+    expect(released).toBe(1);
+    fake.monitor.close();
+  });
+
+  it('replication read-your-writes: a writer pool tracks last_gtid on each new session and records the GTID a commit reports', async () => {
+    for (const readYourWrites of [true, false]) {
+      const options = {
+        hosts: [A, B],
+        flavor: 'replication' as const,
+        readers: { enabled: true },
+        readYourWrites,
+      };
+      const fake = fakeCluster(options);
+      fake.set(A, up());
+      const routing = new WriterRouting(
+        { monitor: fake.monitor, release: () => fake.monitor.close() },
+        fake.cluster,
+      );
+      const pipeline = new ConnectionPipeline(parsePolicy({ cluster: options }), {
+        ...driver,
+        hostOf: () => A,
+      });
+      pipeline.route(routing);
+      const connection = fakeConnection();
+      await pipeline.adopt(connection);
+      expect(connection.queries.includes(TRACK_LAST_GTID_SQL)).toBe(readYourWrites);
+      pipeline.statementSucceeded([
+        { affectedRows: 1, stateChanges: { systemVariables: { last_gtid: '0-1-5' } } },
+      ]);
+      expect(fake.monitor.writtenGtids.position()).toBe(readYourWrites ? '0-1-5' : undefined);
+      pipeline.close();
+    }
   });
 });

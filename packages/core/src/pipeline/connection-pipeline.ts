@@ -2,7 +2,8 @@ import type { Classification } from '../classification/classification.js';
 import { classify } from '../classification/classify.js';
 import { markConnectPhase } from '../classification/connect-phase.js';
 import { hostKey } from '../cluster/cluster-options.js';
-import { movedOffWriterError, type WriterRouting } from '../cluster/writer-routing.js';
+import type { ClusterRouting } from '../cluster/cluster-routing.js';
+import { movedOffWriterError } from '../cluster/writer-routing.js';
 import { ConnectionValidator } from '../connections/connection-validator.js';
 import { IdleReaper } from '../connections/idle-reaper.js';
 import { PooledConnectionState } from '../connections/pooled-connection-state.js';
@@ -10,6 +11,7 @@ import { systemTimerClock, type TimerClock } from '../connections/timer-clock.js
 import type { ConnectionDriver } from '../driver/connection-driver.js';
 import type { AcquireContext, PoolDriver } from '../driver/pool-driver.js';
 import { ConnectionLostError } from '../errors/connection-lost-error.js';
+import { GoneAwayConfigError } from '../errors/goneaway-config-error.js';
 import { TransactionLostError } from '../errors/transaction-lost-error.js';
 import { createEventHub, type EventHub } from '../events/event-hub.js';
 import type { EvictionReason } from '../events/event-types.js';
@@ -56,8 +58,8 @@ export class ConnectionPipeline<C extends object, S = never> {
   #closed = false;
   /** Connects counted by gates before a reopen, so the counters never go back. */
   #earlierConnects = { attempts: 0, sharedWaits: 0 };
-  /** Where connections go when the `cluster` option is set: the cluster's writer. */
-  #routing: WriterRouting | undefined;
+  /** Where connections go when the `cluster` option is set: the cluster's writer, or its readers (`role`). */
+  #routing: ClusterRouting | undefined;
   #unsubscribeRouting: (() => void) | undefined;
   /** With routing: the live connections to each host (`host:port`), to cut when that writer is lost. */
   readonly #byHost = new Map<string, Set<C>>();
@@ -85,23 +87,54 @@ export class ConnectionPipeline<C extends object, S = never> {
   }
 
   /** The cluster routing this pool follows, if any. */
-  get routing(): WriterRouting | undefined {
+  get routing(): ClusterRouting | undefined {
     return this.#routing;
   }
 
   /**
-   * Routes the pool to a cluster's writer: each connection remembers its host (`driver.hostOf`), and
-   * one whose host is no longer the writer is swept (at hand-out, `writer-changed`; a held one at its
-   * next statement: a transaction is lost, anything else was not sent and runs again elsewhere).
-   * Replaces the previous routing, which is closed.
+   * Routes the pool to a cluster's writer (WriterRouting) or readers (ReaderRouting): each connection
+   * remembers its host (`driver.hostOf`), and one whose host is no longer where the routing sends
+   * connections is swept (at hand-out, `writer-changed` / `left-rotation`; a held one at its next
+   * statement: a transaction is lost, anything else was not sent and runs again elsewhere). Replaces
+   * the previous routing, which is closed. A routing whose role is not the policy's `role` is refused
+   * (GoneAwayConfigError naming `role`): an adapter that routes only to the writer cannot ignore
+   * `role: 'reader'`.
    */
-  route(routing: WriterRouting | undefined): void {
+  route(routing: ClusterRouting | undefined): void {
     if (this.#routing === routing) return;
+    if (routing !== undefined && routing.role !== this.policy.role) {
+      routing.close();
+      throw new GoneAwayConfigError({
+        issues: [
+          {
+            path: 'role',
+            expected: `'${routing.role}' (this library's adapter routes pools to the cluster's ${routing.role} only)`,
+            received: `'${this.policy.role}'`,
+          },
+        ],
+      });
+    }
     this.#unsubscribeRouting?.();
     this.#unsubscribeRouting = undefined;
     this.#routing?.close();
     this.#routing = routing;
-    if (routing !== undefined) this.#unsubscribeRouting = routing.onHostLost((host) => this.#cutHost(host));
+    if (routing !== undefined) {
+      this.#unsubscribeRouting = routing.onHostLost((host) => this.#cutHost(host));
+      routing.countConnectionsWith?.((host) => this.#liveConnectionsTo(host));
+    }
+  }
+
+  #liveConnectionsTo(host: string): number {
+    const connections = this.#byHost.get(host);
+    if (connections === undefined) return 0;
+    let live = 0;
+    for (const connection of connections) if (!this.driver.isBroken(connection)) live += 1;
+    return live;
+  }
+
+  /** Why a connection off the routing is evicted. */
+  get #offRouteReason(): EvictionReason {
+    return this.#routing?.role === 'reader' ? 'left-rotation' : 'writer-changed';
   }
 
   /**
@@ -116,7 +149,7 @@ export class ConnectionPipeline<C extends object, S = never> {
     this.#byHost.delete(host);
     for (const connection of connections) {
       const state = this.stateOf(connection);
-      if (state !== undefined) this.evict(state, 'writer-changed');
+      if (state !== undefined) this.evict(state, this.#offRouteReason);
       this.driver.destroy(connection);
     }
   }
@@ -185,9 +218,21 @@ export class ConnectionPipeline<C extends object, S = never> {
     });
     const derived = deriveConnectionLimits(serverLimits, policy);
     const state = new PooledConnectionState(serverLimits.connectionId, serverLimits, derived.limits);
-    if (this.#routing !== undefined) {
+    const routing = this.#routing;
+    if (routing !== undefined) {
+      for (const sql of routing.sessionStatements) {
+        await driver.query(connection, sql, policy.connectTimeoutMs).catch((error: unknown) => {
+          throw markConnectPhase(error);
+        });
+      }
       state.host = driver.hostOf?.(connection);
       if (state.host !== undefined) this.#trackHost(connection, state.host);
+      const caughtUp = routing.catchUp?.(state, (sql, timeoutMs) => driver.query(connection, sql, timeoutMs));
+      if (caughtUp !== undefined && !(await caughtUp.catch(() => false))) {
+        // A replica behind this process's writes: part of connecting (nothing of the application's was
+        // sent), so the call runs again on the host the routing chooses now (the writer).
+        throw markConnectPhase(routing.movedOffError(state.host ?? 'the server'));
+      }
     }
     this.#states.set(key, state);
     this.#limits.report(serverLimits, derived);
@@ -220,10 +265,22 @@ export class ConnectionPipeline<C extends object, S = never> {
       return false;
     }
     if (this.#offWriter(state)) {
-      this.evict(state, 'writer-changed');
+      this.evict(state, this.#offRouteReason);
       return false;
     }
-    return this.validator.validate(connection, state);
+    const caughtUp = this.#routing?.catchUp?.(state, (sql, timeoutMs) =>
+      this.driver.query(connection, sql, timeoutMs),
+    );
+    if (caughtUp === undefined) return this.validator.validate(connection, state);
+    return caughtUp.then(
+      (ready) => {
+        if (ready) return this.validator.validate(connection, state);
+        state.unusable ??= classify(this.#routing?.movedOffError(state.host ?? 'the server'));
+        this.evict(state, this.#offRouteReason);
+        return false;
+      },
+      () => false,
+    );
   }
 
   /**
@@ -346,14 +403,23 @@ export class ConnectionPipeline<C extends object, S = never> {
     if (routing !== undefined) {
       routing.failed(state?.host, classification);
       // With a cluster, a write refused as read-only never ran and the host is no longer the writer
-      // (a switchover): the connection goes, and the statement runs again on the new writer.
-      if (classification.kind === 'read-only' && state !== undefined) {
+      // (a switchover): the connection goes, and the statement runs again on the new writer. Not for
+      // a reader pool: a write sent to a replica is refused, typed as without a cluster.
+      if (classification.kind === 'read-only' && state !== undefined && routing.role === 'writer') {
         state.unusable ??= classification;
         this.evict(state, 'read-only', classification);
         return this.#refuseMovedOff(state, sql, transacting, held, error);
       }
     }
     return typeStatementFailure(state, sql, transacting, held, classification, error);
+  }
+
+  /**
+   * A statement succeeded (`result`: what the driver answered): a writer pool with replication
+   * read-your-writes records the GTID its commit reported, for the reader pools of the cluster.
+   */
+  statementSucceeded(result: unknown): void {
+    this.#routing?.succeeded?.(result);
   }
 
   /** The connection went back to its pool: its last use is now, and it is retired if it stays idle too long. */
@@ -388,12 +454,15 @@ export class ConnectionPipeline<C extends object, S = never> {
       connectAttempts: current.connectAttempts + this.#earlierConnects.attempts,
       sharedConnectWaits: current.sharedConnectWaits + this.#earlierConnects.sharedWaits,
     };
-    const monitor = this.#routing?.monitor;
-    if (monitor === undefined) return stats;
+    const routing = this.#routing;
+    if (routing === undefined) return stats;
+    const { monitor } = routing;
     const writer = monitor.currentWriter();
     return {
       ...stats,
       cluster: {
+        role: routing.role,
+        targets: routing.targets(),
         writer: writer === undefined ? undefined : hostKey(writer),
         hosts: monitor.hosts().map((host) => ({
           host: host.key,
@@ -430,7 +499,7 @@ export class ConnectionPipeline<C extends object, S = never> {
     this.#closed = false;
   }
 
-  /** The connection goes to a host that is no longer the writer (only with the `cluster` option). */
+  /** The connection goes to a host the routing no longer sends connections to (only with the `cluster` option). */
   #offWriter(state: PooledConnectionState): boolean {
     return this.#routing !== undefined && state.host !== undefined && !this.#routing.isCurrent(state.host);
   }
@@ -463,10 +532,11 @@ export class ConnectionPipeline<C extends object, S = never> {
     held: boolean,
     refused?: unknown,
   ): unknown {
-    const error = movedOffWriterError(state.host ?? 'the server', refused);
+    const host = state.host ?? 'the server';
+    const error = this.#routing?.movedOffError(host, refused) ?? movedOffWriterError(host, refused);
     const classification = classify(error);
     state.unusable ??= classification;
-    this.evict(state, 'writer-changed', classification);
+    this.evict(state, this.#offRouteReason, classification);
     if (!transacting) {
       return held ? new ConnectionLostError({ cause: error, classification, statement: sql }) : error;
     }

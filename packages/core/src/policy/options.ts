@@ -1,4 +1,5 @@
 import type { ClusterOptions, ClusterPolicy } from '../cluster/cluster-options.js';
+import type { ClusterRole } from '../cluster/cluster-routing.js';
 
 /**
  * The options every goneaway package accepts (plain TypeScript types: zod stays private).
@@ -79,6 +80,13 @@ export interface GoneAwayOptions {
    * and `flavor` are read from it). Absent (default): one server, as the connection config says.
    */
   cluster?: ClusterOptions | string;
+  /**
+   * Which hosts of the `cluster` this pool uses: `'writer'` (default) follows the writer; `'reader'`
+   * spreads reads over the readers in rotation (needs `cluster` with `readers.enabled: true`; a
+   * second pool or instance beside the writer's). Writes sent through a reader pool are not moved:
+   * a replica refuses them with its read-only error.
+   */
+  role?: ClusterRole;
 }
 
 /** The parsed, frozen, fully defaulted policy. */
@@ -99,4 +107,5 @@ export interface Policy {
   readonly name: string;
   /** Present only when the `cluster` option was given. */
   readonly cluster?: ClusterPolicy;
+  readonly role: ClusterRole;
 }

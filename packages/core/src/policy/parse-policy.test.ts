@@ -30,6 +30,7 @@ describe('parsePolicy', () => {
       evictOnReadOnly: true,
       connectTimeoutMs: 10_000,
       name: 'default',
+      role: 'writer',
     };
     expect(parsePolicy()).toEqual(expected);
     expect(parsePolicy({})).toEqual(expected);

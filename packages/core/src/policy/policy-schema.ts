@@ -50,6 +50,7 @@ export const policySchema = z
     name: z.string().min(1).max(100).default('default'),
     // No default: without `cluster` the parsed policy has no `cluster` key, exactly as before it existed.
     cluster: clusterSchema.optional(),
+    role: z.enum(['writer', 'reader']).default('writer'),
   })
   .superRefine((policy, context) => {
     // Cross-field checks run only once every field is valid on its own (zod skips refinements otherwise).
@@ -60,7 +61,51 @@ export const policySchema = z
         message: `a number of milliseconds no larger than backoff.maxDelayMs (${policy.backoff.maxDelayMs})`,
       });
     }
+    checkReaderOptions(policy, context);
   });
+
+/**
+ * `role` and `cluster.readers` must agree, so that no reader option is silently ignored: a reader
+ * pool needs a cluster whose readers are enabled (what turns on the replicas' lag reading of the
+ * shared monitor), and a proxy has no readers to choose from.
+ */
+function checkReaderOptions(
+  policy: {
+    role: 'writer' | 'reader';
+    cluster?: { flavor: string; readers: { enabled: boolean } } | undefined;
+  },
+  context: z.RefinementCtx,
+): void {
+  const { cluster, role } = policy;
+  if (cluster === undefined) {
+    if (role === 'reader') {
+      context.addIssue({
+        code: 'custom',
+        path: ['role'],
+        message:
+          "'writer' (the default) without the `cluster` option: role 'reader' reads from a cluster's readers",
+      });
+    }
+    return;
+  }
+  if (cluster.flavor === 'proxy' && (role === 'reader' || cluster.readers.enabled)) {
+    context.addIssue({
+      code: 'custom',
+      path: role === 'reader' ? ['role'] : ['cluster', 'readers', 'enabled'],
+      message:
+        "no readers with flavor 'proxy' (one address: goneaway cannot choose a host behind it; give the proxy's read address as a second pool without role, or list the servers with 'galera' or 'replication')",
+    });
+    return;
+  }
+  if (role === 'reader' && !cluster.readers.enabled) {
+    context.addIssue({
+      code: 'custom',
+      path: ['cluster', 'readers', 'enabled'],
+      message:
+        "true with role 'reader' (cluster.readers.enabled is false: the cluster has no readers to use)",
+    });
+  }
+}
 
 const timerMs = `(at most ${MAX_TIMER_MS})`;
 
@@ -86,6 +131,7 @@ export const EXPECTED: Readonly<Record<string, string>> = {
   evictOnReadOnly: 'true or false',
   connectTimeoutMs: `a positive number of milliseconds ${timerMs}`,
   name: 'a non-empty string of at most 100 characters',
+  role: `'writer' or 'reader'`,
   ...CLUSTER_EXPECTED,
 };
 
@@ -101,6 +147,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
 /** The word values an option accepts, for "did you mean" on a misspelt one. */
 export const WORD_VALUES: Readonly<Record<string, readonly string[]>> = {
   retryWrites: ['when-not-sent', 'never'],
+  role: ['writer', 'reader'],
   idleLimitMs: ['auto'],
   maxLifetimeMs: ['auto'],
   'validation.pingTimeoutMs': ['auto'],

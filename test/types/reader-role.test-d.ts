@@ -1,0 +1,23 @@
+import { goneAway } from '@goneaway/knex';
+import { goneAwayMysql2 } from '@goneaway/mysql2';
+import mysql2 from 'mysql2/promise';
+import { describe, expectTypeOf, it } from 'vitest';
+
+const cluster = {
+  hosts: ['10.0.0.1:3306', '10.0.0.2:3306'],
+  flavor: 'galera',
+  readers: { enabled: true },
+} as const;
+
+describe("role: 'reader' in every entry point's options", () => {
+  it('knex and mysql2 take role beside cluster', () => {
+    const config = goneAway({ client: 'mysql2', connection: {} }, { cluster, role: 'reader' });
+    expectTypeOf(config).not.toBeAny();
+    const module = goneAwayMysql2(mysql2, { cluster, role: 'reader' });
+    expectTypeOf(module).toEqualTypeOf<typeof mysql2>();
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAway({ client: 'mysql2', connection: {} }, { cluster, role: 'primary' });
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAwayMysql2(mysql2, { cluster, role: 'replica' });
+  });
+});
