@@ -194,6 +194,14 @@ export class ClusterMonitor {
     return this.#record(host)?.state;
   }
 
+  /**
+   * `host:port` of the writer chosen, `up` or `suspect` (one failure: a probe is on its way; the writer
+   * moves only when the probe finds it down, read-only, non-primary…); undefined while there is none.
+   */
+  electedWriterKey(): string | undefined {
+    return this.#writer;
+  }
+
   /** The writer when one is chosen and `up`; undefined while there is none or it is suspect. */
   currentWriter(): ClusterHost | undefined {
     const record = this.#writerRecord();

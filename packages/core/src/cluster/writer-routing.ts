@@ -76,10 +76,18 @@ export class WriterRouting implements ClusterRouting {
     });
   }
 
-  /** Whether a connection to `hostKey` (`host:port`) may still be used: it goes to the current writer. */
+  /**
+   * Whether a connection to `hostKey` (`host:port`) may still be used: it goes to the writer chosen,
+   * even while one failure has it `suspect` (a neighbour KILLed or lost must not cost every other
+   * connection its transaction; if the host is gone, the probe finds it down and its connections are
+   * cut). With no writer at all (a primary made read-only, none promoted yet), a connection to a
+   * read-only host still answers reads; a write there is refused read-only and runs again on the
+   * next writer, within the outage budget.
+   */
   isCurrent(hostKey: string): boolean {
-    const writer = this.monitor.currentWriter();
-    return writer !== undefined && `${writer.host}:${writer.port}` === hostKey;
+    const writer = this.monitor.electedWriterKey();
+    if (writer !== undefined) return writer === hostKey;
+    return this.monitor.stateOf(hostKey) === 'read-only';
   }
 
   /** The writer, when there is one. */
