@@ -84,6 +84,12 @@ describe('ClusterMonitor, replication flavor', () => {
     expect(message).toContain(`${H3} down (probe failed (ECONNREFUSED))`);
     expect(message).not.toContain('hunter2');
     expect((error as ClusterUnavailableError).toJSON().hosts).toBe(fake.monitor.describeHosts());
+    // The hint speaks of hosts and their states, not of one server being "up and reachable".
+    const { hint } = error as ClusterUnavailableError;
+    expect(hint).toContain("each host's state");
+    expect(hint).not.toContain('up and reachable');
+    expect(message.endsWith(hint)).toBe(true);
+    expect((error as ClusterUnavailableError).toJSON().hint).toBe(hint);
   });
 
   it('finds a blackholed writer by the probe timeout: suspect, then down, while writer() waits', async () => {

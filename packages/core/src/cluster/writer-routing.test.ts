@@ -31,14 +31,13 @@ describe('WriterRouting.isCurrent', () => {
     expect(routing.isCurrent(A)).toBe(false);
   });
 
-  it('with no writer, a connection to a read-only host still serves (reads answer, a write is refused and runs again later)', async () => {
+  it('with no writer (the primary made read-only, none promoted) no connection is current until one is', async () => {
     const { fake, routing } = await replication();
     fake.set(A, readOnly);
     await fake.advance(1000);
     expect(fake.monitor.electedWriterKey()).toBeUndefined();
-    expect(routing.isCurrent(A)).toBe(true);
-    expect(routing.isCurrent(B)).toBe(true);
-    // B is promoted: every connection to A goes, only B's stay.
+    expect([routing.isCurrent(A), routing.isCurrent(B)]).toEqual([false, false]);
+    // B is promoted: connections to B are current, A's are not.
     fake.set(B, up());
     await fake.advance(1000);
     expect(routing.isCurrent(A)).toBe(false);

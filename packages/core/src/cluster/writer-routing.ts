@@ -80,14 +80,13 @@ export class WriterRouting implements ClusterRouting {
    * Whether a connection to `hostKey` (`host:port`) may still be used: it goes to the writer chosen,
    * even while one failure has it `suspect` (a neighbour KILLed or lost must not cost every other
    * connection its transaction; if the host is gone, the probe finds it down and its connections are
-   * cut). With no writer at all (a primary made read-only, none promoted yet), a connection to a
-   * read-only host still answers reads; a write there is refused read-only and runs again on the
-   * next writer, within the outage budget.
+   * cut). With no writer at all, no connection is current: statements wait for one within the outage
+   * budget. (Keeping a read-only host's connections for reads was tried: with writes in the same pool
+   * each connection soon had a write refused and was evicted, no read got through, and knex's circuit
+   * opened on the refusals while mysql2's calls waited.)
    */
   isCurrent(hostKey: string): boolean {
-    const writer = this.monitor.electedWriterKey();
-    if (writer !== undefined) return writer === hostKey;
-    return this.monitor.stateOf(hostKey) === 'read-only';
+    return this.monitor.electedWriterKey() === hostKey;
   }
 
   /** The writer, when there is one. */
