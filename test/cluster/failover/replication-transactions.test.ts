@@ -1,24 +1,9 @@
-import {
-  goneAway,
-  type GoneAwayEvent as KnexEvent,
-  stats as knexStats,
-  subscribeTo as subscribeToKnex,
-} from '@goneaway/knex';
-import {
-  goneAwayMysql2,
-  type GoneAwayEvent as Mysql2Event,
-  stats as mysql2Stats,
-  subscribeTo as subscribeToMysql2,
-} from '@goneaway/mysql2';
-import knex, { type Knex } from 'knex';
-import mysql2 from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   canControlServers,
   type MariaDBServer,
   noControlReason,
   type ReplicationPair,
-  startReplicationPair,
 } from '../../harness/src/index.js';
 import {
   describeMix,
@@ -28,11 +13,15 @@ import {
   sleep,
   storedOn,
   TRANSACTION_FAILOVER_CODES,
-  type WorkloadCalls,
   type WorkloadReport,
-  waitUntil,
 } from './failover-workload.js';
-import { poolTransactionOperations } from './mysql2-workload.js';
+import {
+  type Client,
+  ownLastGtid,
+  replicationClients,
+  startPair,
+  writerChangedTo,
+} from './replication-clients.js';
 
 /**
  * Issue #17's guarantees for a primary/replica pair under load from 16 workers, each running reads,
@@ -47,116 +36,6 @@ const skipReason = canControlServers ? undefined : noControlReason;
 if (skipReason) console.info(`replication transaction failover tests skipped: ${skipReason}`);
 
 const WORKERS = 16;
-const POOL_SIZE = 8;
-type AnyEvent = KnexEvent | Mysql2Event;
-
-/** One application under test: its workload calls, a lone write, its stats, its end. */
-interface Client {
-  readonly label: string;
-  readonly calls: WorkloadCalls;
-  readonly events: AnyEvent[];
-  /** Errors of the ROLLBACK a mysql2 transaction sends after its failure (knex rolls back itself). */
-  readonly rollbackFailures: Map<string, number>;
-  stats(): unknown;
-  end(): Promise<void>;
-}
-
-function knexCalls(db: Knex): WorkloadCalls {
-  return {
-    read: async () => {
-      const [rows] = (await db.raw('SELECT @@port AS port')) as [Array<{ port: number }>];
-      return Number(rows[0]?.port);
-    },
-    insert: async (id) => {
-      await db('t').insert({ id, note: 'workload' });
-    },
-    transaction: (ids) =>
-      db.transaction(async (trx) => {
-        for (const id of ids) await trx('t').insert({ id, note: 'tx' });
-      }),
-  };
-}
-
-function hostsOf(pair: ReplicationPair): string[] {
-  return pair.servers.map((server) => `${server.host}:${server.port}`);
-}
-
-const clusterOptions = (pair: ReplicationPair) => ({
-  hosts: hostsOf(pair),
-  flavor: 'replication' as const,
-  probeIntervalMs: 250,
-  probeTimeoutMs: 1_000,
-});
-
-function knexClient(pair: ReplicationPair, cluster: boolean): Client {
-  const config = {
-    client: 'mysql2',
-    connection: { ...pair.primary.connection },
-    pool: { min: 0, max: POOL_SIZE },
-  };
-  const db = knex(
-    cluster
-      ? goneAway(config, { name: 'knex-tx', outageBudgetMs: 20_000, cluster: clusterOptions(pair) })
-      : config,
-  );
-  const events: AnyEvent[] = [];
-  if (cluster) subscribeToKnex(db, (event) => events.push(event));
-  return {
-    label: cluster ? 'knex + goneaway' : 'bare knex',
-    calls: knexCalls(db),
-    events,
-    rollbackFailures: new Map(),
-    stats: () => (cluster ? knexStats(db).evictions : undefined),
-    end: () => db.destroy(),
-  };
-}
-
-function mysql2Client(pair: ReplicationPair, cluster: boolean): Client {
-  const options = { ...pair.primary.connection, connectionLimit: POOL_SIZE };
-  const pool = cluster
-    ? goneAwayMysql2(mysql2, {
-        name: 'mysql2-tx',
-        outageBudgetMs: 20_000,
-        cluster: clusterOptions(pair),
-      }).createPool(options)
-    : mysql2.createPool(options);
-  const events: AnyEvent[] = [];
-  if (cluster) subscribeToMysql2(pool, (event) => events.push(event));
-  const rollbackFailures = new Map<string, number>();
-  return {
-    label: cluster ? 'mysql2 + goneaway' : 'bare mysql2',
-    calls: poolTransactionOperations(pool, 'goneaway.t', rollbackFailures),
-    events,
-    rollbackFailures,
-    stats: () => (cluster ? mysql2Stats(pool).evictions : undefined),
-    end: () => pool.end(),
-  };
-}
-
-/** The last GTID `server` wrote itself (its own server_id in gtid_binlog_state): it changes with each write it takes. */
-async function ownLastGtid(server: MariaDBServer): Promise<string> {
-  const [row] = await server.query<{ id: number; state: string }>(
-    'SELECT @@GLOBAL.server_id AS id, @@GLOBAL.gtid_binlog_state AS state',
-  );
-  return (
-    String(row?.state ?? '')
-      .split(',')
-      .find((gtid) => gtid.split('-')[1] === String(row?.id)) ?? ''
-  );
-}
-
-/** Resolves with performance.now() once the client's monitor names `server` the writer. */
-async function writerChangedTo(client: Client, from: number, server: MariaDBServer): Promise<number> {
-  await waitUntil(
-    `a writer-changed event to port ${server.port}`,
-    () =>
-      client.events
-        .slice(from)
-        .some((event) => event.type === 'writer-changed' && String(event.to).endsWith(`:${server.port}`)),
-    60_000,
-  );
-  return performance.now();
-}
 
 /** What the goneaway runs must show after any failover: nothing untyped, each failure where it may be. */
 function expectTypedOutcomes(client: Client, report: WorkloadReport, detectedAt: number): void {
@@ -192,18 +71,6 @@ async function expectStored(server: MariaDBServer, report: WorkloadReport): Prom
   return `${inserts} inserts and ${transactional / 2} transactions stored on port ${server.port}, ${lostStored} rows of lost transactions`;
 }
 
-async function startPair(): Promise<ReplicationPair> {
-  const pair = await startReplicationPair();
-  await pair.primary.query('CREATE TABLE goneaway.t (id INT PRIMARY KEY, note VARCHAR(40)) ENGINE=InnoDB');
-  await pair.waitForCatchUp(30_000);
-  return pair;
-}
-
-const clients = [
-  { name: 'knex', create: knexClient },
-  { name: 'mysql2', create: mysql2Client },
-] as const;
-
 describe.skipIf(skipReason !== undefined)(
   `a primary/replica pair under load from ${WORKERS} workers with transactions`,
   () => {
@@ -217,7 +84,7 @@ describe.skipIf(skipReason !== undefined)(
       pair = undefined;
     }, 60_000);
 
-    for (const { name, create } of clients) {
+    for (const { name, create } of replicationClients) {
       it(`${name} + goneaway, planned switchover: 0 failed reads and inserts, at most one typed error per transaction in flight, every acknowledged write stored once, no write on the demoted primary`, async () => {
         pair = await startPair();
         const active = create(pair, true);
