@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { WorkloadCalls, WorkloadReport } from './failover-workload.js';
+import { codeOf, type WorkloadCalls, type WorkloadReport } from './failover-workload.js';
 
 export {
   codeOf,
@@ -15,6 +15,38 @@ export function poolOperations(pool: Pool, table: string): WorkloadCalls {
   return {
     read: () => portOf(pool),
     insert: (id) => pool.query(`INSERT INTO ${table} (id, note) VALUES (?, 'workload')`, [id]),
+  };
+}
+
+/**
+ * poolOperations and a transaction on a checked-out connection (getConnection, beginTransaction, one
+ * insert per id, commit), as Kysely and Drizzle run one; a failed transaction is rolled back (that
+ * rollback's own failure is the transaction's one error already: it is counted in `rollbackFailures`).
+ */
+export function poolTransactionOperations(
+  pool: Pool,
+  table: string,
+  rollbackFailures: Map<string, number> = new Map(),
+): WorkloadCalls {
+  return {
+    ...poolOperations(pool, table),
+    transaction: async (ids) => {
+      const connection = await pool.getConnection();
+      try {
+        await connection.beginTransaction();
+        for (const id of ids)
+          await connection.query(`INSERT INTO ${table} (id, note) VALUES (?, 'tx')`, [id]);
+        await connection.commit();
+      } catch (error) {
+        await connection.rollback().catch((rollbackError: unknown) => {
+          const code = codeOf(rollbackError);
+          rollbackFailures.set(code, (rollbackFailures.get(code) ?? 0) + 1);
+        });
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
   };
 }
 
