@@ -1,5 +1,6 @@
 import { goneAway } from '@goneaway/knex';
 import { goneAwayMysql2 } from '@goneaway/mysql2';
+import { goneAwayTypeorm } from '@goneaway/typeorm';
 import mysql2 from 'mysql2/promise';
 import { describe, expectTypeOf, it } from 'vitest';
 
@@ -19,5 +20,12 @@ describe("role: 'reader' in every entry point's options", () => {
     goneAway({ client: 'mysql2', connection: {} }, { cluster, role: 'primary' });
     // @ts-expect-error role is 'writer' or 'reader'
     goneAwayMysql2(mysql2, { cluster, role: 'replica' });
+  });
+
+  it('TypeORM takes role beside cluster', () => {
+    const options = goneAwayTypeorm({ type: 'mysql', host: 'db' }, { cluster, role: 'reader' });
+    expectTypeOf(options.connectorPackage).toEqualTypeOf<'mysql2'>();
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAwayTypeorm({ type: 'mysql', host: 'db' }, { cluster, role: 'replica' });
   });
 });

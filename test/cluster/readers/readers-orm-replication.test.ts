@@ -1,0 +1,258 @@
+import {
+  goneAwayTypeorm,
+  type GoneAwayEvent as TypeormEvent,
+  stats as typeormStats,
+  subscribeTo as typeormSubscribe,
+} from '@goneaway/typeorm';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  canControlServers,
+  type MariaDBServer,
+  noControlReason,
+  type ReplicationPair,
+  startReplicationPair,
+} from '../../harness/src/index.js';
+import { sleep, waitUntil } from '../failover/mysql2-workload.js';
+
+const skipReason = canControlServers ? undefined : noControlReason;
+if (skipReason) console.info(`ORM reader tests on a replication pair skipped: ${skipReason}`);
+
+interface ReaderSettings {
+  maxLagMs?: number;
+  fallbackToWriter?: boolean;
+  readYourWrites?: boolean;
+}
+
+/** A host's row count of `id` and the port that answered, from one `SELECT`. */
+interface PortAndCount {
+  port: number;
+  n: number;
+}
+
+const PORT_AND_COUNT = 'SELECT @@port AS port, (SELECT COUNT(*) FROM goneaway.r WHERE id = ?) AS n';
+
+function portAndCountOf(rows: unknown): PortAndCount {
+  const row = (rows as Array<{ port: unknown; n: unknown }>)[0];
+  return { port: Number(row?.port), n: Number(row?.n) };
+}
+
+/**
+ * Reader instances of the ORMs that go through goneaway (`role: 'reader'`) on a primary/replica pair:
+ * reads answered by the replica, a replica past maxLagMs left for the primary (fallback), and
+ * read-your-writes; each beside a bare instance on the replica's address making the same calls.
+ */
+describe.skipIf(skipReason !== undefined)(
+  'ORM reader instances (role: reader) on a primary/replica pair',
+  () => {
+    let pair: ReplicationPair;
+    const closers: Array<() => Promise<unknown>> = [];
+
+    beforeAll(async () => {
+      // Asynchronous replication: a delayed replica must not hold the primary's commits back.
+      pair = await startReplicationPair({ semiSync: false });
+      await pair.primary.query(
+        'CREATE TABLE goneaway.r (id INT PRIMARY KEY, note VARCHAR(40)) ENGINE=InnoDB',
+      );
+      await pair.primary.query("INSERT INTO goneaway.r VALUES (0, 'seed')");
+      // The monitor reads a replica's lag with SHOW SLAVE STATUS, which needs this privilege (replicated).
+      await pair.primary.query('GRANT SLAVE MONITOR ON *.* TO ?@?', [pair.primary.connection.user, '%']);
+      await pair.waitForCatchUp();
+    }, 240_000);
+
+    afterAll(async () => {
+      await Promise.all(closers.splice(0).map((close) => close().catch(() => undefined)));
+      await pair?.stop();
+    }, 60_000);
+
+    const hosts = () => pair.servers.map((server) => `${server.host}:${server.port}`);
+    const keyOf = (server: MariaDBServer) => `${server.host}:${server.port}`;
+
+    function cluster({ readYourWrites = false, ...readers }: ReaderSettings = {}) {
+      return {
+        hosts: hosts(),
+        flavor: 'replication' as const,
+        probeIntervalMs: 250,
+        probeTimeoutMs: 1_000,
+        readers: { enabled: true, ...readers },
+        readYourWrites,
+      };
+    }
+
+    /** Writes through `insert` every 100 ms while `run` runs, with the replica delayed `delaySeconds`. */
+    async function whileDelayed<T>(
+      delaySeconds: number,
+      insert: (id: number) => Promise<unknown>,
+      firstId: number,
+      run: (lastWritten: () => number) => Promise<T>,
+    ): Promise<T> {
+      await pair.setReplicationDelay(delaySeconds);
+      let id = firstId;
+      let writing = true;
+      const writes = (async () => {
+        while (writing) {
+          await insert(id++);
+          await sleep(100);
+        }
+      })();
+      try {
+        return await run(() => id - 1);
+      } finally {
+        writing = false;
+        await writes;
+        await pair.setReplicationDelay(0);
+        await pair.waitForCatchUp();
+      }
+    }
+
+    function lagged(events: ReadonlyArray<{ type: string; host?: unknown; to?: unknown }>): boolean {
+      return events.some(
+        (event) =>
+          event.type === 'host-state-changed' && event.host === keyOf(pair.replica) && event.to === 'lagging',
+      );
+    }
+
+    describe('TypeORM: a second DataSource with role: reader', () => {
+      function typeormOptions(server: MariaDBServer) {
+        const { host, port, user, password, database } = server.connection;
+        return { type: 'mariadb' as const, host, port, username: user, password, database, poolSize: 4 };
+      }
+
+      async function dataSource(
+        role: 'writer' | 'reader' | undefined,
+        name: string,
+        readers: ReaderSettings = {},
+        events?: TypeormEvent[],
+      ): Promise<DataSource> {
+        const made = new DataSource(
+          role === undefined
+            ? typeormOptions(pair.replica)
+            : goneAwayTypeorm(typeormOptions(pair.primary), {
+                name,
+                outageBudgetMs: 3_000,
+                cluster: cluster(readers),
+                role,
+              }),
+        );
+        await made.initialize();
+        if (events) typeormSubscribe(made, (event) => events.push(event));
+        closers.push(() => made.destroy());
+        return made;
+      }
+
+      const read = async (source: DataSource, id = 0) =>
+        portAndCountOf(await source.query(PORT_AND_COUNT, [id]));
+
+      it('reads through the reader DataSource are answered by the replica, writes through the writer DataSource by the primary; stats say which', async () => {
+        const writer = await dataSource('writer', 'typeorm-w');
+        const reader = await dataSource('reader', 'typeorm-r');
+        const ports = new Set<number>();
+        for (let i = 0; i < 20; i++) ports.add((await read(reader)).port);
+        expect([...ports]).toEqual([pair.replica.port]);
+        // TypeORM's query builder too (an entity-free select from the table).
+        const viaBuilder = await reader
+          .createQueryBuilder()
+          .select('@@port', 'port')
+          .from('r', 'r')
+          .where('r.id = 0')
+          .getRawOne<{ port: number }>();
+        expect(Number(viaBuilder?.port)).toBe(pair.replica.port);
+        expect((await read(writer)).port).toBe(pair.primary.port);
+        expect(typeormStats(reader).cluster).toMatchObject({
+          role: 'reader',
+          targets: [keyOf(pair.replica)],
+          writer: keyOf(pair.primary),
+        });
+        expect(typeormStats(writer).cluster).toMatchObject({
+          role: 'writer',
+          targets: [keyOf(pair.primary)],
+        });
+        // A write through the reader is refused by the replica, as through a bare DataSource on it.
+        const bare = await dataSource(undefined, 'typeorm-bare');
+        const viaReader = await reader
+          .query("INSERT INTO goneaway.r VALUES (900, 'reader')")
+          .catch((e: unknown) => e);
+        const viaBare = await bare
+          .query("INSERT INTO goneaway.r VALUES (901, 'bare')")
+          .catch((e: unknown) => e);
+        expect((viaBare as { errno?: number }).errno).toBe(1290);
+        expect((viaReader as { errno?: number }).errno).toBe(1290);
+      });
+
+      it('a replica past maxLagMs: reads go to the primary (fallback) while a bare DataSource on the replica reads stale rows; back on the replica once it caught up', async () => {
+        const events: TypeormEvent[] = [];
+        const reader = await dataSource('reader', 'typeorm-r-lag', { maxLagMs: 1_000 }, events);
+        const writer = await dataSource('writer', 'typeorm-w-lag');
+        const bare = await dataSource(undefined, 'typeorm-bare-lag');
+        expect((await read(reader)).port).toBe(pair.replica.port);
+        await whileDelayed(
+          4,
+          (id) => writer.query("INSERT INTO goneaway.r VALUES (?, 'lag')", [id]),
+          10_000,
+          async (lastWritten) => {
+            await waitUntil('the replica to be reported lagging', () => lagged(events), 30_000);
+            const id = lastWritten();
+            const viaReader = await read(reader, id);
+            const viaBare = await read(bare, id);
+            expect(viaReader).toEqual({ port: pair.primary.port, n: 1 });
+            expect(viaBare).toEqual({ port: pair.replica.port, n: 0 });
+            expect(typeormStats(reader).cluster?.targets).toEqual([keyOf(pair.primary)]);
+            console.info(
+              `[cluster] TypeORM reader DataSource, replica delayed 4 s (maxLagMs 1000): row ${id} read by the primary (fallback), the bare DataSource on the replica did not see it`,
+            );
+          },
+        );
+        await waitUntil(
+          'the replica back in the reader rotation',
+          () => typeormStats(reader).cluster?.targets[0] === keyOf(pair.replica),
+          30_000,
+        );
+        const ports = new Set<number>();
+        for (let i = 0; i < 10; i++) ports.add((await read(reader)).port);
+        expect([...ports]).toEqual([pair.replica.port]);
+        expect(typeormStats(reader).evictions['left-rotation']).toBeGreaterThan(0);
+      });
+
+      it('read-your-writes: a row inserted through the writer DataSource is seen at once through the reader DataSource on a replica 2 s behind; a reader without it reads stale', async () => {
+        const writer = await dataSource('writer', 'typeorm-ryw-w', { readYourWrites: true });
+        const reader = await dataSource('reader', 'typeorm-ryw-r', { readYourWrites: true });
+        const control = await dataSource('reader', 'typeorm-ryw-control');
+        await waitUntil(
+          'the replica in the reader rotation',
+          () => typeormStats(reader).cluster?.targets[0] === keyOf(pair.replica),
+          30_000,
+        );
+        expect((await read(reader)).port).toBe(pair.replica.port);
+        await pair.setReplicationDelay(2);
+        try {
+          let seen = 0;
+          let seenByControl = 0;
+          const rounds = 3;
+          for (let round = 0; round < rounds; round++) {
+            const id = 20_000 + round;
+            await writer.query("INSERT INTO goneaway.r VALUES (?, 'ryw')", [id]);
+            const byControl = await read(control, id);
+            const byReader = await read(reader, id);
+            expect(byReader.port).toBe(pair.replica.port);
+            expect(byControl.port).toBe(pair.replica.port);
+            seen += byReader.n;
+            seenByControl += byControl.n;
+          }
+          // In a TypeORM transaction: the COMMIT's GTID is the one waited for.
+          await writer.transaction(async (manager) => {
+            await manager.query("INSERT INTO goneaway.r VALUES (20010, 'ryw trx')");
+          });
+          expect(await read(reader, 20_010)).toEqual({ port: pair.replica.port, n: 1 });
+          console.info(
+            `[cluster] TypeORM read-your-writes, replica 2 s behind: ${seen}/${rounds} rows seen through the reader DataSource, ${seenByControl}/${rounds} through the control reader`,
+          );
+          expect(seen).toBe(rounds);
+          expect(seenByControl).toBe(0);
+        } finally {
+          await pair.setReplicationDelay(0);
+          await pair.waitForCatchUp();
+        }
+      });
+    });
+  },
+);
