@@ -1,5 +1,6 @@
 import { goneAway } from '@goneaway/knex';
 import { goneAwayMysql2 } from '@goneaway/mysql2';
+import { goneAwaySequelize } from '@goneaway/sequelize';
 import { goneAwayTypeorm } from '@goneaway/typeorm';
 import mysql2 from 'mysql2/promise';
 import { describe, expectTypeOf, it } from 'vitest';
@@ -27,5 +28,12 @@ describe("role: 'reader' in every entry point's options", () => {
     expectTypeOf(options.connectorPackage).toEqualTypeOf<'mysql2'>();
     // @ts-expect-error role is 'writer' or 'reader'
     goneAwayTypeorm({ type: 'mysql', host: 'db' }, { cluster, role: 'replica' });
+  });
+
+  it('Sequelize takes role beside cluster', () => {
+    const options = goneAwaySequelize({ dialect: 'mysql', host: 'db' }, { cluster, role: 'reader' });
+    expectTypeOf(options.dialect).toEqualTypeOf<'mysql'>();
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAwaySequelize({ dialect: 'mysql', host: 'db' }, { cluster, role: 'replica' });
   });
 });

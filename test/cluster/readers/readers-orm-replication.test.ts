@@ -1,9 +1,16 @@
 import {
+  goneAwaySequelize,
+  type GoneAwayEvent as SequelizeEvent,
+  stats as sequelizeStats,
+  subscribeTo as sequelizeSubscribe,
+} from '@goneaway/sequelize';
+import {
   goneAwayTypeorm,
   type GoneAwayEvent as TypeormEvent,
   stats as typeormStats,
   subscribeTo as typeormSubscribe,
 } from '@goneaway/typeorm';
+import { QueryTypes, Sequelize } from 'sequelize';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -245,6 +252,151 @@ describe.skipIf(skipReason !== undefined)(
           expect(await read(reader, 20_010)).toEqual({ port: pair.replica.port, n: 1 });
           console.info(
             `[cluster] TypeORM read-your-writes, replica 2 s behind: ${seen}/${rounds} rows seen through the reader DataSource, ${seenByControl}/${rounds} through the control reader`,
+          );
+          expect(seen).toBe(rounds);
+          expect(seenByControl).toBe(0);
+        } finally {
+          await pair.setReplicationDelay(0);
+          await pair.waitForCatchUp();
+        }
+      });
+    });
+
+    describe('Sequelize: a second instance with role: reader', () => {
+      function sequelizeOptions(server: MariaDBServer) {
+        const { host, port, user, password, database } = server.connection;
+        return {
+          dialect: 'mysql' as const,
+          host,
+          port,
+          username: user,
+          password,
+          database,
+          logging: false,
+          pool: { max: 4, min: 0 },
+        };
+      }
+
+      function sequelize(
+        role: 'writer' | 'reader' | undefined,
+        name: string,
+        readers: ReaderSettings = {},
+        events?: SequelizeEvent[],
+      ): Sequelize {
+        const made = new Sequelize(
+          role === undefined
+            ? sequelizeOptions(pair.replica)
+            : goneAwaySequelize(sequelizeOptions(pair.primary), {
+                name,
+                outageBudgetMs: 3_000,
+                cluster: cluster(readers),
+                role,
+              }),
+        );
+        if (events) sequelizeSubscribe(made, (event) => events.push(event));
+        closers.push(() => made.close());
+        return made;
+      }
+
+      const read = async (db: Sequelize, id = 0) =>
+        portAndCountOf(await db.query(PORT_AND_COUNT, { replacements: [id], type: QueryTypes.SELECT }));
+      const insert = (db: Sequelize, id: number, note: string) =>
+        db.query('INSERT INTO goneaway.r VALUES (?, ?)', {
+          replacements: [id, note],
+          type: QueryTypes.INSERT,
+        });
+
+      it('reads through the reader instance are answered by the replica, writes through the writer instance by the primary; a write through the reader is refused 1290 as on a bare instance on the replica', async () => {
+        const writer = sequelize('writer', 'sequelize-w');
+        const reader = sequelize('reader', 'sequelize-r');
+        const bare = sequelize(undefined, 'sequelize-bare');
+        const ports = new Set<number>();
+        for (let i = 0; i < 20; i++) ports.add((await read(reader)).port);
+        expect([...ports]).toEqual([pair.replica.port]);
+        expect((await read(writer)).port).toBe(pair.primary.port);
+        expect(sequelizeStats(reader).cluster).toMatchObject({
+          role: 'reader',
+          targets: [keyOf(pair.replica)],
+          writer: keyOf(pair.primary),
+        });
+        expect(sequelizeStats(writer).cluster).toMatchObject({
+          role: 'writer',
+          targets: [keyOf(pair.primary)],
+        });
+        const viaReader = await insert(reader, 902, 'reader').catch((e: unknown) => e);
+        const viaBare = await insert(bare, 903, 'bare').catch((e: unknown) => e);
+        const errnoOf = (error: unknown) => (error as { original?: { errno?: number } }).original?.errno;
+        expect(errnoOf(viaBare)).toBe(1290);
+        expect(errnoOf(viaReader)).toBe(1290);
+      });
+
+      it('a replica past maxLagMs: reads go to the primary (fallback) while a bare instance on the replica reads stale rows; back on the replica once it caught up', async () => {
+        const events: SequelizeEvent[] = [];
+        const reader = sequelize('reader', 'sequelize-r-lag', { maxLagMs: 1_000 }, events);
+        const writer = sequelize('writer', 'sequelize-w-lag');
+        const bare = sequelize(undefined, 'sequelize-bare-lag');
+        expect((await read(reader)).port).toBe(pair.replica.port);
+        await whileDelayed(
+          4,
+          (id) => insert(writer, id, 'lag'),
+          40_000,
+          async (lastWritten) => {
+            await waitUntil('the replica to be reported lagging', () => lagged(events), 30_000);
+            const id = lastWritten();
+            const viaReader = await read(reader, id);
+            const viaBare = await read(bare, id);
+            expect(viaReader).toEqual({ port: pair.primary.port, n: 1 });
+            expect(viaBare).toEqual({ port: pair.replica.port, n: 0 });
+            expect(sequelizeStats(reader).cluster?.targets).toEqual([keyOf(pair.primary)]);
+            console.info(
+              `[cluster] Sequelize reader instance, replica delayed 4 s (maxLagMs 1000): row ${id} read by the primary (fallback), the bare instance on the replica did not see it`,
+            );
+          },
+        );
+        await waitUntil(
+          'the replica back in the reader rotation',
+          () => sequelizeStats(reader).cluster?.targets[0] === keyOf(pair.replica),
+          30_000,
+        );
+        const ports = new Set<number>();
+        for (let i = 0; i < 10; i++) ports.add((await read(reader)).port);
+        expect([...ports]).toEqual([pair.replica.port]);
+        expect(sequelizeStats(reader).evictions['left-rotation']).toBeGreaterThan(0);
+      });
+
+      it('read-your-writes: a row inserted through the writer instance is seen at once through the reader instance on a replica 2 s behind; a reader without it reads stale', async () => {
+        const writer = sequelize('writer', 'sequelize-ryw-w', { readYourWrites: true });
+        const reader = sequelize('reader', 'sequelize-ryw-r', { readYourWrites: true });
+        const control = sequelize('reader', 'sequelize-ryw-control');
+        await read(reader);
+        await waitUntil(
+          'the replica in the reader rotation',
+          () => sequelizeStats(reader).cluster?.targets[0] === keyOf(pair.replica),
+          30_000,
+        );
+        expect((await read(reader)).port).toBe(pair.replica.port);
+        await pair.setReplicationDelay(2);
+        try {
+          let seen = 0;
+          let seenByControl = 0;
+          const rounds = 3;
+          for (let round = 0; round < rounds; round++) {
+            const id = 50_000 + round;
+            await insert(writer, id, 'ryw');
+            const byControl = await read(control, id);
+            const byReader = await read(reader, id);
+            expect(byReader.port).toBe(pair.replica.port);
+            expect(byControl.port).toBe(pair.replica.port);
+            seen += byReader.n;
+            seenByControl += byControl.n;
+          }
+          // In a Sequelize transaction: the COMMIT's GTID is the one waited for.
+          await writer.transaction(async (transaction) => {
+            await writer.query("INSERT INTO goneaway.r VALUES (50010, 'ryw trx')", { transaction });
+          });
+          expect(await read(reader, 50_010)).toEqual({ port: pair.replica.port, n: 1 });
+          console.info(
+            `[cluster] Sequelize read-your-writes, replica 2 s behind: ${seen}/${rounds} rows seen through the reader instance, ${seenByControl}/${rounds} through the control reader`,
           );
           expect(seen).toBe(rounds);
           expect(seenByControl).toBe(0);
