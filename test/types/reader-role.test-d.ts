@@ -1,5 +1,6 @@
 import { goneAway } from '@goneaway/knex';
 import { goneAwayMysql2 } from '@goneaway/mysql2';
+import { goneAwayPrisma } from '@goneaway/prisma';
 import { goneAwaySequelize } from '@goneaway/sequelize';
 import { goneAwayTypeorm } from '@goneaway/typeorm';
 import mysql2 from 'mysql2/promise';
@@ -35,5 +36,12 @@ describe("role: 'reader' in every entry point's options", () => {
     expectTypeOf(options.dialect).toEqualTypeOf<'mysql'>();
     // @ts-expect-error role is 'writer' or 'reader'
     goneAwaySequelize({ dialect: 'mysql', host: 'db' }, { cluster, role: 'replica' });
+  });
+
+  it('Prisma takes role beside cluster (with the mariadb settings)', () => {
+    const factory = goneAwayPrisma({ user: 'app', database: 'app' }, { cluster, role: 'reader' });
+    expectTypeOf(factory.connect).returns.toBeObject();
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAwayPrisma({ user: 'app' }, { cluster, role: 'replica' });
   });
 });

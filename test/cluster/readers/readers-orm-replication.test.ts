@@ -1,4 +1,10 @@
 import {
+  goneAwayPrisma,
+  type GoneAwayEvent as PrismaEvent,
+  stats as prismaStats,
+  subscribeTo as prismaSubscribe,
+} from '@goneaway/prisma';
+import {
   goneAwaySequelize,
   type GoneAwayEvent as SequelizeEvent,
   stats as sequelizeStats,
@@ -10,9 +16,17 @@ import {
   stats as typeormStats,
   subscribeTo as typeormSubscribe,
 } from '@goneaway/typeorm';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import { readReplicas } from '@prisma/extension-read-replicas';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CREATE_ITEMS_TABLE,
+  type ExamplePrismaClient,
+  generatePrismaClient,
+  type PrismaClientConstructor,
+} from '../../../examples/prisma/generate-client.js';
 import {
   canControlServers,
   type MariaDBServer,
@@ -21,9 +35,16 @@ import {
   startReplicationPair,
 } from '../../harness/src/index.js';
 import { sleep, waitUntil } from '../failover/mysql2-workload.js';
+import { settingsOf } from '../failover/prisma-workload.js';
 
 const skipReason = canControlServers ? undefined : noControlReason;
 if (skipReason) console.info(`ORM reader tests on a replication pair skipped: ${skipReason}`);
+
+/** A PrismaClient extended with @prisma/extension-read-replicas (the example client's shape). */
+type ReplicatedClient = ExamplePrismaClient & {
+  $primary(): ExamplePrismaClient;
+  $replica(): ExamplePrismaClient;
+};
 
 interface ReaderSettings {
   maxLagMs?: number;
@@ -86,24 +107,33 @@ describe.skipIf(skipReason !== undefined)(
       };
     }
 
-    /** Writes through `insert` every 100 ms while `run` runs, with the replica delayed `delaySeconds`. */
+    /**
+     * Writes through `insert` every 100 ms while `run` runs, with the replica delayed `delaySeconds`;
+     * `run` gets the id of the newest acknowledged write once there is one after `ready()` holds.
+     */
     async function whileDelayed<T>(
       delaySeconds: number,
       insert: (id: number) => Promise<unknown>,
       firstId: number,
-      run: (lastWritten: () => number) => Promise<T>,
+      ready: () => boolean,
+      run: (acknowledged: number) => Promise<T>,
     ): Promise<T> {
       await pair.setReplicationDelay(delaySeconds);
       let id = firstId;
+      let acknowledged: number | undefined;
       let writing = true;
       const writes = (async () => {
         while (writing) {
-          await insert(id++);
+          await insert(id);
+          acknowledged = id++;
           await sleep(100);
         }
       })();
       try {
-        return await run(() => id - 1);
+        await waitUntil('the replica out of the rotation', ready, 30_000);
+        const readyAt = acknowledged ?? firstId - 1;
+        await waitUntil('a write acknowledged since', () => (acknowledged ?? firstId - 1) > readyAt, 30_000);
+        return await run(acknowledged as number);
       } finally {
         writing = false;
         await writes;
@@ -196,9 +226,8 @@ describe.skipIf(skipReason !== undefined)(
           4,
           (id) => writer.query("INSERT INTO goneaway.r VALUES (?, 'lag')", [id]),
           10_000,
-          async (lastWritten) => {
-            await waitUntil('the replica to be reported lagging', () => lagged(events), 30_000);
-            const id = lastWritten();
+          () => lagged(events) && typeormStats(reader).cluster?.targets[0] === keyOf(pair.primary),
+          async (id) => {
             const viaReader = await read(reader, id);
             const viaBare = await read(bare, id);
             expect(viaReader).toEqual({ port: pair.primary.port, n: 1 });
@@ -340,9 +369,8 @@ describe.skipIf(skipReason !== undefined)(
           4,
           (id) => insert(writer, id, 'lag'),
           40_000,
-          async (lastWritten) => {
-            await waitUntil('the replica to be reported lagging', () => lagged(events), 30_000);
-            const id = lastWritten();
+          () => lagged(events) && sequelizeStats(reader).cluster?.targets[0] === keyOf(pair.primary),
+          async (id) => {
             const viaReader = await read(reader, id);
             const viaBare = await read(bare, id);
             expect(viaReader).toEqual({ port: pair.primary.port, n: 1 });
@@ -404,6 +432,132 @@ describe.skipIf(skipReason !== undefined)(
           await pair.setReplicationDelay(0);
           await pair.waitForCatchUp();
         }
+      });
+    });
+
+    describe('Prisma: goneAwayPrisma(settings, { cluster, role: reader }) as a replica client', () => {
+      let PrismaClient: PrismaClientConstructor;
+
+      beforeAll(async () => {
+        PrismaClient = (await generatePrismaClient()).PrismaClient;
+        await pair.primary.query(CREATE_ITEMS_TABLE.replace('exists t', 'exists goneaway.t'));
+        await pair.waitForCatchUp();
+      }, 120_000);
+
+      function adapter(role: 'writer' | 'reader', name: string, readers: ReaderSettings = {}) {
+        return goneAwayPrisma(settingsOf(pair.primary), {
+          name,
+          outageBudgetMs: 3_000,
+          cluster: cluster(readers),
+          role,
+        });
+      }
+
+      function client(made: unknown): ExamplePrismaClient {
+        const prisma = new PrismaClient({ adapter: made });
+        closers.push(() => prisma.$disconnect());
+        return prisma;
+      }
+
+      const read = async (prisma: ExamplePrismaClient, id = 0) =>
+        portAndCountOf(await prisma.$queryRawUnsafe(PORT_AND_COUNT, id));
+
+      it('reads through the reader client are answered by the replica, through the writer client by the primary; a write through the reader is refused read-only as through a bare client on the replica', async () => {
+        const readerAdapter = adapter('reader', 'prisma-r');
+        const writer = client(adapter('writer', 'prisma-w'));
+        const reader = client(readerAdapter);
+        const bare = client(new PrismaMariaDb(settingsOf(pair.replica)));
+        const ports = new Set<number>();
+        for (let i = 0; i < 20; i++) ports.add((await read(reader)).port);
+        expect([...ports]).toEqual([pair.replica.port]);
+        expect((await read(writer)).port).toBe(pair.primary.port);
+        expect(prismaStats(readerAdapter).cluster).toMatchObject({
+          role: 'reader',
+          targets: [keyOf(pair.replica)],
+          writer: keyOf(pair.primary),
+        });
+        const insert = "INSERT INTO goneaway.r VALUES (904, 'prisma')";
+        const viaReader = await reader.$executeRawUnsafe(insert).catch((e: unknown) => e);
+        const viaBare = await bare.$executeRawUnsafe(insert).catch((e: unknown) => e);
+        expect(String((viaBare as Error).message)).toMatch(/read-only/);
+        expect(String((viaReader as Error).message)).toMatch(/read-only/);
+        expect(await pair.primary.query('SELECT id FROM goneaway.r WHERE id = 904')).toEqual([]);
+      });
+
+      it('@prisma/extension-read-replicas over a goneaway writer client and a goneaway reader client: model reads go to the replica, writes and $primary() to the primary', async () => {
+        const readerAdapter = adapter('reader', 'prisma-rr-r', { maxLagMs: 30_000 });
+        const writerClient = client(adapter('writer', 'prisma-rr-w'));
+        const replicaClient = client(readerAdapter);
+        const prisma = (
+          writerClient as unknown as { $extends(extension: unknown): ReplicatedClient }
+        ).$extends(readReplicas({ replicas: [replicaClient as never] }));
+        await waitUntil(
+          'the replica in the reader rotation',
+          () => {
+            void prisma
+              .$replica()
+              .$queryRawUnsafe('SELECT 1')
+              .catch(() => undefined);
+            return prismaStats(readerAdapter).cluster?.targets[0] === keyOf(pair.replica);
+          },
+          30_000,
+        );
+        const replicaPort = await prisma
+          .$replica()
+          .$queryRawUnsafe<Array<{ port: unknown }>>('SELECT @@port AS port');
+        expect(Number(replicaPort[0]?.port)).toBe(pair.replica.port);
+        // The replica 2 s behind (inside maxLagMs): a model read through the extension does not see a
+        // row just written through it, $primary() does; once caught up, the replica has it.
+        await pair.setReplicationDelay(2);
+        try {
+          await prisma.$executeRawUnsafe("INSERT INTO goneaway.t (id, k) VALUES (700, 'read-replicas')");
+          const viaReplica = await prisma.item.count({ where: { k: 'read-replicas' } });
+          const viaPrimary = await prisma.$primary().item.count({ where: { k: 'read-replicas' } });
+          expect({ viaReplica, viaPrimary }).toEqual({ viaReplica: 0, viaPrimary: 1 });
+        } finally {
+          await pair.setReplicationDelay(0);
+          await pair.waitForCatchUp();
+        }
+        expect(await prisma.item.count({ where: { k: 'read-replicas' } })).toBe(1);
+        expect(prismaStats(readerAdapter).cluster?.targets).toEqual([keyOf(pair.replica)]);
+        console.info(
+          '[cluster] Prisma + @prisma/extension-read-replicas, replica 2 s behind: the model read through the extension (goneaway reader client) did not see the row, $primary() did; after catch-up it did',
+        );
+      });
+
+      it('a replica past maxLagMs: reads through the reader client go to the primary (fallback) while a bare client on the replica reads stale rows; back on the replica once it caught up', async () => {
+        const events: PrismaEvent[] = [];
+        const readerAdapter = adapter('reader', 'prisma-r-lag', { maxLagMs: 1_000 });
+        prismaSubscribe(readerAdapter, (event) => events.push(event));
+        const reader = client(readerAdapter);
+        const writer = client(adapter('writer', 'prisma-w-lag'));
+        const bare = client(new PrismaMariaDb(settingsOf(pair.replica)));
+        expect((await read(reader)).port).toBe(pair.replica.port);
+        await whileDelayed(
+          4,
+          (id) => writer.$executeRawUnsafe("INSERT INTO goneaway.r VALUES (?, 'lag')", id),
+          60_000,
+          () => lagged(events) && prismaStats(readerAdapter).cluster?.targets[0] === keyOf(pair.primary),
+          async (id) => {
+            const viaReader = await read(reader, id);
+            const viaBare = await read(bare, id);
+            expect(viaReader).toEqual({ port: pair.primary.port, n: 1 });
+            expect(viaBare).toEqual({ port: pair.replica.port, n: 0 });
+            expect(prismaStats(readerAdapter).cluster?.targets).toEqual([keyOf(pair.primary)]);
+            console.info(
+              `[cluster] Prisma reader client, replica delayed 4 s (maxLagMs 1000): row ${id} read by the primary (fallback), the bare client on the replica did not see it`,
+            );
+          },
+        );
+        await waitUntil(
+          'the replica back in the reader rotation',
+          () => prismaStats(readerAdapter).cluster?.targets[0] === keyOf(pair.replica),
+          30_000,
+        );
+        const ports = new Set<number>();
+        for (let i = 0; i < 10; i++) ports.add((await read(reader)).port);
+        expect([...ports]).toEqual([pair.replica.port]);
+        expect(prismaStats(readerAdapter).evictions['left-rotation']).toBeGreaterThan(0);
       });
     });
   },
