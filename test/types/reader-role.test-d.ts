@@ -1,5 +1,8 @@
 import { goneAway } from '@goneaway/knex';
 import { goneAwayMysql2 } from '@goneaway/mysql2';
+import { goneAwayPrisma } from '@goneaway/prisma';
+import { goneAwaySequelize } from '@goneaway/sequelize';
+import { goneAwayTypeorm } from '@goneaway/typeorm';
 import mysql2 from 'mysql2/promise';
 import { describe, expectTypeOf, it } from 'vitest';
 
@@ -19,5 +22,26 @@ describe("role: 'reader' in every entry point's options", () => {
     goneAway({ client: 'mysql2', connection: {} }, { cluster, role: 'primary' });
     // @ts-expect-error role is 'writer' or 'reader'
     goneAwayMysql2(mysql2, { cluster, role: 'replica' });
+  });
+
+  it('TypeORM takes role beside cluster', () => {
+    const options = goneAwayTypeorm({ type: 'mysql', host: 'db' }, { cluster, role: 'reader' });
+    expectTypeOf(options.connectorPackage).toEqualTypeOf<'mysql2'>();
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAwayTypeorm({ type: 'mysql', host: 'db' }, { cluster, role: 'replica' });
+  });
+
+  it('Sequelize takes role beside cluster', () => {
+    const options = goneAwaySequelize({ dialect: 'mysql', host: 'db' }, { cluster, role: 'reader' });
+    expectTypeOf(options.dialect).toEqualTypeOf<'mysql'>();
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAwaySequelize({ dialect: 'mysql', host: 'db' }, { cluster, role: 'replica' });
+  });
+
+  it('Prisma takes role beside cluster (with the mariadb settings)', () => {
+    const factory = goneAwayPrisma({ user: 'app', database: 'app' }, { cluster, role: 'reader' });
+    expectTypeOf(factory.connect).returns.toBeObject();
+    // @ts-expect-error role is 'writer' or 'reader'
+    goneAwayPrisma({ user: 'app' }, { cluster, role: 'replica' });
   });
 });

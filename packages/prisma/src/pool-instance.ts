@@ -18,7 +18,7 @@ import {
 } from './mariadb-connection-driver.js';
 import type { MariadbConnection, MariadbPool } from './mariadb-shapes.js';
 import { parseCall } from './mariadb-shapes.js';
-import type { WriterStream } from './writer-stream.js';
+import type { RoutedStream } from './routed-stream.js';
 
 /**
  * Everything one goneAwayPrisma() factory owns: core's pipeline over mariadb's connections (the
@@ -34,40 +34,41 @@ export class PrismaGoneawayInstance {
   readonly #bounded = new BoundedAcquire();
 
   /**
-   * `writerStream`: with the `cluster` option, where the pool's new connections go (the writer) and
-   * which host each went to, so that the pipeline sweeps those to an old writer.
+   * `routedStream`: with the `cluster` option, where the pool's new connections go (the writer, or a
+   * reader with `role: 'reader'`) and which host each went to, so that the pipeline sweeps those to a
+   * host that is no longer right.
    */
   constructor(
     readonly policy: Policy,
-    readonly writerStream?: WriterStream,
+    readonly routedStream?: RoutedStream,
   ) {
     this.pipeline = new ConnectionPipeline(
       policy,
-      writerStream === undefined
+      routedStream === undefined
         ? mariadbConnectionDriver
-        : { ...mariadbConnectionDriver, hostOf: (connection) => writerStream.hostOf(connection) },
+        : { ...mariadbConnectionDriver, hostOf: (connection) => routedStream.hostOf(connection) },
     );
   }
 
   /**
-   * With a cluster: the pool follows the writer of the shared monitor (a lease taken on the first
-   * connect, and again after a $disconnect() gave it back); waits for a writer until `deadline`
-   * (GONEAWAY_UNAVAILABLE naming every host after it).
+   * With a cluster: the pool follows its routing on the shared monitor (a lease taken on the first
+   * connect, and again after a $disconnect() gave it back); waits for a host to connect to (the
+   * writer, or a reader) until `deadline` (GONEAWAY_UNAVAILABLE naming every host after it).
    */
-  async routeToWriter(deadline: number): Promise<void> {
-    const stream = this.writerStream;
+  async route(deadline: number): Promise<void> {
+    const stream = this.routedStream;
     if (stream === undefined) return;
     let routing = this.pipeline.routing;
     if (routing === undefined) {
       routing = stream.lease(this.hub);
       this.pipeline.route(routing);
     }
-    await routing.writer(deadline);
+    await routing.target(deadline);
   }
 
   /** The client disconnected: the lease on the cluster's monitor goes back (the last one stops its probes). */
   unroute(): void {
-    this.writerStream?.release();
+    this.routedStream?.release();
     this.pipeline.route(undefined);
   }
 
@@ -173,12 +174,12 @@ export class PrismaGoneawayInstance {
     return {
       wouldConnect: () => pool.totalConnections() === 0,
       create: async (context) => {
-        // A failover under way: wait for the new writer within the call's budget (then
-        // GONEAWAY_UNAVAILABLE naming every host, marked as a connect failure: nothing was sent),
-        // so that the connection mariadb makes now goes there (WriterStream).
+        // A failover under way (or no reader in rotation): wait for a host within the call's budget
+        // (then GONEAWAY_UNAVAILABLE naming every host, marked as a connect failure: nothing was
+        // sent), so that the connection mariadb makes now goes there (RoutedStream).
         const routing = this.pipeline.routing;
         if (routing !== undefined) {
-          await routing.writer(
+          await routing.target(
             context.deadline ?? performance.now() + this.policy.outageBudgetMs,
             context.signal,
           );
@@ -253,6 +254,9 @@ export class PrismaGoneawayInstance {
     try {
       const result = await proto[kind].call(connection, sql, values);
       state.markUsed();
+      // The routing's read-your-writes bookkeeping (nothing to record from mariadb's OK packets today:
+      // goneAwayPrisma refuses readYourWrites with replication).
+      pipeline.statementSucceeded(result);
       if (held && this.replies.size > 0) this.replies.deliver(text, result, connection.threadId);
       return result;
     } catch (error) {

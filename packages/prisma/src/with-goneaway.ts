@@ -6,7 +6,7 @@ import { assertSupportedPrisma } from './assert-supported-prisma.js';
 import { BoundedAdapterConnect } from './bounded-adapter-connect.js';
 import { isMariadbPool } from './mariadb-shapes.js';
 import { PrismaGoneawayInstance, rethrowForPrisma } from './pool-instance.js';
-import { WriterStream } from './writer-stream.js';
+import { RoutedStream } from './routed-stream.js';
 
 /** The instance behind each factory goneAwayPrisma() returned (for stats and subscribeTo). */
 export const instances = new WeakMap<object, PrismaGoneawayInstance>();
@@ -35,7 +35,8 @@ export type PrismaMariaDbOptions = NonNullable<ConstructorParameters<typeof Pris
  *
  * `goneAwayPrisma(settings, { cluster }, adapterOptions?)`: the same, made from the mariadb settings
  * (`new PrismaMariaDb(settings, adapterOptions)` by goneaway), so that new connections go to the
- * cluster's writer (see WriterStream) and the monitor's probes connect with the same credentials.
+ * cluster's writer, or with `role: 'reader'` to its readers (see RoutedStream), and the monitor's
+ * probes connect with the same credentials.
  */
 export function goneAwayPrisma(
   settings: PrismaMariaDbSettings,
@@ -80,12 +81,20 @@ export function goneAwayPrisma(
     );
   }
   const cluster = policy.cluster;
+  if (cluster?.flavor === 'replication' && cluster.readYourWrites) {
+    // Never silently ignored: a writer could not record its commits' GTIDs, so readers would not wait.
+    throw configErrorAt(
+      'cluster.readYourWrites',
+      "false with flavor 'replication' on Prisma: the mariadb connector reads the OK packet's session-tracked last_gtid but does not expose it, so a writer cannot record its commits' GTIDs for readers to wait for (Galera's readYourWrites, wsrep_sync_wait, works; or read from the writer where a read must see a write)",
+      'true',
+    );
+  }
   const settings = isFactory ? undefined : (factoryOrSettings as PrismaMariaDbSettings);
   if (cluster !== undefined && settings !== undefined) assertRoutableSettings(settings);
   const routed =
     cluster === undefined || settings === undefined
       ? undefined
-      : new WriterStream(cluster, settings as Readonly<Record<string, unknown>>);
+      : new RoutedStream(cluster, policy.role, settings as Readonly<Record<string, unknown>>);
   const instance = new PrismaGoneawayInstance(policy, routed);
   const adapterFactory: SqlDriverAdapterFactory =
     settings === undefined
@@ -95,8 +104,8 @@ export function goneAwayPrisma(
           adapterOptions,
         );
   const connector = new BoundedAdapterConnect(async () => {
-    // The factory's connect runs a first statement on its new pool: it goes to the writer too.
-    await instance.routeToWriter(performance.now() + policy.outageBudgetMs);
+    // The factory's connect runs a first statement on its new pool: it goes to the routing's target too.
+    await instance.route(performance.now() + policy.outageBudgetMs);
     return adapterFactory.connect();
   }, policy.outageBudgetMs);
   const wrapped: SqlDriverAdapterFactory = {
@@ -104,7 +113,7 @@ export function goneAwayPrisma(
     adapterName: adapterFactory.adapterName,
     connect: async (): Promise<SqlDriverAdapter> => {
       const adapter = await connector.connect().catch((error: unknown) => {
-        // No adapter and no open pool: nothing follows the writer, so the monitor's lease goes back.
+        // No adapter and no open pool: nothing follows the cluster, so the monitor's lease goes back.
         if (instance.openPool() === undefined) instance.unroute();
         return rethrowForPrisma(error);
       });
@@ -156,7 +165,7 @@ function assertRoutableSettings(settings: PrismaMariaDbSettings): void {
     if ((settings as Record<string, unknown>)[key] !== undefined) {
       throw configErrorAt(
         `adapterFactory.${key}`,
-        `no ${key} with the cluster option: each new connection goes to the cluster's writer over TCP`,
+        `no ${key} with the cluster option: each new connection goes to the host the cluster routing chooses, over TCP`,
         `a ${key}`,
       );
     }

@@ -76,12 +76,13 @@ export function adoptConnectionManager(sequelize: SequelizeInstance, goneaway: S
         runtime.pipeline.gate.connect(
           async () => {
             let connection: Mysql2Connection;
-            // With the `cluster` option, to the cluster's writer (waited for within the call's budget).
-            const writer = await goneaway.writerFor(config as SequelizeConnectionConfig, context.deadline);
+            // With the `cluster` option, to the cluster's writer, or a reader with `role: 'reader'`
+            // (waited for within the call's budget).
+            const target = await goneaway.targetFor(config as SequelizeConnectionConfig, context.deadline);
             try {
               connection = await connect.call(
                 manager,
-                writer === undefined ? config : routedConfig(config as SequelizeConnectionConfig, writer),
+                target === undefined ? config : routedConfig(config as SequelizeConnectionConfig, target),
               );
             } catch (error) {
               throw connectFailure(error);

@@ -158,6 +158,24 @@ describe('goneAwaySequelize', () => {
     expect(error.message).toContain('talks to MariaDB servers too');
   });
 
+  it("refuses Sequelize's replication beside goneaway's cluster and names what to use instead: a second instance with role 'reader'", () => {
+    const error = configErrorOf(() =>
+      goneAwaySequelize(
+        { replication: { read: [{ host: '10.0.0.2' }], write: { host: '10.0.0.1' } } },
+        {
+          cluster: {
+            hosts: ['10.0.0.1:3306', '10.0.0.2:3306'],
+            flavor: 'replication',
+            readers: { enabled: true },
+          },
+          role: 'reader',
+        },
+      ),
+    );
+    expect(error.path).toBe('sequelizeOptions.replication');
+    expect(error.message).toContain("role: 'reader'");
+  });
+
   it('accepts replication: false (Sequelize’s own “no replication”)', () => {
     expect(goneAwaySequelize({ replication: false }).dialect).toBe('mysql');
   });

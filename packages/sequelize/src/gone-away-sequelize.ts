@@ -134,7 +134,7 @@ export function goneAwaySequelize<O extends SequelizeOptionsLike & object>(
   if (replication !== undefined && replication !== false) {
     throw configErrorAt(
       'sequelizeOptions.replication',
-      'no replication (goneaway does not wrap Sequelize read/write pools yet)',
+      "no replication: Sequelize's replication sends reads to fixed hosts, whatever their lag, and goneaway routes one pool per instance; for a primary and its replicas give two Sequelize instances goneaway's `cluster`, the second with role: 'reader' (reads there go to the replicas within readers.maxLagMs)",
       'a replication setting',
     );
   }

@@ -1,6 +1,6 @@
 import type { ClusterHost, GoneAwayOptions } from '@goneaway/core';
 import { type LoneConnectionRuntime, type Mysql2ModuleLike, wrapMysql2Connections } from '@goneaway/mysql2';
-import { writerRoutingFor } from '@goneaway/mysql2/adapter';
+import { clusterRoutingFor } from '@goneaway/mysql2/adapter';
 import { mysql2SettingsOf } from './mysql2-settings-of.js';
 import type {
   ConnectionManager,
@@ -62,31 +62,32 @@ export class SequelizeGoneAway {
   }
 
   /**
-   * With the `cluster` option: the writer a new connection goes to (its monitor leased on the first
-   * connect, from that connect's settings: the credentials Sequelize would use), waited for until
-   * `deadline`; undefined without `cluster`.
+   * With the `cluster` option: the host a new connection goes to, the writer or (`role: 'reader'`) a
+   * reader in rotation (its routing, on a lease of the shared monitor, made on the first connect from
+   * that connect's settings: the credentials Sequelize would use), waited for until `deadline`;
+   * undefined without `cluster`.
    */
-  async writerFor(
+  async targetFor(
     config: SequelizeConnectionConfig,
     deadline: number | undefined,
   ): Promise<ClusterHost | undefined> {
-    const cluster = this.runtime.policy.cluster;
+    const { policy, pipeline } = this.runtime;
+    const cluster = policy.cluster;
     if (cluster === undefined) return undefined;
-    const { pipeline } = this.runtime;
     if (pipeline.routing === undefined) {
       pipeline.route(
-        writerRoutingFor(
+        clusterRoutingFor(
           (settings) =>
             (this.#mysql2 as unknown as { createConnection(config: unknown): unknown }).createConnection(
               settings,
             ),
           mysql2SettingsOf(config),
-          cluster,
+          { cluster, role: policy.role },
           pipeline.hub,
         ),
       );
     }
-    return (pipeline.routing as NonNullable<typeof pipeline.routing>).writer(deadline);
+    return (pipeline.routing as NonNullable<typeof pipeline.routing>).target(deadline);
   }
 
   /** The full statement Sequelize ran when it got this goneaway error (never on the error itself). */

@@ -56,6 +56,24 @@ describe('goneAwayTypeorm', () => {
     expect(error.message).toContain(path);
   });
 
+  it("refuses TypeORM's replication option and names what to use instead: a second DataSource with role 'reader'", () => {
+    const error = configErrorOf(() =>
+      goneAwayTypeorm(
+        { type: 'mysql', replication: { master: {}, slaves: [{}] } },
+        {
+          cluster: {
+            hosts: ['10.0.0.1:3306', '10.0.0.2:3306'],
+            flavor: 'replication',
+            readers: { enabled: true },
+          },
+          role: 'reader',
+        },
+      ),
+    );
+    expect(error.path).toBe('dataSourceOptions.replication');
+    expect(error.message).toContain("role: 'reader'");
+  });
+
   it('rejects options it already returned (applied twice)', () => {
     const once = goneAwayTypeorm({ type: 'mysql' });
     expect(configErrorOf(() => goneAwayTypeorm(once)).message).toContain('apply it once');

@@ -80,7 +80,7 @@ export function goneAwayTypeorm<O extends TypeormMysqlOptionsLike>(
   if (replication !== undefined) {
     throw configErrorAt(
       'dataSourceOptions.replication',
-      'no replication (goneaway does not wrap mysql2 pool clusters yet)',
+      "no replication: TypeORM's replication is a mysql2 pool cluster, which goneaway does not wrap; for a primary and its replicas give both DataSources goneaway's `cluster`, the second with role: 'reader' (reads there go to the replicas)",
       'a replication setting',
     );
   }

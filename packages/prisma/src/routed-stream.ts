@@ -2,10 +2,12 @@ import { connect, type Socket } from 'node:net';
 import type { ClusterHost, ClusterPolicy } from '@goneaway/core';
 import {
   type ClusterMonitorRegistry,
+  type ClusterRole,
+  type ClusterRouting,
+  createClusterRouting,
   type EventHub,
   hostKey,
   sharedClusterMonitors,
-  WriterRouting,
 } from '@goneaway/core/adapter';
 import { mariadbProbeConnector } from './mariadb-probe-connector.js';
 import type { MariadbConnection } from './mariadb-shapes.js';
@@ -17,47 +19,57 @@ export type MariadbStreamOption = (
 ) => Socket | undefined;
 
 /**
- * Where a routed mariadb pool's new connections go: the cluster's writer. mariadb's pool copies its
- * settings when it is made (a private copy goneaway cannot change later, unlike mysql2's), but asks
- * its `stream` option for the socket of every new connection: that function connects to the writer
- * the monitor chose at that moment (waiting for one, during a failover, no longer than the
+ * Where a routed mariadb pool's new connections go: the routing's target, the cluster's writer or
+ * (`role: 'reader'`) a reader in rotation. mariadb's pool copies its settings when it is made (a
+ * private copy goneaway cannot change later, unlike mysql2's), but asks its `stream` option for the
+ * socket of every new connection: that function connects to the host the routing chooses at that
+ * moment (waiting for one, during a failover or with no reader in rotation, no longer than the
  * connection's own connect timeout), and remembers, by the connection's options object, which host
- * each connection went to, so that the pipeline sweeps connections to an old writer. It also holds
- * the pool's lease on the shared monitor of the cluster (probes connect with the same settings).
+ * each connection went to, so that the pipeline sweeps connections to a host that is no longer right
+ * (an old writer, a reader that left the rotation) and counts each reader's connections. It also
+ * holds the pool's lease on the shared monitor of the cluster (probes connect with the same settings).
  */
-export class WriterStream {
+export class RoutedStream {
   readonly #cluster: ClusterPolicy;
+  readonly #role: ClusterRole;
   readonly #settings: Readonly<Record<string, unknown>>;
   readonly #registry: ClusterMonitorRegistry;
   /** Each new connection's options object (mariadb's `this.opts`) → `host:port` it went to. */
   readonly #hosts = new WeakMap<object, string>();
-  #routing: WriterRouting | undefined;
+  #routing: ClusterRouting | undefined;
   /** mariadb's `stream` option for the pool's settings. */
   readonly option: MariadbStreamOption;
 
   constructor(
     cluster: ClusterPolicy,
+    role: ClusterRole,
     settings: Readonly<Record<string, unknown>>,
     registry: ClusterMonitorRegistry = sharedClusterMonitors,
   ) {
     this.#cluster = cluster;
+    this.#role = role;
     this.#settings = settings;
     this.#registry = registry;
     const stream = this;
-    this.option = function writerStream(this: object, callback) {
+    this.option = function routedStream(this: object, callback) {
       return stream.#open(this as { connectTimeout?: number; host?: string; port?: number }, callback);
     };
   }
 
-  /** A routing to the writer on a new lease of the shared monitor, whose events reach `events`; replaces the last one. */
-  lease(events: EventHub): WriterRouting {
-    const routing = new WriterRouting(
+  /**
+   * The pool's routing (core's createClusterRouting for the `role`) on a new lease of the shared
+   * monitor, whose events reach `events`; replaces the last one.
+   */
+  lease(events: EventHub): ClusterRouting {
+    const routing = createClusterRouting(
+      this.#role,
       this.#registry.acquire({
         cluster: this.#cluster,
         connect: mariadbProbeConnector(this.#settings, this.#cluster.probeTimeoutMs),
         user: typeof this.#settings.user === 'string' ? this.#settings.user : '',
         events,
       }),
+      this.#cluster,
     );
     this.#routing = routing;
     return routing;
@@ -78,29 +90,30 @@ export class WriterStream {
     options: { connectTimeout?: number; host?: string; port?: number },
     callback: (error?: Error, stream?: Socket) => void,
   ): Socket | undefined {
-    const open = (writer: ClusterHost): Socket => {
-      this.#hosts.set(options, hostKey(writer));
+    const open = (host: ClusterHost): Socket => {
+      this.#hosts.set(options, hostKey(host));
       // The connection's own copy of the settings: mariadb checks a TLS certificate against its `host`
       // after this, so the identity checked is the node's the socket goes to.
-      options.host = writer.host;
-      options.port = writer.port;
-      const socket = connect({ host: writer.host, port: writer.port });
+      options.host = host.host;
+      options.port = host.port;
+      const socket = connect({ host: host.host, port: host.port });
       socket.setNoDelay(true);
       return socket;
     };
     const routing = this.#routing;
-    const writer = routing?.monitor.currentWriter();
-    if (writer !== undefined) return open(writer);
     // No routing: the pool outlived its lease (ending); nothing better is known than the first host.
     if (routing === undefined) return open(this.#cluster.hosts[0] as ClusterHost);
-    // A failover under way: wait for the writer, but answer before mariadb's own connect timer fires
-    // (a socket handed over after it would belong to a connection already given up).
+    // A writer pool with a writer known: at once, as before readers (no promise on the common path).
+    const writer = routing.role === 'writer' ? routing.monitor.currentWriter() : undefined;
+    if (writer !== undefined) return open(writer);
+    // A reader pool, or a failover under way: ask the routing, but answer before mariadb's own connect
+    // timer fires (a socket handed over after it would belong to a connection already given up).
     const startedAt = performance.now();
     const waitMs = Math.max(0, (options.connectTimeout ?? 1000) - 50);
-    routing.writer(startedAt + waitMs).then(
-      (elected) => {
-        if (performance.now() - startedAt > waitMs) callback(routedLateError(waitMs));
-        else callback(undefined, open(elected));
+    routing.target(startedAt + waitMs).then(
+      (target) => {
+        if (performance.now() - startedAt > waitMs) callback(routedLateError(waitMs, routing.role));
+        else callback(undefined, open(target));
       },
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
     );
@@ -108,8 +121,9 @@ export class WriterStream {
   }
 }
 
-function routedLateError(waitMs: number): Error {
-  return Object.assign(new Error(`connect ETIMEDOUT: the cluster elected no writer within ${waitMs} ms`), {
+function routedLateError(waitMs: number, role: ClusterRole): Error {
+  const what = role === 'writer' ? 'elected no writer' : 'had no host to read from';
+  return Object.assign(new Error(`connect ETIMEDOUT: the cluster ${what} within ${waitMs} ms`), {
     code: 'ETIMEDOUT',
     syscall: 'connect',
   });

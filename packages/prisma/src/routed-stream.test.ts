@@ -6,8 +6,8 @@ import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { describe, expect, it } from 'vitest';
 import { probeOptionsFor } from './mariadb-probe-connector.js';
 import type { MariadbConnection } from './mariadb-shapes.js';
+import { connectionOptionsOf, RoutedStream } from './routed-stream.js';
 import { goneAwayPrisma } from './with-goneaway.js';
-import { connectionOptionsOf, WriterStream } from './writer-stream.js';
 
 const cluster = { hosts: ['127.0.0.1:1', '127.0.0.2:1'], flavor: 'replication' as const };
 
@@ -115,7 +115,7 @@ describe('connectionOptionsOf', () => {
   });
 });
 
-describe('WriterStream', () => {
+describe('RoutedStream', () => {
   it("opens each new connection's socket itself, sets that connection's host and port (what mariadb checks a TLS certificate against), and answers hostOf for it", async () => {
     const server = createServer((socket) => socket.destroy());
     server.listen(0, '127.0.0.1');
@@ -125,7 +125,7 @@ describe('WriterStream', () => {
       const policy = parsePolicy({
         cluster: { hosts: [`127.0.0.1:${port}`, `127.0.0.2:${port}`], flavor: 'replication' },
       });
-      const stream = new WriterStream(policy.cluster as ClusterPolicy, { user: 'u' });
+      const stream = new RoutedStream(policy.cluster as ClusterPolicy, 'writer', { user: 'u' });
       // mariadb calls it as a method of the new connection's own options (no lease: the first host).
       class InnerConnection extends EventEmitter {
         readonly opts: { connectTimeout: number; host?: string; port?: number } = {
@@ -150,5 +150,51 @@ describe('WriterStream', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('goneAwayPrisma with role and readYourWrites', () => {
+  const replication = { hosts: ['10.0.0.1:3306', '10.0.0.2:3306'], flavor: 'replication' as const };
+
+  it.each([
+    ['a writer', undefined],
+    ['a reader', 'reader' as const],
+  ])(
+    'refuses readYourWrites with replication for %s (mariadb does not expose the commit GTID), never ignores it',
+    (_, role) => {
+      const error = configErrorOf(() =>
+        goneAwayPrisma(
+          { user: 'u', password: 'secret-pw' },
+          { cluster: { ...replication, readers: { enabled: true }, readYourWrites: true }, role },
+        ),
+      );
+      expect(error.message).toContain('cluster.readYourWrites');
+      expect(error.message).toContain('last_gtid');
+      expect(error.message).not.toContain('secret-pw');
+    },
+  );
+
+  it("takes role: 'reader' with replication (without readYourWrites) and Galera's readYourWrites, and takes no lease before Prisma connects", () => {
+    const before = sharedClusterMonitors.size;
+    const reader = goneAwayPrisma(
+      { user: 'reader-later', password: 'p' },
+      { cluster: { ...replication, readers: { enabled: true } }, role: 'reader' },
+    );
+    const galera = goneAwayPrisma(
+      { user: 'reader-later', password: 'p' },
+      {
+        cluster: { ...replication, flavor: 'galera', readers: { enabled: true }, readYourWrites: true },
+        role: 'reader',
+      },
+    );
+    expect(typeof reader.connect).toBe('function');
+    expect(typeof galera.connect).toBe('function');
+    expect(sharedClusterMonitors.size).toBe(before);
+  });
+
+  it("role: 'reader' without readers.enabled is the core's GoneAwayConfigError, at goneAwayPrisma()", () => {
+    expect(
+      configErrorOf(() => goneAwayPrisma({ user: 'u' }, { cluster: replication, role: 'reader' })).message,
+    ).toContain('readers');
   });
 });
