@@ -3,6 +3,7 @@ import { classify } from '../classification/classify.js';
 import { markConnectPhase } from '../classification/connect-phase.js';
 import { hostKey } from '../cluster/cluster-options.js';
 import type { ClusterRouting } from '../cluster/cluster-routing.js';
+import { ClusterUnavailableError } from '../cluster/cluster-unavailable-error.js';
 import { movedOffWriterError } from '../cluster/writer-routing.js';
 import { ConnectionValidator } from '../connections/connection-validator.js';
 import { IdleReaper } from '../connections/idle-reaper.js';
@@ -71,7 +72,7 @@ export class ConnectionPipeline<C extends object, S = never> {
   ) {
     this.hub = createEventHub(policy.name);
     this.#limits = new LimitsReporter(this.hub);
-    this.#retry = createRetryEngine(policy, this.hub);
+    this.#retry = createRetryEngine(policy, this.hub, { budgetSpent: (spent) => this.#noWriterError(spent) });
     this.#gate = new ReconnectGate(policy);
     this.#reaper = new IdleReaper<C>((connection) => this.#retire(connection));
     this.validator = new ConnectionValidator<C>(
@@ -133,6 +134,28 @@ export class ConnectionPipeline<C extends object, S = never> {
   }
 
   /** Why a connection off the routing is evicted. */
+  /**
+   * A call spent its budget while the cluster has no writer: GONEAWAY_UNAVAILABLE naming every host
+   * and its state (as a connect that waited for the writer gets), not the one-server "circuit open"
+   * the breaker would answer the next calls with. Undefined otherwise (no cluster, a reader pool, or a
+   * writer known: the failure is not the cluster's, the breaker decides as without one).
+   */
+  #noWriterError(spent: { readonly attempts: number; readonly elapsedMs: number }): Error | undefined {
+    const routing = this.#routing;
+    if (
+      routing === undefined ||
+      routing.role !== 'writer' ||
+      routing.monitor.electedWriterKey() !== undefined
+    ) {
+      return undefined;
+    }
+    return new ClusterUnavailableError({
+      hosts: routing.monitor.describeHosts(),
+      elapsedMs: spent.elapsedMs,
+      why: 'no-writer',
+    });
+  }
+
   get #offRouteReason(): EvictionReason {
     return this.#routing?.role === 'reader' ? 'left-rotation' : 'writer-changed';
   }
@@ -493,7 +516,9 @@ export class ConnectionPipeline<C extends object, S = never> {
       attempts: this.#earlierConnects.attempts + gate.attempts,
       sharedWaits: this.#earlierConnects.sharedWaits + gate.sharedWaits,
     };
-    this.#retry = createRetryEngine(this.policy, this.hub);
+    this.#retry = createRetryEngine(this.policy, this.hub, {
+      budgetSpent: (spent) => this.#noWriterError(spent),
+    });
     this.#gate = new ReconnectGate(this.policy);
     this.#reaper = new IdleReaper<C>((connection) => this.#retire(connection));
     this.#closed = false;

@@ -191,6 +191,34 @@ describe('RetryEngine.execute', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('budgetSpent: a better error for a spent budget (a cluster with no writer) is answered and the circuit stays closed', async () => {
+    const events: GoneAwayEventInput[] = [];
+    const noWriter = new Error('no writer in the cluster; hosts and their states');
+    let spentWith: unknown;
+    const engine = createRetryEngine(
+      parsePolicy({ outageBudgetMs: 1000 }),
+      { emit: (event) => events.push(event) },
+      {
+        now: () => Date.now(),
+        budgetSpent: (spent) => {
+          spentWith = spent;
+          return noWriter;
+        },
+      },
+    );
+    const first = await settle(
+      engine.execute(async () => {
+        throw refused();
+      }),
+    );
+    expect(first.error).toBe(noWriter);
+    expect(spentWith).toMatchObject({ elapsedMs: 1000 });
+    expect(engine.circuit).toBe('closed');
+    expect(events.map((event) => event.type)).not.toContain('circuit-open');
+    // The next call is not failed fast: it tries (and here succeeds at once).
+    expect((await settle(engine.execute(async () => 'ok'))).value).toBe('ok');
+  });
+
   it('keeps the circuit open when the probe fails and waits another interval', async () => {
     const { engine } = setup({ outageBudgetMs: 100, circuitBreaker: { probeIntervalMs: 1000 } });
     const down = async () => Promise.reject(refused());

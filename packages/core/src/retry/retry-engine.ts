@@ -108,6 +108,16 @@ export interface RetryEngineOptions {
   readonly now?: () => number;
   /** Shared with the adapter, which adds its passwords; a fresh one by default. */
   readonly redactor?: SecretRedactor;
+  /**
+   * When a call has spent its budget: an error that says better why (a cluster with no writer names
+   * every host and its state), answered instead of the generic one, the circuit left closed (the
+   * cluster's monitor, not the breaker, knows when a writer is back). Undefined: the generic error,
+   * and the circuit opens.
+   */
+  readonly budgetSpent?: (spent: {
+    readonly attempts: number;
+    readonly elapsedMs: number;
+  }) => Error | undefined;
 }
 
 /** One per goneaway instance (per pool): the circuit state is shared by all its calls. */
@@ -121,6 +131,7 @@ export function createRetryEngine(
     sink,
     options.now ?? (() => performance.now()),
     options.redactor ?? new SecretRedactor(),
+    options.budgetSpent,
   );
 }
 
@@ -136,6 +147,7 @@ class DefaultRetryEngine implements RetryEngine {
   readonly #breaker: CircuitBreaker;
   readonly #destroyed = new AbortController();
   readonly redactor: SecretRedactor;
+  readonly #budgetSpent: RetryEngineOptions['budgetSpent'];
   /** From the first connection failure any call saw until an attempt started after it succeeds. */
   #outage: Outage | undefined;
   #calls = 0;
@@ -150,8 +162,10 @@ class DefaultRetryEngine implements RetryEngine {
     sink: EventSink | undefined,
     now: () => number,
     redactor: SecretRedactor,
+    budgetSpent: RetryEngineOptions['budgetSpent'],
   ) {
     this.#policy = policy;
+    this.#budgetSpent = budgetSpent;
     this.#sink = sink;
     this.#now = now;
     this.redactor = redactor;
@@ -336,6 +350,8 @@ class DefaultRetryEngine implements RetryEngine {
   }
 
   #spent(attempts: number, elapsedMs: number, error: unknown, classification: Classification): Error {
+    const better = this.#budgetSpent?.({ attempts, elapsedMs: Math.round(elapsedMs) });
+    if (better !== undefined) return better;
     if (this.#breaker.open(attempts, error, classification)) {
       this.#circuitOpened++;
       emitSafely(this.#sink, {
