@@ -50,7 +50,6 @@ export type {
 } from './cluster/probe-result.js';
 export { GALERA_READ_YOUR_WRITES_SQL, ReaderRouting } from './cluster/reader-routing.js';
 export { type ReaderCandidate, readersInRotation } from './cluster/readers-in-rotation.js';
-export { unsupportedClusterError } from './cluster/unsupported-cluster-error.js';
 export { movedOffWriterError, WriterRouting } from './cluster/writer-routing.js';
 
 // Pooled connections
