@@ -71,7 +71,7 @@ export function withTransactionRetry<T>(
       ],
     });
   }
-  const marker = markerSetOf(db, client, instance.hub).markerFor(settings);
+  const marker = markerSetOf(db, client, instance).markerFor(settings);
   return runTransactionWithCommitMarker<Knex.Transaction, T>(
     marker,
     {
@@ -105,11 +105,20 @@ function existingMarkerSet(db: Knex): CommitMarkerSet | undefined {
   return client === undefined ? undefined : markerSets.get(client);
 }
 
-function markerSetOf(db: Knex, client: object, events: EventSink): CommitMarkerSet {
+function markerSetOf(
+  db: Knex,
+  client: object,
+  instance: { readonly hub: EventSink; readonly pipeline: { routedServer(): string | undefined } },
+): CommitMarkerSet {
   let markers = markerSets.get(client);
   if (markers === undefined) {
-    // Outside the transaction: any pooled connection, through goneaway's retries (it waits out a restart).
-    markers = new CommitMarkerSet({ outside: rawConnection(db), events });
+    // Outside the transaction: any pooled connection, through goneaway's retries (it waits out a
+    // restart); with a cluster, on the writer the pool follows (a lost COMMIT is decided only there).
+    const outside: MarkerConnection = {
+      ...rawConnection(db),
+      server: () => instance.pipeline.routedServer(),
+    };
+    markers = new CommitMarkerSet({ outside, events: instance.hub });
     markerSets.set(client, markers);
   }
   return markers;

@@ -42,7 +42,12 @@ export function poolCommitMarker(pool: unknown, settings: CommitMarkerSettings):
   }
   let markers = markerSets.get(instance);
   if (markers === undefined) {
-    markers = new CommitMarkerSet({ outside: pooledMarkerConnection(core), events: instance.hub });
+    const outside: MarkerConnection = {
+      ...pooledMarkerConnection(core),
+      // With a cluster, the writer the pool follows: a lost COMMIT is decided only on its own server.
+      server: () => instance.pipeline.routedServer(),
+    };
+    markers = new CommitMarkerSet({ outside, events: instance.hub });
     markerSets.set(instance, markers);
   }
   return {

@@ -60,6 +60,8 @@ export async function flushCommitMarkers(prisma: unknown): Promise<void> {
 
 function poolMarkerConnection(instance: PrismaGoneawayInstance): MarkerConnection {
   return {
+    // With a cluster, the writer the pool follows: a lost COMMIT is decided only on its own server.
+    server: () => instance.pipeline.routedServer(),
     query: async (sql) => {
       const pool = instance.openPool();
       if (pool === undefined) {

@@ -93,6 +93,16 @@ export class ConnectionPipeline<C extends object, S = never> {
   }
 
   /**
+   * For the commit marker (`MarkerConnection.server`): `host:port` of the writer a writer pool's
+   * statements go to now (`'none'` while there is none); undefined without a cluster or for a reader pool.
+   */
+  routedServer(): string | undefined {
+    const routing = this.#routing;
+    if (routing === undefined || routing.role !== 'writer') return undefined;
+    return routing.monitor.electedWriterKey() ?? 'none';
+  }
+
+  /**
    * Routes the pool to a cluster's writer (WriterRouting) or readers (ReaderRouting): each connection
    * remembers its host (`driver.hostOf`), and one whose host is no longer where the routing sends
    * connections is swept (at hand-out, `writer-changed` / `left-rotation`; a held one at its next

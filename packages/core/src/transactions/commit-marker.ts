@@ -52,7 +52,7 @@ export class CommitMarker {
     const { settings, outside, events } = init;
     this.settings = settings;
     this.#table = new CommitMarkerTable(settings, outside);
-    this.#writer = new MarkerWriter(settings, this.#table);
+    this.#writer = new MarkerWriter(settings, this.#table, outside.server);
     this.#resolver = new CommitResolver(settings, outside, events);
     this.#janitor = new MarkerJanitor(settings, outside);
   }

@@ -60,6 +60,46 @@ function resolverOn(server: ReturnType<typeof fakeServer>) {
   return { resolver, events };
 }
 
+describe('CommitResolver, the pool routed to a cluster whose writer changed', () => {
+  const onOldWriter = (): WrittenMarker => ({ ...markerWrittenNow(), server: '10.0.0.1:3306' });
+
+  it('absent on the new writer proves nothing: unknown, no KILL (the old writer may still commit it)', async () => {
+    const server = fakeServer({ locked: false, committed: false });
+    server.outside.server = () => '10.0.0.2:3306';
+    const { resolver, events } = resolverOn(server);
+    expect(await resolver.resolve(onOldWriter(), { timeoutMs: 5_000 })).toBe('unknown');
+    expect(server.kills()).toBe(0);
+    expect(events).toEqual([]);
+    expect(resolver.counts()).toMatchObject({ unresolved: 1, resolvedRolledBack: 0 });
+  });
+
+  it('present on the new writer: committed (it was certified or replicated before the move)', async () => {
+    const server = fakeServer({ locked: false, committed: true });
+    server.outside.server = () => '10.0.0.2:3306';
+    const { resolver } = resolverOn(server);
+    expect(await resolver.resolve(onOldWriter(), { timeoutMs: 5_000 })).toBe('committed');
+  });
+
+  it('locked on the new writer: never KILLs the id there (it names someone else), asks again until it is present', async () => {
+    const server = fakeServer({ locked: true, command: 'Sleep' });
+    server.outside.server = () => '10.0.0.2:3306';
+    const { resolver } = resolverOn(server);
+    const outcome = resolver.resolve(onOldWriter(), { timeoutMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.kills()).toBe(0);
+    server.end('committed');
+    expect(await outcome).toBe('committed');
+    expect(server.kills()).toBe(0);
+  });
+
+  it('still on the same writer: decided as without a cluster (absent is rolled back)', async () => {
+    const server = fakeServer({ locked: false, committed: false });
+    server.outside.server = () => '10.0.0.1:3306';
+    const { resolver } = resolverOn(server);
+    expect(await resolver.resolve(onOldWriter(), { timeoutMs: 5_000 })).toBe('rolled-back');
+  });
+});
+
 describe('CommitResolver', () => {
   it('the marker is there: committed, one probe, one commit-resolved event', async () => {
     const server = fakeServer({ locked: false, committed: true });

@@ -84,8 +84,17 @@ export class CommitResolver {
     while (!signal?.aborted) {
       try {
         const probe = await this.#probe(marker.id);
-        if (probe !== 'locked')
-          return this.#resolved(probe === 'present' ? 'committed' : 'rolled-back', started);
+        if (probe === 'present') return this.#resolved('committed', started);
+        // The pool now goes to another server than the one the transaction ran on (a cluster's
+        // writer changed): an absent marker proves nothing there (the old writer may still get the
+        // COMMIT and commit, then replicate it), and the session id names nobody there: no KILL.
+        // Present, it committed (above); locked, a replica is applying it: ask again.
+        const elsewhere = this.#elsewhere(marker);
+        if (probe === 'absent') {
+          if (elsewhere) break;
+          return this.#resolved('rolled-back', started);
+        }
+        if (elsewhere) throw new MarkerElsewhere();
         const now = performance.now();
         lockedSince ??= now;
         const command = await this.#sessionCommand(marker.connectionId);
@@ -102,7 +111,7 @@ export class CommitResolver {
           await this.#kill(marker.connectionId);
         }
       } catch (error) {
-        if (!isTransient(error)) break;
+        if (!(error instanceof MarkerElsewhere) && !isTransient(error)) break;
       }
       const left = deadline - performance.now();
       if (left <= 0) break;
@@ -144,6 +153,11 @@ export class CommitResolver {
     }
   }
 
+  /** Whether the pool's statements now go to another server than the marker's transaction ran on. */
+  #elsewhere(marker: WrittenMarker): boolean {
+    return marker.server !== undefined && this.#outside.server?.() !== marker.server;
+  }
+
   /** Checked right before each KILL: the server may restart during a resolution. */
   async #sameServerSince(marker: WrittenMarker): Promise<boolean> {
     let uptime: unknown;
@@ -180,6 +194,9 @@ export class CommitResolver {
     return outcome;
   }
 }
+
+/** The marker is locked on another server than its transaction's: poll again, never KILL there. */
+class MarkerElsewhere extends Error {}
 
 function isTransient(error: unknown): boolean {
   return (

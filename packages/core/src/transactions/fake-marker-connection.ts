@@ -10,6 +10,8 @@ export type FakeAnswer = (sql: string) => MarkerQueryResult | Promise<MarkerQuer
 export class FakeMarkerConnection implements MarkerConnection {
   readonly statements: string[] = [];
   connectionId: number | undefined;
+  /** Set to play a pool routed to a cluster's writer (`MarkerConnection.server`). */
+  server: (() => string | undefined) | undefined;
   #answer: FakeAnswer;
 
   constructor(answer: FakeAnswer = () => ({ rows: [] })) {

@@ -21,6 +21,14 @@ export interface MarkerConnection {
    * no insert id for the marker insert; without either, one `SELECT CONNECTION_ID()` is added.
    */
   readonly connectionId?: number | undefined;
+  /**
+   * Which server statements go to now, when the adapter routes to a cluster's writer (`host:port`
+   * of the writer the pool follows; `'none'` while there is none); absent without a cluster. A marker
+   * remembers the server its transaction ran on, and a lost COMMIT is decided only there: on another
+   * server an absent marker proves nothing (the old writer may still commit) and the session id
+   * names nobody.
+   */
+  readonly server?: (() => string | undefined) | undefined;
 }
 
 /** A marker written inside a transaction: its id and the session that wrote it. */
@@ -32,6 +40,8 @@ export interface WrittenMarker {
   /** `performance.now()` when the insert succeeded, and how long its round trip took (ms). */
   readonly writtenAt: number;
   readonly writeMs: number;
+  /** The server the transaction ran on (`MarkerConnection.server` when it was written); absent without a cluster. */
+  readonly server?: string | undefined;
 }
 
 /** The server error number behind a marker statement's failure, through any wrapper classify reads. */

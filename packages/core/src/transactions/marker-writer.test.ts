@@ -48,6 +48,17 @@ describe('MarkerWriter', () => {
     await expect(w.write(none)).rejects.toThrow(/no CONNECTION_ID\(\)/);
   });
 
+  it('with a cluster: the marker remembers the writer the pool followed when it was written; without, nothing', async () => {
+    const { table } = writer();
+    let writerKey = '10.0.0.1:3306';
+    const routed = new MarkerWriter(settings, table, () => writerKey);
+    const tx = () => new FakeMarkerConnection(() => ({ insertId: 42 }));
+    expect((await routed.write(tx())).server).toBe('10.0.0.1:3306');
+    writerKey = '10.0.0.2:3306';
+    expect((await routed.write(tx())).server).toBe('10.0.0.2:3306');
+    expect('server' in (await writer().writer.write(tx()))).toBe(false);
+  });
+
   it('every marker gets a fresh id', async () => {
     const { writer: w } = writer();
     const tx = new FakeMarkerConnection(() => ({ insertId: 1 }));

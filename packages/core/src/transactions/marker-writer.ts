@@ -14,11 +14,18 @@ import { markerPrivilegeError } from './marker-privilege-error.js';
 export class MarkerWriter {
   readonly #settings: CommitMarkerSettings;
   readonly #table: CommitMarkerTable;
+  /** Where the pool's statements go (a cluster's writer): the marker's transaction runs there too. */
+  readonly #server: (() => string | undefined) | undefined;
   #written = 0;
 
-  constructor(settings: CommitMarkerSettings, table: CommitMarkerTable) {
+  constructor(
+    settings: CommitMarkerSettings,
+    table: CommitMarkerTable,
+    server?: (() => string | undefined) | undefined,
+  ) {
     this.#settings = settings;
     this.#table = table;
+    this.#server = server;
   }
 
   /** Markers inserted (one per transaction attempt that reached its end). */
@@ -52,6 +59,15 @@ export class MarkerWriter {
     if (connectionId === undefined) {
       throw new TypeError('commit marker: the driver reported no CONNECTION_ID() for the transaction');
     }
-    return Object.freeze({ id, connectionId, writtenAt, writeMs: writtenAt - sentAt });
+    // A connection to an old writer is refused before its next statement, so the insert that just
+    // succeeded ran on the writer the pool follows now.
+    const server = this.#server?.();
+    return Object.freeze({
+      id,
+      connectionId,
+      writtenAt,
+      writeMs: writtenAt - sentAt,
+      ...(server === undefined ? {} : { server }),
+    });
   }
 }
