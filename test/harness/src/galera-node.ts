@@ -7,6 +7,7 @@ import { AdminClient } from './admin-client.js';
 import { killGroup, reapGroupOnExit, reapOnExit, releaseGroup } from './child-reaper.js';
 import type { FaultProxy } from './fault-proxy.js';
 import type { MariaDBBinaries } from './find-mariadb-binaries.js';
+import { findFreePort } from './free-port.js';
 import { HarnessError, MariaDBStartError } from './harness-error.js';
 import { fileSize, readLogTail } from './log-tail.js';
 import type { ConnectionInfo } from './mariadb-server.js';
@@ -95,12 +96,15 @@ export class GaleraNode {
   proxy: FaultProxy | undefined;
 
   readonly #layout: GaleraNodeLayout;
+  /** Where this node receives a state transfer: the layout's ports at first, fresh ones at each start(). */
+  #transferPorts: { ist: number; sst: number };
   readonly #admin: AdminClient;
   #process: RunningProcess | undefined;
   #destroyed = false;
 
   constructor(layout: GaleraNodeLayout) {
     this.#layout = layout;
+    this.#transferPorts = { ist: layout.ports.ist, sst: layout.ports.sst };
     this.index = layout.index;
     this.name = `node${layout.index}`;
     this.ports = layout.ports;
@@ -313,7 +317,21 @@ export class GaleraNode {
   async start(options: { readonly timeoutMs?: number; readonly clusterSize?: number } = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 90_000;
     const deadline = Date.now() + timeoutMs;
-    await this.launch(timeoutMs);
+    // The IST and SST ports are bound only during a state transfer: picked at cluster start, they may
+    // belong to another process by now (a full CI run starts hundreds of servers), and the joiner's
+    // rsync daemon then dies at once ("terminated unexpectedly") and the node aborts. Fresh ones per
+    // start (donors learn them from the joiner's request), and one more try if the transfer still fails.
+    for (let attempt = 1; ; attempt++) {
+      this.#transferPorts = { ist: await findFreePort(HOST), sst: await findFreePort(HOST) };
+      try {
+        await this.launch(Math.max(1_000, deadline - Date.now()));
+        break;
+      } catch (error) {
+        const transferFailed = error instanceof MariaDBStartError && /SST|IST/.test(error.message);
+        if (attempt >= 2 || !transferFailed || Date.now() >= deadline) throw error;
+        await this.kill();
+      }
+    }
     await this.waitForSynced(
       options.clusterSize ?? this.#layout.clusterGroupPorts.length,
       Math.max(1_000, deadline - Date.now()),
@@ -328,9 +346,10 @@ export class GaleraNode {
   #commandLine(bootstrap: boolean): { command: string; args: string[] } {
     const { binaries, datadir, dir, logFile, ports, clusterGroupPorts, clusterName, options, runAs } =
       this.#layout;
+    const { ist, sst } = this.#transferPorts;
     const providerOptions = [
       `gmcast.listen_addr=tcp://${HOST}:${ports.group}`,
-      `ist.recv_addr=${HOST}:${ports.ist}`,
+      `ist.recv_addr=${HOST}:${ist}`,
       'gcache.size=16M',
       this.#layout.providerOptions,
     ]
@@ -354,7 +373,7 @@ export class GaleraNode {
       `--wsrep-node-incoming-address=${HOST}:${ports.sql}`,
       `--wsrep-provider-options=${providerOptions}`,
       '--wsrep-sst-method=rsync',
-      `--wsrep-sst-receive-address=${HOST}:${ports.sst}`,
+      `--wsrep-sst-receive-address=${HOST}:${sst}`,
       '--binlog-format=ROW',
       '--innodb-autoinc-lock-mode=2',
       ...(bootstrap ? ['--wsrep-new-cluster'] : []),
