@@ -175,6 +175,19 @@ export class ClusterMonitor {
     };
   }
 
+  /**
+   * Calls `listener(host)` when a host stops answering (`down`: a crash, a blackhole) or leaves the
+   * cluster (`non-primary`): statements in flight there may never be answered, whatever pool sent
+   * them. Returns the function that unsubscribes.
+   */
+  onHostLost(listener: (host: string) => void): () => void {
+    return this.subscribe((event) => {
+      if (event.type === 'host-state-changed' && (event.to === 'down' || event.to === 'non-primary')) {
+        listener(event.host);
+      }
+    });
+  }
+
   /** Every host, in list order. */
   hosts(): HostSnapshot[] {
     return this.#hosts.map((record) => ({

@@ -24,12 +24,8 @@ export interface ClusterRouting {
    * state, marked as a connect failure (nothing was sent).
    */
   target(deadline?: number, signal?: AbortSignal): Promise<ClusterHost>;
-  /** @deprecated the same as `target()` (named when only writers were routed). */
-  writer(deadline?: number, signal?: AbortSignal): Promise<ClusterHost>;
   /** Whether a connection to `hostKey` (`host:port`) may still be used by this pool. */
   isCurrent(hostKey: string): boolean;
-  /** Calls `listener(host)` when a host stops answering or leaves the cluster. Returns the unsubscribe function. */
-  onHostLost(listener: (host: string) => void): () => void;
   /** A statement on a connection to `hostKey` failed: the monitor may probe that host now. */
   failed(hostKey: string | undefined, classification: Classification): void;
   /**

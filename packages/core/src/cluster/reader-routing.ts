@@ -109,18 +109,6 @@ export class ReaderRouting implements ClusterRouting {
     }
   }
 
-  writer(deadline?: number, signal?: AbortSignal): Promise<ClusterHost> {
-    return this.target(deadline, signal);
-  }
-
-  onHostLost(listener: (host: string) => void): () => void {
-    return this.monitor.subscribe((event) => {
-      if (event.type === 'host-state-changed' && (event.to === 'down' || event.to === 'non-primary')) {
-        listener(event.host);
-      }
-    });
-  }
-
   /**
    * A read failed on `hostKey`: a lost connection or 1047 has the host probed now. A read-only refusal
    * is not a sign of trouble on a replica (a write sent through the reader pool), so it is not reported.

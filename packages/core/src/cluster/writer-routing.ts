@@ -46,12 +46,7 @@ export class WriterRouting implements ClusterRouting {
    * (monotonic ms), then rejects with GONEAWAY_UNAVAILABLE naming every host and its state, marked
    * as a connect failure (nothing was sent).
    */
-  target(deadline?: number, signal?: AbortSignal): Promise<ClusterHost> {
-    return this.writer(deadline, signal);
-  }
-
-  /** The writer (`target()`), waited for until `deadline`. */
-  async writer(deadline?: number, signal?: AbortSignal): Promise<ClusterHost> {
+  async target(deadline?: number, signal?: AbortSignal): Promise<ClusterHost> {
     const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
     try {
       return await this.monitor.writer({
@@ -61,19 +56,6 @@ export class WriterRouting implements ClusterRouting {
     } catch (error) {
       throw markConnectPhase(error);
     }
-  }
-
-  /**
-   * Calls `listener(host)` when a host stops answering (`down`: a crash, a blackhole) or leaves the
-   * cluster (`non-primary`): statements in flight there may never be answered. Returns the function
-   * that unsubscribes.
-   */
-  onHostLost(listener: (host: string) => void): () => void {
-    return this.monitor.subscribe((event) => {
-      if (event.type === 'host-state-changed' && (event.to === 'down' || event.to === 'non-primary')) {
-        listener(event.host);
-      }
-    });
   }
 
   /**

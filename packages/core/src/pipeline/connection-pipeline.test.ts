@@ -446,7 +446,7 @@ describe('ConnectionPipeline: routed to a cluster writer', () => {
 
   it('hands out a connection to the writer, and sweeps one to an old writer as writer-changed', async () => {
     const { fake, pipeline, on } = await routed();
-    expect(await pipeline.routing?.writer()).toEqual({ host: '10.0.0.1', port: 3306 });
+    expect(await pipeline.routing?.target()).toEqual({ host: '10.0.0.1', port: 3306 });
     const { connection, state } = await on('10.0.0.1:3306');
     expect(state.host).toBe('10.0.0.1:3306');
     expect(pipeline.validate(connection)).toBe(true);

@@ -72,7 +72,7 @@ export class ConnectionPipeline<C extends object, S = never> {
   ) {
     this.hub = createEventHub(policy.name);
     this.#limits = new LimitsReporter(this.hub);
-    this.#retry = createRetryEngine(policy, this.hub, { budgetSpent: (spent) => this.#noWriterError(spent) });
+    this.#retry = this.#newRetryEngine();
     this.#gate = new ReconnectGate(policy);
     this.#reaper = new IdleReaper<C>((connection) => this.#retire(connection));
     this.validator = new ConnectionValidator<C>(
@@ -130,7 +130,7 @@ export class ConnectionPipeline<C extends object, S = never> {
     this.#routing?.close();
     this.#routing = routing;
     if (routing !== undefined) {
-      this.#unsubscribeRouting = routing.onHostLost((host) => this.#cutHost(host));
+      this.#unsubscribeRouting = routing.monitor.onHostLost((host) => this.#cutHost(host));
       routing.countConnectionsWith?.((host) => this.#liveConnectionsTo(host));
     }
   }
@@ -143,7 +143,6 @@ export class ConnectionPipeline<C extends object, S = never> {
     return live;
   }
 
-  /** Why a connection off the routing is evicted. */
   /**
    * A call spent its budget while the cluster has no writer: GONEAWAY_UNAVAILABLE naming every host
    * and its state (as a connect that waited for the writer gets), not the one-server "circuit open"
@@ -151,21 +150,21 @@ export class ConnectionPipeline<C extends object, S = never> {
    * writer known: the failure is not the cluster's, the breaker decides as without one).
    */
   #noWriterError(spent: { readonly attempts: number; readonly elapsedMs: number }): Error | undefined {
-    const routing = this.#routing;
-    if (
-      routing === undefined ||
-      routing.role !== 'writer' ||
-      routing.monitor.electedWriterKey() !== undefined
-    ) {
-      return undefined;
-    }
+    const monitor = this.#routing?.monitor;
+    if (monitor === undefined || this.routedServer() !== 'none') return undefined;
     return new ClusterUnavailableError({
-      hosts: routing.monitor.describeHosts(),
+      hosts: monitor.describeHosts(),
       elapsedMs: spent.elapsedMs,
       why: 'no-writer',
     });
   }
 
+  /** One per open pool (a reopen starts afresh): a spent budget with no writer answers the cluster's error. */
+  #newRetryEngine(): RetryEngine {
+    return createRetryEngine(this.policy, this.hub, { budgetSpent: (spent) => this.#noWriterError(spent) });
+  }
+
+  /** Why a connection off the routing is evicted. */
   get #offRouteReason(): EvictionReason {
     return this.#routing?.role === 'reader' ? 'left-rotation' : 'writer-changed';
   }
@@ -526,9 +525,7 @@ export class ConnectionPipeline<C extends object, S = never> {
       attempts: this.#earlierConnects.attempts + gate.attempts,
       sharedWaits: this.#earlierConnects.sharedWaits + gate.sharedWaits,
     };
-    this.#retry = createRetryEngine(this.policy, this.hub, {
-      budgetSpent: (spent) => this.#noWriterError(spent),
-    });
+    this.#retry = this.#newRetryEngine();
     this.#gate = new ReconnectGate(this.policy);
     this.#reaper = new IdleReaper<C>((connection) => this.#retire(connection));
     this.#closed = false;
