@@ -1,6 +1,7 @@
 import { classify, DEFAULT_POLICY } from '@goneaway/core';
 import mysql from 'mysql2/promise';
 import { runChecks } from './checks/run-checks.js';
+import { closeQuietly } from './connection/close-quietly.js';
 import type { MysqlTarget } from './connection/parse-mysql-url.js';
 import { scrubSecret } from './connection/redact-secrets.js';
 import type {
@@ -78,23 +79,6 @@ export function connectFailure(error: unknown, password: string | undefined): Co
   const { kind, code, errno, hint } = classify(error);
   const raw = error instanceof Error ? error.message : String(error);
   return { kind, code: code ?? null, errno: errno ?? null, hint, message: scrubSecret(raw, password) };
-}
-
-/** COM_QUIT, so the doctor's own visit does not count in the server's Aborted_clients. */
-async function closeQuietly(connection: mysql.Connection, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      connection.end(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('end timed out')), timeoutMs);
-      }),
-    ]);
-  } catch {
-    connection.destroy();
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** JSON has no Infinity: a limit that never applies is `null` in `values`. */

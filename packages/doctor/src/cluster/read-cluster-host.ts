@@ -9,6 +9,7 @@ import {
   replicationProbe,
 } from '@goneaway/core/adapter';
 import mysql from 'mysql2/promise';
+import { closeQuietly } from '../connection/close-quietly.js';
 import type { GaleraSettings, HostFacts, ReplicationSettings } from './cluster-facts.js';
 import { parseGaleraDuration, providerOption } from './parse-galera-duration.js';
 
@@ -218,20 +219,4 @@ function isOn(value: unknown): boolean {
 function numberOrNull(value: unknown): number | null {
   const parsed = Number(value);
   return value === null || value === undefined || !Number.isFinite(parsed) ? null : parsed;
-}
-
-async function closeQuietly(connection: mysql.Connection, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      connection.end(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('end timed out')), timeoutMs);
-      }),
-    ]);
-  } catch {
-    connection.destroy();
-  } finally {
-    clearTimeout(timer);
-  }
 }
