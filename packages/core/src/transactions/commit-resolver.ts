@@ -94,24 +94,24 @@ export class CommitResolver {
           if (elsewhere) break;
           return this.#resolved('rolled-back', started);
         }
-        if (elsewhere) throw new MarkerElsewhere();
-        const now = performance.now();
-        lockedSince ??= now;
-        const command = await this.#sessionCommand(marker.connectionId);
-        const observed = performance.now();
-        if (
-          shouldKillMarkerSession({
-            command,
-            lockedForMs: observed - lockedSince,
-            sinceKillMs: observed - lastKillAt,
-          }) &&
-          (await this.#sameServerSince(marker))
-        ) {
-          lastKillAt = performance.now();
-          await this.#kill(marker.connectionId);
+        if (!elsewhere) {
+          lockedSince ??= performance.now();
+          const command = await this.#sessionCommand(marker.connectionId);
+          const observed = performance.now();
+          if (
+            shouldKillMarkerSession({
+              command,
+              lockedForMs: observed - lockedSince,
+              sinceKillMs: observed - lastKillAt,
+            }) &&
+            (await this.#sameServerSince(marker))
+          ) {
+            lastKillAt = performance.now();
+            await this.#kill(marker.connectionId);
+          }
         }
       } catch (error) {
-        if (!(error instanceof MarkerElsewhere) && !isTransient(error)) break;
+        if (!isTransient(error)) break;
       }
       const left = deadline - performance.now();
       if (left <= 0) break;
@@ -194,9 +194,6 @@ export class CommitResolver {
     return outcome;
   }
 }
-
-/** The marker is locked on another server than its transaction's: poll again, never KILL there. */
-class MarkerElsewhere extends Error {}
 
 function isTransient(error: unknown): boolean {
   return (
