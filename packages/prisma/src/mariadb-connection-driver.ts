@@ -1,4 +1,5 @@
 import type { ConnectionDriver } from '@goneaway/core/adapter';
+import { destroyMariadbConnection } from './mariadb-raw-connection.js';
 import type { MariadbCall, MariadbConnection } from './mariadb-shapes.js';
 import { largestPacketBytes } from './packet-bytes.js';
 
@@ -32,7 +33,9 @@ export const mariadbConnectionDriver: ConnectionDriver<MariadbConnection, Mariad
       Record<string, unknown>
     >;
   },
-  destroy: (connection) => connection.destroy(),
+  // A connection cut with a statement running (its host left the cluster) must not go through
+  // mariadb's KILL-on-destroy: see destroyMariadbConnection.
+  destroy: destroyMariadbConnection,
   packetBytes: (_connection, { kind, call }) =>
     call.sql === undefined ? undefined : largestPacketBytes(kind, call.sql, call.values),
 };

@@ -153,6 +153,51 @@ describe('RoutedStream', () => {
   });
 });
 
+describe('RoutedStream, a connection mariadb opens on behalf of a routed one', () => {
+  it("goes to the routed connection's own server, whatever the routing says now (mariadb's KILL on destroy copies the connection's options)", async () => {
+    const servers = await Promise.all(
+      ['127.0.0.1', '127.0.0.2'].map(async (host) => {
+        const server = createServer((socket) => socket.destroy());
+        server.listen(0, host);
+        await once(server, 'listening');
+        return server;
+      }),
+    );
+    const [first, second] = servers.map((server) => server.address() as { address: string; port: number });
+    try {
+      const hosts = [`${first?.address}:${first?.port}`, `${second?.address}:${second?.port}`];
+      const streamOver = (list: string[]) =>
+        new RoutedStream(
+          parsePolicy({ cluster: { hosts: list, flavor: 'replication' } }).cluster as ClusterPolicy,
+          'writer',
+          { user: 'u' },
+        );
+      // No lease: a stream sends new connections to its first host.
+      const stream = streamOver(hosts);
+      const routed: Record<string | symbol, unknown> = { connectTimeout: 1000, host: 'configured', port: 1 };
+      const socket = stream.option.call(routed, () => undefined) as Socket;
+      await once(socket, 'connect');
+      socket.destroy();
+      expect(routed).toMatchObject({ host: '127.0.0.1', port: first?.port });
+      // mariadb's destroy(): Object.assign({}, this.opts, { host: socket.remoteAddress }), through `stream`
+      // again. A stream whose choice is now the other host still sends the copy where the connection went.
+      const movedOn = streamOver([...hosts].reverse());
+      const copy = Object.assign({}, routed, { host: '127.0.0.1' });
+      const again = movedOn.option.call(copy, () => undefined) as Socket;
+      await once(again, 'connect');
+      expect(again.remotePort).toBe(first?.port);
+      again.destroy();
+      const fresh: Record<string, unknown> = { connectTimeout: 1000 };
+      const other = movedOn.option.call(fresh, () => undefined) as Socket;
+      await once(other, 'connect');
+      expect(other.remotePort).toBe(second?.port);
+      other.destroy();
+    } finally {
+      for (const server of servers) server.close();
+    }
+  });
+});
+
 describe('goneAwayPrisma with role and readYourWrites', () => {
   const replication = { hosts: ['10.0.0.1:3306', '10.0.0.2:3306'], flavor: 'replication' as const };
 

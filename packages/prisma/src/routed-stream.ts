@@ -10,7 +10,15 @@ import {
   sharedClusterMonitors,
 } from '@goneaway/core/adapter';
 import { mariadbProbeConnector } from './mariadb-probe-connector.js';
+import { rawConnectionOf } from './mariadb-raw-connection.js';
 import type { MariadbConnection } from './mariadb-shapes.js';
+
+/**
+ * Set on each routed connection's own options: the host its socket went to. mariadb copies a
+ * connection's options for a connection it opens on that one's behalf (the KILL of `destroy()`, a
+ * server redirect); the copy carries this (Object.assign copies symbol keys) and goes to the same host.
+ */
+const ROUTED_TO = Symbol('goneaway.routedTo');
 
 /** mariadb's `stream` option: called as a method of the new connection's own options object. */
 export type MariadbStreamOption = (
@@ -92,6 +100,7 @@ export class RoutedStream {
   ): Socket | undefined {
     const open = (host: ClusterHost): Socket => {
       this.#hosts.set(options, hostKey(host));
+      (options as { [ROUTED_TO]?: ClusterHost })[ROUTED_TO] = host;
       // The connection's own copy of the settings: mariadb checks a TLS certificate against its `host`
       // after this, so the identity checked is the node's the socket goes to.
       options.host = host.host;
@@ -100,6 +109,9 @@ export class RoutedStream {
       socket.setNoDelay(true);
       return socket;
     };
+    // A connection mariadb opens on behalf of a routed one (its options copied): that one's server.
+    const pinned = (options as { [ROUTED_TO]?: ClusterHost })[ROUTED_TO];
+    if (pinned !== undefined) return open(pinned);
     const routing = this.#routing;
     // No routing: the pool outlived its lease (ending); nothing better is known than the first host.
     if (routing === undefined) return open(this.#cluster.hosts[0] as ClusterHost);
@@ -129,26 +141,8 @@ function routedLateError(waitMs: number, role: ClusterRole): Error {
   });
 }
 
-/**
- * The options object of the mariadb Connection behind a pooled ConnectionPromise (which keeps its
- * connection in a private field): the promise wrapper passes `on` through, and an EventEmitter calls
- * a `newListener` listener with `this` set to itself, the Connection, whose `opts` is the object the
- * `stream` option was called on.
- */
+/** The options object of the mariadb Connection behind a pooled ConnectionPromise: the one `stream` was called on. */
 export function connectionOptionsOf(connection: MariadbConnection): object | undefined {
-  const emitter = connection as unknown as {
-    on?: (event: string, listener: (...args: unknown[]) => void) => unknown;
-    off?: (event: string, listener: (...args: unknown[]) => void) => unknown;
-  };
-  if (typeof emitter.on !== 'function' || typeof emitter.off !== 'function') return undefined;
-  let options: object | undefined;
-  const grab = function (this: { opts?: unknown }) {
-    if (typeof this?.opts === 'object' && this.opts !== null) options = this.opts;
-  };
-  const nothing = () => undefined;
-  emitter.on('newListener', grab);
-  emitter.on('goneaway:host-of', nothing);
-  emitter.off('goneaway:host-of', nothing);
-  emitter.off('newListener', grab);
-  return options;
+  const options = rawConnectionOf(connection)?.opts;
+  return typeof options === 'object' && options !== null ? options : undefined;
 }

@@ -21,6 +21,16 @@ import { prismaCalls, settingsOf } from './prisma-workload.js';
 const skipReason = galeraUnavailableReason() ?? (canControlServers ? undefined : noControlReason);
 if (skipReason) console.info(`Prisma Galera failover tests skipped: ${skipReason}`);
 
+/** `Com_kill` of each node: the KILL statements it ran. */
+async function killsOn(nodes: readonly GaleraNode[]): Promise<number[]> {
+  return Promise.all(
+    nodes.map(async (node) => {
+      const rows = await node.query<{ Value: string }>("SHOW GLOBAL STATUS LIKE 'Com_kill'");
+      return Number(rows[0]?.Value);
+    }),
+  );
+}
+
 async function portOf(prisma: ExamplePrismaClient): Promise<number> {
   const rows = await prisma.$queryRawUnsafe<Array<{ port: bigint | number }>>('SELECT @@port AS port');
   return Number(rows[0]?.port);
@@ -72,6 +82,21 @@ describe.skipIf(skipReason !== undefined)('Prisma on a 3-node Galera cluster: th
       const writer = cluster.nodes.find((node) => node.port === writerPort) as GaleraNode;
       expect(writer).toBeDefined();
       const workload = runWorkload(prismaCalls(prisma), 1_000, 4);
+      // A statement still running on the writer when it is cut off: goneaway ends its connection. mariadb
+      // would KILL the statement from a new connection, which a routed pool opens to the cluster's
+      // writer of the moment: another node, where that thread id is someone else's (or none, and the
+      // failed KILL is a promise rejection nobody handles).
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown) => rejections.push(reason);
+      process.on('unhandledRejection', onRejection);
+      const others = cluster.nodes.filter((node) => node !== writer);
+      const killsBefore = await killsOn(others);
+      const inFlight = prisma
+        .$queryRawUnsafe<Array<{ port: bigint | number }>>('SELECT SLEEP(10) AS slept, @@port AS port')
+        .then(
+          (rows) => ({ answeredBy: Number(rows[0]?.port) }),
+          (error: unknown) => ({ error }),
+        );
       await sleep(500);
       const seen = events.length;
       const isolatedAt = performance.now();
@@ -93,6 +118,16 @@ describe.skipIf(skipReason !== undefined)('Prisma on a 3-node Galera cluster: th
       workload.markAfter();
       await sleep(2_000);
       const report = await workload.stop();
+      // The read in flight was cut with its connection and run again on the new writer (or, had it
+      // been a write, failed typed); no KILL reached another node, nothing was left unhandled.
+      const ended = await Promise.race([inFlight, sleep(20_000).then(() => undefined)]);
+      process.off('unhandledRejection', onRejection);
+      expect(ended).toBeDefined();
+      if (ended !== undefined && 'error' in ended)
+        expect(String((ended.error as { code?: unknown }).code)).toMatch(/^GONEAWAY_/);
+      else expect(ended?.answeredBy).not.toBe(writerPort);
+      expect(await killsOn(others)).toEqual(killsBefore);
+      expect(rejections).toEqual([]);
       const healthy = cluster.nodes.find((node) => node !== writer) as GaleraNode;
       const stored = await storedOn(healthy, report.inserts);
       const clusterStats = stats(adapter).cluster;
