@@ -280,7 +280,13 @@ export class GaleraNode {
     const running: RunningProcess = { child, exited };
     this.#process = running;
     void exited.then(() => {
-      if (pgid !== undefined) killGroup(pgid);
+      // Its helpers go with it; then the group id is forgotten: once the group is empty the kernel may
+      // hand the number to a new process (pid_max is 32768 here), and a later kill of this group (at
+      // process exit) would hit another worker's node.
+      if (pgid !== undefined) {
+        killGroup(pgid);
+        releaseGroup(pgid);
+      }
       if (this.#process === running) this.#process = undefined;
     });
     const deadline = Date.now() + timeoutMs;
