@@ -8,6 +8,12 @@ export { CONNECT_PHASE, CONNECT_TARGET, markConnectPhase } from './classificatio
 export { hasKindTrait, KIND_TRAITS, type KindTrait } from './classification/kind-traits.js';
 // Clusters: the per-host health monitor, its shared registry, the probes per flavor
 export {
+  type CallbackProbeConnection,
+  connectProbe,
+  probeConnectionOver,
+  type UnconnectedCallbackProbeConnection,
+} from './cluster/callback-probe-connection.js';
+export {
   type ClusterEvent,
   type ClusterListener,
   ClusterMonitor,

@@ -1,14 +1,17 @@
 import type { ClusterHost } from '@goneaway/core';
-import { type MonitorConnection, markConnectPhase, type ProbeConnector } from '@goneaway/core/adapter';
-import type { CorePoolConnection } from './mysql2-internals.js';
+import {
+  type CallbackProbeConnection,
+  connectProbe,
+  hostKey,
+  markConnectPhase,
+  type ProbeConnector,
+  probeConnectionOver,
+  type UnconnectedCallbackProbeConnection,
+} from '@goneaway/core/adapter';
 import { configFor } from './route-connection-config.js';
 
 /** mysql2's or mysql2/promise's createConnection: a connection at once, or a promise of one. */
 type CreateConnection = (config: unknown) => unknown;
-
-interface ProbeCoreConnection extends CorePoolConnection {
-  connect(callback: (error: unknown) => void): void;
-}
 
 /**
  * The options a probe connection to `host` is made from: the application's own (user, password,
@@ -36,68 +39,22 @@ export function mysql2ProbeConnector(
 ): ProbeConnector {
   return async (host, signal) => {
     const made = createConnection(probeConfigFor(config, host, connectTimeoutMs));
-    const connection = isThenable(made)
-      ? await connectedPromise(made, signal, host)
-      : await connectedCallback(made as ProbeCoreConnection, signal, host);
-    const destroy = () => {
+    if (!isThenable(made)) {
+      return connectProbe(made as UnconnectedCallbackProbeConnection, host, signal, connectTimeoutMs);
+    }
+    let core: CallbackProbeConnection;
+    try {
+      core = ((await made) as { connection: CallbackProbeConnection }).connection;
+    } catch (error) {
+      throw markConnectPhase(error, hostKey(host));
+    }
+    const connection = probeConnectionOver(core, connectTimeoutMs);
+    if (signal.aborted) {
       connection.destroy();
-      connection.stream.destroy();
-    };
-    return {
-      query: (sql) =>
-        new Promise((resolve, reject) => {
-          connection.query({ sql, timeout: connectTimeoutMs }, [], (error: unknown, rows: unknown) => {
-            if (error) reject(error);
-            else resolve(rows as ReadonlyArray<Record<string, unknown>>);
-          });
-        }),
-      destroy,
-    } satisfies MonitorConnection;
+      throw signal.reason;
+    }
+    return connection;
   };
-}
-
-function connectedCallback(
-  connection: ProbeCoreConnection,
-  signal: AbortSignal,
-  host: ClusterHost,
-): Promise<CorePoolConnection> {
-  return new Promise((resolve, reject) => {
-    const destroy = () => {
-      connection.destroy();
-      connection.stream.destroy();
-    };
-    // A socket error with nothing pending is emitted as 'error': without a listener it would throw.
-    connection.on('error', () => undefined);
-    const onAbort = () => destroy();
-    signal.addEventListener('abort', onAbort, { once: true });
-    connection.connect((error) => {
-      signal.removeEventListener('abort', onAbort);
-      if (error) {
-        destroy();
-        reject(markConnectPhase(error, `${host.host}:${host.port}`));
-      } else resolve(connection);
-    });
-  });
-}
-
-async function connectedPromise(
-  made: Promise<unknown>,
-  signal: AbortSignal,
-  host: ClusterHost,
-): Promise<CorePoolConnection> {
-  let core: CorePoolConnection;
-  try {
-    core = ((await made) as { connection: CorePoolConnection }).connection;
-  } catch (error) {
-    throw markConnectPhase(error, `${host.host}:${host.port}`);
-  }
-  core.on('error', () => undefined);
-  if (signal.aborted) {
-    core.destroy();
-    core.stream.destroy();
-    throw signal.reason;
-  }
-  return core;
 }
 
 function isThenable(value: unknown): value is Promise<unknown> {
