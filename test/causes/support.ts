@@ -1,6 +1,8 @@
 import {
   type FaultProxy,
+  isProcessAlive,
   type MariaDBServer,
+  readLogTail,
   type StartMariaDBOptions,
   startFaultProxy,
   startMariaDB,
@@ -31,6 +33,18 @@ export function useCauseServer(
     server = await startCauseServer(options);
     proxy = await startFaultProxy(server.port);
     started(server, proxy);
+  });
+  // A failed test says what became of the file's server: a rare CI failure (a control's fresh
+  // connection closed at its first statement) left nothing else to go on.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail' || server === undefined) return;
+    const { pid } = server;
+    const logFile = (server as { logFile?: string }).logFile;
+    const log = logFile === undefined ? '' : await readLogTail(logFile, 0, 15);
+    console.error(
+      `[cause server] port ${server.port}, pid ${pid ?? 'none'} ${pid !== undefined && isProcessAlive(pid) ? 'alive' : 'not running'}; ` +
+        `proxy ${JSON.stringify(proxy?.stats)}\n${log}`,
+    );
   });
   afterAll(async () => {
     await proxy?.close();

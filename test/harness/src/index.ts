@@ -36,6 +36,7 @@ export {
   MariaDBNotInstalledError,
   MariaDBStartError,
 } from './harness-error.js';
+export { readLogTail } from './log-tail.js';
 export type {
   ConnectionInfo,
   MariaDBServer,
