@@ -18,6 +18,7 @@ import {
   isRoot,
 } from './galera-availability.js';
 import { GALERA_APP_DATABASE, GALERA_APP_USER, GaleraNode, type GaleraNodePorts } from './galera-node.js';
+import { galeraSeedDatadir } from './galera-seed.js';
 import { HarnessError } from './harness-error.js';
 import { copyTemplate, templateDatadir } from './mariadb-datadir.js';
 import {
@@ -48,7 +49,7 @@ export interface GaleraClusterTimings {
   readonly prepareMs: number;
   /** node1 with --wsrep-new-cluster until it answers. */
   readonly bootstrapMs: number;
-  /** Each joiner from spawn to Synced (SST included), in node order from node2. */
+  /** Each joiner from spawn to Synced (its IST included), in node order from node2. */
   readonly joinMs: readonly number[];
   readonly totalMs: number;
 }
@@ -74,8 +75,8 @@ async function distinctFreePorts(count: number): Promise<number[]> {
 }
 
 /**
- * Starts a Galera cluster of private mariadbd nodes on 127.0.0.1 (node1 bootstraps, the others join by
- * rsync SST one after the other) and resolves once every node is Synced with the full cluster size.
+ * Starts a Galera cluster of private mariadbd nodes on 127.0.0.1 (node1 bootstraps from the Galera seed
+ * datadir, the others join by IST one after the other) and resolves once every node is Synced with the full cluster size.
  * Throws GaleraNotInstalledError when galera-4/rsync are missing (tests skip on galeraUnavailableReason()).
  * MYSQL_URL is ignored: a cluster is always the harness's own.
  */
@@ -142,13 +143,18 @@ async function startOnce(
       ist: allPorts[i * 4 + 2] as number,
       sst: allPorts[i * 4 + 3] as number,
     });
-    const template = await templateDatadir(binaries, initTimeOptions(serverOptions));
+    const template = await galeraSeedDatadir(
+      binaries,
+      await templateDatadir(binaries, initTimeOptions(serverOptions)),
+      serverOptions,
+      runAs,
+    );
     const clusterName = `goneaway-${randomBytes(4).toString('hex')}`;
     const appPassword = randomBytes(16).toString('hex');
     for (let i = 0; i < size; i += 1) {
       const nodeDir = join(dir, `node${i + 1}`);
       const datadir = join(nodeDir, 'data');
-      // Every node starts from the same template: the joiners' rsync SST then only sends what differs.
+      // Every node starts from the same seed: one Galera state, so joining needs no state transfer.
       await copyTemplate(template, datadir);
       const logFile = join(nodeDir, 'error.log');
       await writeFile(logFile, '');
@@ -177,11 +183,12 @@ async function startOnce(
     const [first, ...joiners] = nodes as [GaleraNode, ...GaleraNode[]];
     await first.launch(remaining(), true);
     await first.waitForSynced(1, remaining());
-    await createApplicationUser(first, appPassword);
     const bootstrapped = performance.now();
 
+    // The joiners' position is the group's but for the views (each one a seqno in Galera 4): each
+    // catches up by IST, a moment. One at a time: two joining at once keep the group membership
+    // protocol busy for seconds longer than two joins in a row take.
     const joinMs: number[] = [];
-    // One joiner at a time: a donor serves one SST, a second joiner would wait for it anyway.
     for (const [k, node] of joiners.entries()) {
       const joinStarted = performance.now();
       await node.launch(remaining());
@@ -189,6 +196,8 @@ async function startOnce(
       joinMs.push(Math.round(performance.now() - joinStarted));
     }
     await cluster.waitForSynced({ timeoutMs: remaining() });
+    // Replicated to every node (users and grants are DDL: total order isolation).
+    await createApplicationUser(first, appPassword);
     if (options.proxies) {
       for (const node of nodes) node.proxy = await startFaultProxy(node.port);
     }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { MariaDBBinaries } from './find-mariadb-binaries.js';
 import { MariaDBStartError } from './harness-error.js';
 import { readLogTail } from './log-tail.js';
@@ -173,11 +173,11 @@ async function buildTemplate(
 
 /** Copies the template into `datadir` (a fresh path). */
 export async function copyTemplate(template: string, datadir: string): Promise<void> {
-  const marker = join(template, MARKER_FILE);
+  // Not the template's own marker files (goneaway-template.json, goneaway-galera-seed.json).
   await cp(template, datadir, {
     recursive: true,
     errorOnExist: true,
     force: false,
-    filter: (src) => src !== marker,
+    filter: (src) => dirname(src) !== template || !/^goneaway-.*\.json$/.test(basename(src)),
   });
 }
