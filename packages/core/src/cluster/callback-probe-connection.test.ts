@@ -9,7 +9,11 @@ class FakeConnection extends EventEmitter {
   streamDestroyed = 0;
   readonly queries: Array<{ sql: string; timeout: number }> = [];
   connectCallback: ((error: unknown) => void) | undefined;
-  readonly stream = { destroy: () => void (this.streamDestroyed += 1) };
+  readonly stream = {
+    destroy: () => {
+      this.streamDestroyed += 1;
+    },
+  };
   connect(callback: (error: unknown) => void) {
     this.connectCallback = callback;
   }
