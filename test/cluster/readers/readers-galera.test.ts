@@ -255,5 +255,76 @@ describe.skipIf(skipReason !== undefined)(
       );
       expect(missedWith).toBe(0);
     });
+
+    it("the writer SIGKILLed under load: a reader instance reads on through Galera's eviction stall, while a mixed pool's reads wait behind its stalled writes", async () => {
+      const writer = instance('writer', 'galera-stall-w');
+      const reader = instance('reader', 'galera-stall-r');
+      const chosen = await writerNode(writer);
+      await waitUntil(
+        'both non-writer nodes in the reader rotation',
+        () => targetsOf(reader).length === 2,
+        30_000,
+      );
+      // The same pool for reads and inserts (the default: reads go to the writer), beside the reader instance.
+      const mixed = runWorkload(
+        {
+          read: () => portOf(writer),
+          insert: async (id) => {
+            await writer.raw("INSERT INTO goneaway.t (id, note) VALUES (?, 'stall')", [id]);
+          },
+        },
+        100_000,
+        8,
+      );
+      const reads = runWorkload(readCalls(reader), 1, 4);
+      await sleep(1_000);
+      const killedAt = performance.now();
+      await chosen.kill();
+      await waitUntil(
+        'the cluster evicted the killed writer and the monitor chose another',
+        () => {
+          const now = stats(writer).cluster?.writer;
+          return now !== undefined && now !== keyOf(chosen);
+        },
+        60_000,
+      );
+      const movedAt = performance.now();
+      // Long enough for Galera to evict the dead node (its write stall) and for writes to resume.
+      await waitUntil(
+        'writes acknowledged again after the kill',
+        () => mixed.report.insertAckedAt.some((at) => at > movedAt + 500),
+        60_000,
+      );
+      await sleep(1_000);
+      const [mixedReport, readerReport] = await Promise.all([mixed.stop(), reads.stop()]);
+      // The write stall: the longest stretch after the kill without an acknowledged insert.
+      const acks = [killedAt, ...mixedReport.insertAckedAt.filter((at) => at > killedAt)];
+      let stallMs = 0;
+      let stallEnd = killedAt;
+      for (let i = 1; i < acks.length; i++) {
+        const gap = (acks[i] as number) - (acks[i - 1] as number);
+        if (gap > stallMs) {
+          stallMs = gap;
+          stallEnd = acks[i] as number;
+        }
+      }
+      const stallStart = stallEnd - stallMs;
+      const during = (log: ReadonlyArray<{ at: number }>) =>
+        log.filter((read) => read.at > stallStart && read.at < stallEnd).length;
+      console.info(
+        `[cluster] knex, Galera writer SIGKILLed: new writer after ${Math.round(movedAt - killedAt)} ms, no insert acknowledged for ${Math.round(stallMs)} ms; ` +
+          `during that stall the reader instance read ${during(readerReport.readLog)} times (longest time without a read ${readerReport.maxReadGapMs} ms, failures ${describeFailures(readerReport)}), ` +
+          `the mixed pool ${during(mixedReport.readLog)} times (longest time without a read ${mixedReport.maxReadGapMs} ms, failures ${describeFailures(mixedReport)})`,
+      );
+      for (const code of [...readerReport.failures.keys(), ...mixedReport.failures.keys()]) {
+        expect(code).toMatch(/^GONEAWAY_/);
+      }
+      // The readers (the two other nodes) answered all along, including while the cluster stalled.
+      expect(readerReport.failures.size).toBe(0);
+      expect(during(readerReport.readLog)).toBeGreaterThan(0);
+      expect(mixedReport.inserts.length).toBeGreaterThan(0);
+      await chosen.start();
+      await cluster.waitForSynced({ timeoutMs: 90_000 });
+    });
   },
 );
