@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -163,6 +163,17 @@ function vitest(args) {
     process.stdout.write(
       `\n${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped (npm test took ${seconds} s)\n`,
     );
+    // Where the time goes, for whoever tunes the run: the slowest files, each from its start to its end.
+    const slowest = (results.testResults ?? [])
+      .map((file) => ({ name: relative(process.cwd(), file.name), ms: file.endTime - file.startTime }))
+      .filter((file) => Number.isFinite(file.ms))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 8);
+    if (slowest.length > 0) {
+      process.stdout.write(
+        `slowest files: ${slowest.map((file) => `${file.name} ${Math.round(file.ms / 1000)} s`).join(', ')}\n`,
+      );
+    }
   }
   return status;
 }
