@@ -6,6 +6,8 @@ import {
   markConnectPhase,
   type ProbeConnector,
 } from '@goneaway/core/adapter';
+import { destroyMariadbConnection } from './mariadb-raw-connection.js';
+import type { MariadbConnection } from './mariadb-shapes.js';
 
 /** What a probe uses of a mariadb (Connector/Node 3.x) promise connection. */
 interface ProbeMariadbConnection {
@@ -72,13 +74,17 @@ export function mariadbProbeConnector(
     }
     // A socket error with nothing pending is emitted as 'error': without a listener it would throw.
     connection.on('error', () => undefined);
+    // The monitor destroys a probe connection when its probe timed out, that is with a query still
+    // running: not through mariadb's KILL-on-destroy (see destroyMariadbConnection), which connects
+    // again to a host that just failed to answer and, when that fails, leaves the socket open forever.
+    const destroy = () => destroyMariadbConnection(connection as unknown as MariadbConnection);
     if (signal.aborted) {
-      connection.destroy();
+      destroy();
       throw signal.reason;
     }
     return {
       query: async (sql) => (await connection.query(sql)) as ReadonlyArray<Record<string, unknown>>,
-      destroy: () => connection.destroy(),
+      destroy,
     } satisfies MonitorConnection;
   };
 }
