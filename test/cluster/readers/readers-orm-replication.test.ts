@@ -524,6 +524,15 @@ describe.skipIf(skipReason !== undefined)(
         // row just written through it, $primary() does; once caught up, the replica has it.
         await pair.setReplicationDelay(2);
         try {
+          // Setting the delay stopped and restarted replication: a probe meanwhile takes the replica out
+          // of the rotation (reads then go to the primary, and would see the row). Past any probe begun
+          // before the restart (one probe timeout and interval), wait for it back.
+          await sleep(1_250);
+          await waitUntil(
+            'the replica back in the reader rotation, replicating with the delay',
+            () => prismaStats(readerAdapter).cluster?.targets[0] === keyOf(pair.replica),
+            30_000,
+          );
           await prisma.$executeRawUnsafe("INSERT INTO goneaway.t (id, k) VALUES (700, 'read-replicas')");
           const viaReplica = await prisma.item.count({ where: { k: 'read-replicas' } });
           const viaPrimary = await prisma.$primary().item.count({ where: { k: 'read-replicas' } });
