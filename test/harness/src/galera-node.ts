@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { chownSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { AdminClient } from './admin-client.js';
@@ -254,6 +254,10 @@ export class GaleraNode {
       throw new HarnessError('HARNESS_INVALID_STATE', `${this.name} is already running: kill() it first`);
     }
     const logOffset = await fileSize(this.logFile);
+    const tmpdir = join(this.dir, 'tmp');
+    mkdirSync(tmpdir, { recursive: true });
+    const { runAs } = this.#layout;
+    if (runAs) chownSync(tmpdir, runAs.uid, runAs.gid);
     const { command, args } = this.#commandLine(bootstrap);
     const logFd = openSync(this.logFile, 'a');
     let child: ChildProcess;
@@ -369,6 +373,8 @@ export class GaleraNode {
       `--socket=${dir}/mysqld.sock`,
       `--pid-file=${dir}/mysqld.pid`,
       `--log-error=${logFile}`,
+      // Its own (see LocalMariaDBServer): a starting mariadbd deletes every '#sql*' file in its tmpdir.
+      `--tmpdir=${dir}/tmp`,
       ...toCommandLine(options),
       '--wsrep-on=ON',
       `--wsrep-provider=${this.#layout.provider}`,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { AdminClient } from './admin-client.js';
@@ -298,6 +298,10 @@ export class LocalMariaDBServer implements MariaDBServer {
       `--socket=${socket}`,
       `--pid-file=${pidFile}`,
       `--log-error=${logFile}`,
+      // Its own: a starting mariadbd deletes every '#sql*' file in its tmpdir (leftovers of a crash, it
+      // assumes), and with the shared /tmp that was another running server's temporary table
+      // ("Error on delete of '/tmp/#sql-temptable-….MAI'" in a full run).
+      `--tmpdir=${this.#tmpdir}`,
       ...runAsArgs(),
       ...toCommandLine(this.#options),
     ];
@@ -312,8 +316,13 @@ export class LocalMariaDBServer implements MariaDBServer {
     return { command: binaries.mariadbd, args: serverArgs };
   }
 
+  get #tmpdir(): string {
+    return join(this.#layout.dir, 'tmp');
+  }
+
   async #launch(): Promise<void> {
     const { logFile, startTimeoutMs } = this.#layout;
+    mkdirSync(this.#tmpdir, { recursive: true });
     const logOffset = await fileSize(logFile);
     const { command, args } = this.#commandLine();
     // mariadbd writes early failures (bad option, running as root) on stderr before it opens

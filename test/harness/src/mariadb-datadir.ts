@@ -62,6 +62,8 @@ export async function initializeDatadir(
       `--datadir=${datadir}`,
       `--extra-file=${extraFile}`,
       `--log-error=${logFile}`,
+      // Not the shared /tmp: a starting mariadbd deletes the '#sql*' files there (other servers' own).
+      `--tmpdir=${workDir}`,
       ...runAsArgs(),
       ...toCommandLine(options).filter((arg) => arg !== '--skip_name_resolve'),
     ];
