@@ -107,6 +107,9 @@ describeWithGalera('the Galera probe on a real one-node Galera cluster', () => {
 
     await node.query('SET GLOBAL read_only = 1');
     try {
+      // Setting read_only takes the global read lock, during which the node is Donor/Desynced for a
+      // moment (a full run's probe saw wsrep_local_state 2): read-only once that has passed.
+      await waitFor(async () => (await probeGalera(shape)).state !== 'desynced', 'past the read lock');
       expect(await probeGalera(shape)).toMatchObject({ state: 'read-only', reason: 'read_only is ON' });
       // The control: the same user's write is refused (1290). This is the case an aggregate over
       // GLOBAL_STATUS beside @@global.read_only misses: it read 0 here.
