@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import { findFreePort } from './free-port.js';
 import { galeraProvider } from './galera-availability.js';
 import { GaleraNode } from './galera-node.js';
 import { MariaDBStartError } from './harness-error.js';
-import { copyTemplate } from './mariadb-datadir.js';
+import { copyTemplate, hasMarker, moveIntoCache } from './mariadb-datadir.js';
 import type { ServerOptions } from './server-options.js';
 
 const execFileAsync = promisify(execFile);
@@ -53,15 +53,6 @@ export function galeraSeedDatadir(
 
 const seeds = new Map<string, Promise<string>>();
 
-async function hasSeedMarker(dir: string): Promise<boolean> {
-  try {
-    await readFile(join(dir, SEED_MARKER), 'utf8');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function buildSeed(
   binaries: MariaDBBinaries,
   template: string,
@@ -71,7 +62,7 @@ async function buildSeed(
 ): Promise<string> {
   const root = join(tmpdir(), 'goneaway-mariadb-templates');
   const finalDir = join(root, `galera-seed-${key}`);
-  if (await hasSeedMarker(finalDir)) return finalDir;
+  if (await hasMarker(finalDir, SEED_MARKER)) return finalDir;
   await mkdir(root, { recursive: true });
   const buildDir = await mkdtemp(join(root, `.build-galera-seed-${key}-`));
   const datadir = join(buildDir, 'data');
@@ -116,18 +107,7 @@ async function buildSeed(
     // Each cluster writes its own gcache; the seed's would only be copied for nothing.
     await rm(join(datadir, 'galera.cache'), { force: true });
     await writeFile(join(datadir, SEED_MARKER), JSON.stringify({ createdAt: new Date().toISOString() }));
-    try {
-      await rename(datadir, finalDir);
-    } catch (error) {
-      // Another process won the race: its seed is as good as ours.
-      if (await hasSeedMarker(finalDir)) return finalDir;
-      await rm(finalDir, { recursive: true, force: true });
-      try {
-        await rename(datadir, finalDir);
-      } catch {
-        if (!(await hasSeedMarker(finalDir))) throw error;
-      }
-    }
+    await moveIntoCache(datadir, finalDir, SEED_MARKER);
     return finalDir;
   } finally {
     await node.destroy();

@@ -108,12 +108,32 @@ function templateKey(binaries: MariaDBBinaries, initOptions: ServerOptions): str
   return `${versionLabel}-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
 }
 
-async function hasMarker(dir: string): Promise<boolean> {
+/** Whether a finished cache entry is at `dir`: its marker file is written last, before the rename. */
+export async function hasMarker(dir: string, marker = MARKER_FILE): Promise<boolean> {
   try {
-    await readFile(join(dir, MARKER_FILE), 'utf8');
+    await readFile(join(dir, marker), 'utf8');
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Renames a finished `datadir` (its `marker` written) to the cache path `finalDir`. A concurrent
+ * builder that got there first wins (its entry is as good); a leftover without a marker was never
+ * finished and is replaced.
+ */
+export async function moveIntoCache(datadir: string, finalDir: string, marker = MARKER_FILE): Promise<void> {
+  try {
+    await rename(datadir, finalDir);
+  } catch (error) {
+    if (await hasMarker(finalDir, marker)) return;
+    await rm(finalDir, { recursive: true, force: true });
+    try {
+      await rename(datadir, finalDir);
+    } catch {
+      if (!(await hasMarker(finalDir, marker))) throw error;
+    }
   }
 }
 
@@ -154,19 +174,7 @@ async function buildTemplate(
       join(datadir, MARKER_FILE),
       JSON.stringify({ version: binaries.version, initOptions, createdAt: new Date().toISOString() }),
     );
-    try {
-      await rename(datadir, finalDir);
-    } catch (error) {
-      // Another process won the race: its template is as good as ours.
-      if (await hasMarker(finalDir)) return finalDir;
-      // A leftover without a marker was never finished: replace it.
-      await rm(finalDir, { recursive: true, force: true });
-      try {
-        await rename(datadir, finalDir);
-      } catch {
-        if (!(await hasMarker(finalDir))) throw error;
-      }
-    }
+    await moveIntoCache(datadir, finalDir);
     return finalDir;
   } finally {
     await rm(buildDir, { recursive: true, force: true });
